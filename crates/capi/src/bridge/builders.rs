@@ -1,0 +1,113 @@
+//! Builders: objects C allocates through the facade and fills in place
+//! (`PyTuple_New`, `PyList_New`, `PyBytes_FromStringAndSize(NULL, n)`,
+//! `PyUnicode_New`). The C memory is authoritative until the object first
+//! crosses into Python, when it is *realised*: the RustPython object is made
+//! from the inline data and the builder becomes its mirror.
+
+use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+
+use super::{Kind, alloc, header, register_mirror, to_rp};
+use crate::abi::*;
+use crate::runtime::system_error;
+
+/// A tuple builder with `n` NULL items.
+pub fn new_tuple(n: usize) -> *mut PyObject {
+    let p = alloc(TUPLE_ITEMS_OFFSET + 8 * n, Kind::Tuple, crate::types::static_type!(PyTuple_Type), None);
+    // SAFETY: tuple layout.
+    unsafe {
+        (*p.cast::<PyVarObject>()).ob_size = n as isize;
+        (*p.cast::<PyTupleObject>()).ob_hash = -1;
+    }
+    p
+}
+
+/// A list builder with `n` NULL items.
+pub fn new_list(n: usize) -> *mut PyObject {
+    let p = alloc(size_of::<PyListObject>(), Kind::List, crate::types::static_type!(PyList_Type), None);
+    // SAFETY: list layout; calloc zeroes the item array.
+    unsafe {
+        let l = p.cast::<PyListObject>();
+        (*l).ob_base.ob_size = n as isize;
+        (*l).allocated = n as isize;
+        (*l).ob_item = if n == 0 { std::ptr::null_mut() } else { libc::calloc(n, 8).cast() };
+    }
+    p
+}
+
+/// A bytes builder of `n` bytes (zeroed, NUL-terminated).
+pub fn new_bytes(n: usize) -> *mut PyObject {
+    let p = alloc(BYTES_SVAL_OFFSET + n + 1, Kind::Bytes, crate::types::static_type!(PyBytes_Type), None);
+    // SAFETY: bytes layout.
+    unsafe {
+        (*p.cast::<PyVarObject>()).ob_size = n as isize;
+        (*p.cast::<PyBytesObject>()).ob_shash = -1;
+    }
+    p
+}
+
+/// Whether `p` is a builder not yet realised (C may still fill it in place).
+pub fn is_unrealised(p: *mut PyObject) -> bool {
+    if super::is_immortal(p) {
+        return false;
+    }
+    // SAFETY: non-immortal objects given to the facade are facade-allocated.
+    unsafe { super::try_header(p) }.is_some_and(|h| h.rp.is_none())
+}
+
+/// Turns a builder into a real RustPython object; `p` becomes its mirror.
+pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    // SAFETY: callers checked that p is facade-allocated with no rp yet.
+    let h = unsafe { header(p) };
+    let obj: PyObjectRef = match h.kind {
+        Kind::Tuple => {
+            // SAFETY: tuple layout with ob_size slots.
+            let items = unsafe {
+                let n = (*p.cast::<PyVarObject>()).ob_size as usize;
+                item_objects(vm, p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n, "tuple")?
+            };
+            vm.ctx.new_tuple(items).into()
+        }
+        Kind::List => {
+            // SAFETY: list layout.
+            let items = unsafe {
+                let l = p.cast::<PyListObject>();
+                item_objects(vm, (*l).ob_item, (*l).ob_base.ob_size as usize, "list")?
+            };
+            vm.ctx.new_list(items).into()
+        }
+        Kind::Bytes => {
+            // SAFETY: bytes layout with ob_size bytes.
+            let data = unsafe {
+                let n = (*p.cast::<PyVarObject>()).ob_size as usize;
+                std::slice::from_raw_parts(p.cast::<u8>().add(BYTES_SVAL_OFFSET), n).to_vec()
+            };
+            vm.ctx.new_bytes(data).into()
+        }
+        Kind::Str => crate::objects::unicodeobject::realise_str(vm, p)?,
+        k => return Err(system_error(vm, format!("cannot realise a {k:?} object"))),
+    };
+    h.rp = Some(obj.clone());
+    register_mirror(&obj, p);
+    Ok(obj)
+}
+
+/// # Safety
+/// `arr` must point to `n` item slots.
+unsafe fn item_objects(
+    vm: &VirtualMachine,
+    arr: *mut *mut PyObject,
+    n: usize,
+    what: &str,
+) -> PyResult<Vec<PyObjectRef>> {
+    (0..n)
+        .map(|i| {
+            // SAFETY: i < n.
+            let it = unsafe { *arr.add(i) };
+            if it.is_null() {
+                Err(system_error(vm, format!("{what} item {i} is NULL when the {what} is used")))
+            } else {
+                to_rp(vm, it)
+            }
+        })
+        .collect()
+}

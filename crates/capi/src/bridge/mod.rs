@@ -1,0 +1,354 @@
+//! The bridge: every rule about `PyObject*` lifetimes lives here.
+//!
+//! Kinds of `PyObject*` the facade hands to C (see DESIGN.md):
+//! * **mirrors** of RustPython objects, allocated on first crossing with the
+//!   CPython 3.14 layout of their type (tuple items, list items, float value,
+//!   bytes data, str header and data, int digits, dict/set sizes) and a hidden
+//!   [`PreHeader`] in front holding the strong RustPython reference;
+//! * **builders** (`PyTuple_New`, `PyList_New`, `PyBytes_FromStringAndSize(NULL, n)`,
+//!   `PyUnicode_New`) that C fills in place; they carry a pre-header with no
+//!   RustPython object yet and are *realised* when they first cross into
+//!   Python, becoming mirrors of the new object;
+//! * **statics** (singletons, builtin type objects), immortal, found in a map.
+//!
+//! Identity: one map from RustPython object address to `PyObject*`. An entry
+//! lives exactly as long as its mirror; the mirror holds the RustPython object
+//! alive while C holds the mirror (`ob_refcnt > 0`).
+//!
+//! Borrowed references (`PyDict_GetItem`, `PyDict_Next`, `PyModule_GetDict`,
+//! ...) are owned by the container's mirror ([`borrow_from`]), so they stay
+//! valid as long as the container's mirror lives — at least as long as CPython
+//! promises. Tuple and list items are owned by the inline item arrays.
+//!
+//! Mutable containers: RustPython's list/dict/set is authoritative. Their
+//! inline fields (`ob_size`/`ob_item`, `ma_used`, `used`) are refreshed when the
+//! object crosses into C, after every C-API call on it, and for every mirror
+//! reached from a crossing object once per *epoch* (each entry into extension
+//! code starts one). Staleness window: Python code that mutates a list while C
+//! holds its pointer without any further C-API call on it is seen on the next
+//! crossing, not before.
+
+pub mod builders;
+mod mirror;
+
+use parking_lot::Mutex;
+use rustpython_vm::{PyObject as RpObject, PyObjectRef, PyResult, VirtualMachine};
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use crate::abi::{IMMORTAL_REFCNT, PyObject, PyTypeObject};
+use crate::runtime::system_error;
+
+pub use mirror::{refresh, type_ptr};
+
+/// What the inline body of an allocation holds, so that deallocation knows
+/// which owned references and buffers to release.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+#[repr(u32)]
+pub enum Kind {
+    Plain = 1,
+    Tuple,
+    List,
+    Bytes,
+    Str,
+    Float,
+    Int,
+    Dict,
+    Set,
+    Type,
+    Exception,
+    Module,
+}
+
+const MAGIC: u32 = 0x5046_4143; // "PFAC"
+
+/// Hidden header in front of every object the facade allocates.
+#[repr(C)]
+pub struct PreHeader {
+    magic: u32,
+    kind: Kind,
+    /// Epoch of the last refresh of the inline fields (mutable containers).
+    epoch: u64,
+    /// The RustPython object; `None` for a builder not yet realised.
+    rp: Option<PyObjectRef>,
+    aux: *mut Aux,
+}
+pub const PRE: usize = std::mem::size_of::<PreHeader>();
+const _: () = assert!(PRE == 32);
+
+/// Out-of-line state of an object: borrowed references it owns and lazily
+/// made buffers (UTF-8 and fixed-width copies of a str).
+#[derive(Default)]
+pub struct Aux {
+    pub borrowed: HashSet<usize>,
+    pub buffers: Vec<Box<[u8]>>,
+}
+
+struct Maps {
+    /// RustPython object address -> `PyObject*` (mirrors and statics).
+    rp2c: HashMap<usize, usize>,
+    /// Static objects (no pre-header): `PyObject*` -> RustPython object.
+    statics: HashMap<usize, PyObjectRef>,
+}
+
+static MAPS: LazyLock<Mutex<Maps>> =
+    LazyLock::new(|| Mutex::new(Maps { rp2c: HashMap::new(), statics: HashMap::new() }));
+static EPOCH: AtomicU64 = AtomicU64::new(1);
+
+/// Starts a new refresh epoch: mirrors reached from now on re-read their
+/// RustPython object before C sees them again.
+pub fn bump_epoch() {
+    EPOCH.fetch_add(1, Ordering::Relaxed);
+}
+
+fn rp_key(obj: &RpObject) -> usize {
+    obj as *const RpObject as usize
+}
+
+/// # Safety
+/// `p` must be an object allocated by [`alloc`].
+pub unsafe fn header<'a>(p: *mut PyObject) -> &'a mut PreHeader {
+    // SAFETY: alloc() places a PreHeader PRE bytes before every object it returns.
+    unsafe { &mut *(p.cast::<u8>().sub(PRE).cast::<PreHeader>()) }
+}
+
+/// The pre-header of `p` if `p` was allocated by the facade.
+///
+/// # Safety
+/// `p` must point to a readable `PyObject`.
+pub unsafe fn try_header<'a>(p: *mut PyObject) -> Option<&'a mut PreHeader> {
+    // SAFETY: every PyObject the facade does not allocate is a static that is
+    // registered in MAPS.statics and never reaches here (see to_rp); reading
+    // the 32 bytes before a foreign object is checked by the magic number.
+    let h = unsafe { header(p) };
+    (h.magic == MAGIC).then_some(h)
+}
+
+/// Allocates a zeroed object of `size` bytes (plus pre-header) with refcount 1.
+pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObjectRef>) -> *mut PyObject {
+    // SAFETY: calloc returns zeroed, suitably aligned memory or NULL.
+    let base = unsafe { libc::calloc(1, PRE + size) }.cast::<u8>();
+    if base.is_null() {
+        std::process::abort();
+    }
+    // SAFETY: base points to PRE + size writable bytes.
+    unsafe {
+        base.cast::<PreHeader>().write(PreHeader {
+            magic: MAGIC,
+            kind,
+            epoch: EPOCH.load(Ordering::Relaxed),
+            rp,
+            aux: std::ptr::null_mut(),
+        });
+        let p = base.add(PRE).cast::<PyObject>();
+        (*p).ob_refcnt = 1;
+        (*p).ob_type = ty;
+        p
+    }
+}
+
+/// The aux block of `p`, created on first use.
+///
+/// # Safety
+/// `p` must be a facade-allocated object.
+pub unsafe fn aux<'a>(p: *mut PyObject) -> &'a mut Aux {
+    // SAFETY: caller guarantees p has a pre-header.
+    let h = unsafe { header(p) };
+    if h.aux.is_null() {
+        h.aux = Box::into_raw(Box::default());
+    }
+    // SAFETY: aux was allocated by Box and is owned by the header.
+    unsafe { &mut *h.aux }
+}
+
+pub fn is_immortal(p: *mut PyObject) -> bool {
+    // SAFETY: callers pass valid objects; the low 32 bits encode immortality.
+    unsafe { ((*p).ob_refcnt as i32) < 0 }
+}
+
+/// `Py_INCREF`.
+///
+/// # Safety
+/// `p` must be a valid object.
+pub unsafe fn incref(p: *mut PyObject) {
+    if !is_immortal(p) {
+        // SAFETY: valid object.
+        unsafe { (*p).ob_refcnt += 1 };
+    }
+}
+
+/// `Py_DECREF`: at zero, `_Py_Dealloc`.
+///
+/// # Safety
+/// `p` must be a valid object the caller owns a reference to.
+pub unsafe fn decref(p: *mut PyObject) {
+    if is_immortal(p) {
+        return;
+    }
+    // SAFETY: valid object with a reference owned by the caller.
+    unsafe {
+        (*p).ob_refcnt -= 1;
+        if (*p).ob_refcnt == 0 {
+            crate::objects::object::_Py_Dealloc(p);
+        }
+    }
+}
+
+/// # Safety
+/// `p` is NULL or as for [`decref`].
+pub unsafe fn xdecref(p: *mut PyObject) {
+    if !p.is_null() {
+        // SAFETY: forwarded.
+        unsafe { decref(p) }
+    }
+}
+
+/// Registers a static object (singleton or exported type) for `rp`.
+pub fn register_static(p: *mut PyObject, rp: PyObjectRef) {
+    let mut m = MAPS.lock();
+    m.rp2c.insert(rp_key(&rp), p as usize);
+    m.statics.insert(p as usize, rp);
+}
+
+/// Registers a facade-allocated object as the mirror of its RustPython object.
+pub(crate) fn register_mirror(rp: &RpObject, p: *mut PyObject) {
+    MAPS.lock().rp2c.insert(rp_key(rp), p as usize);
+}
+
+fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
+    MAPS.lock().rp2c.get(&rp_key(rp)).map(|&p| p as *mut PyObject)
+}
+
+/// A new reference to the `PyObject*` of `obj`, creating its mirror if needed.
+pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
+    if let Some(p) = lookup(obj) {
+        // SAFETY: p is registered, hence alive (an entry lives as long as its object).
+        unsafe { incref(p) };
+        refresh(vm, p);
+        return p;
+    }
+    mirror::create(vm, obj)
+}
+
+/// After a C-API call mutated `obj`, brings the inline fields of its mirror
+/// `p` (if it is a container mirror) up to date.
+pub fn refresh_now(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
+    if !is_immortal(p) && !p.is_null() {
+        mirror::sync(vm, p, obj);
+    }
+}
+
+/// Like [`to_c`] for an owned reference.
+pub fn to_c_owned(vm: &VirtualMachine, obj: PyObjectRef) -> *mut PyObject {
+    to_c(vm, &obj)
+}
+
+/// `to_c` for a result: `Ok` becomes a new reference, `Err` is passed on.
+pub fn to_c_result(vm: &VirtualMachine, r: PyResult) -> PyResult<*mut PyObject> {
+    r.map(|o| to_c(vm, &o))
+}
+
+/// The RustPython object behind `p` (realising a builder if needed).
+pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    if p.is_null() {
+        return Err(system_error(vm, "NULL object passed to a C-API function"));
+    }
+    if is_immortal(p) {
+        if let Some(o) = MAPS.lock().statics.get(&(p as usize)) {
+            return Ok(o.clone());
+        }
+    }
+    // SAFETY: p is non-null and, not being a registered static, must be facade-allocated.
+    let Some(h) = (unsafe { try_header(p) }) else {
+        return Err(system_error(vm, format!("object at {p:p} was not created by pyfacade")));
+    };
+    match &h.rp {
+        Some(o) => Ok(o.clone()),
+        None => builders::realise(vm, p),
+    }
+}
+
+/// Borrowed reference to `obj`'s `PyObject*`, owned by `owner`'s mirror: valid
+/// for as long as `owner`'s mirror lives.
+pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) -> *mut PyObject {
+    let p = to_c(vm, obj);
+    if is_immortal(p) {
+        return p;
+    }
+    // SAFETY: owner is a live facade object (callers pass mirrors they just used).
+    let a = unsafe { aux(owner) };
+    if !a.borrowed.insert(p as usize) {
+        // Already owned once by this owner: give back the extra reference.
+        // SAFETY: p has at least the reference `owner` holds.
+        unsafe { decref(p) };
+    }
+    p
+}
+
+thread_local! {
+    /// Borrowed references owned by the thread (e.g. `PyErr_Occurred`'s type).
+    static THREAD_BORROWED: std::cell::RefCell<HashSet<usize>> = std::cell::RefCell::new(HashSet::new());
+}
+
+/// Borrowed reference owned by the current thread state.
+pub fn borrow_for_thread(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
+    let p = to_c(vm, obj);
+    if is_immortal(p) {
+        return p;
+    }
+    let fresh = THREAD_BORROWED.with(|b| b.borrow_mut().insert(p as usize));
+    if !fresh {
+        // SAFETY: the thread already owns one reference to p.
+        unsafe { decref(p) };
+    }
+    p
+}
+
+/// Frees a facade-allocated object whose refcount reached zero
+/// (`tp_dealloc` of every mirror type).
+///
+/// # Safety
+/// `p` must be facade-allocated with refcount 0 and no other users.
+pub unsafe extern "C" fn dealloc(p: *mut PyObject) {
+    // SAFETY: guaranteed by the caller.
+    let h = unsafe { header(p) };
+    if let Some(rp) = &h.rp {
+        let mut m = MAPS.lock();
+        let key = rp_key(rp);
+        if m.rp2c.get(&key) == Some(&(p as usize)) {
+            m.rp2c.remove(&key);
+        }
+    }
+    // SAFETY: the layout of p is the one its kind says.
+    unsafe { mirror::release_body(p, h.kind) };
+    if !h.aux.is_null() {
+        // SAFETY: aux was made by Box::into_raw in aux().
+        let a = unsafe { Box::from_raw(h.aux) };
+        h.aux = std::ptr::null_mut();
+        for b in &a.borrowed {
+            // SAFETY: each borrowed entry holds one reference.
+            unsafe { decref(*b as *mut PyObject) };
+        }
+    }
+    let rp = h.rp.take();
+    h.magic = 0;
+    // SAFETY: base was allocated by calloc in alloc().
+    unsafe { libc::free(p.cast::<u8>().sub(PRE).cast()) };
+    drop(rp);
+}
+
+/// Number of live mirrors (for leak tests).
+pub fn live_mirrors() -> usize {
+    let m = MAPS.lock();
+    m.rp2c.len() - m.statics.len()
+}
+
+/// Marks `p` as immortal (types, pinned modules).
+///
+/// # Safety
+/// `p` must be a valid object that is never freed afterwards.
+pub unsafe fn make_immortal(p: *mut PyObject) {
+    // SAFETY: valid object.
+    unsafe { (*p).ob_refcnt = IMMORTAL_REFCNT };
+}

@@ -1,0 +1,144 @@
+//! Loading extension modules: `dlopen`, `PyInit_<name>`, single- and
+//! multi-phase initialisation, and the import-system hooks that route
+//! `.cpython-314-x86_64-linux-gnu.so` / `.abi3.so` / `.so` files here.
+
+use parking_lot::Mutex;
+use rustpython_vm::builtins::PyStr;
+use rustpython_vm::function::FuncArgs;
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use std::collections::HashMap;
+use std::ffi::{CStr, CString};
+use std::sync::LazyLock;
+
+use crate::abi::PyObject;
+use crate::bridge;
+use crate::objects::{methodobject, moduleobject};
+use crate::runtime::{errors, gil};
+
+pub const EXTENSION_SUFFIXES: [&str; 3] = [".cpython-314-x86_64-linux-gnu.so", ".abi3.so", ".so"];
+
+/// Modules created from a `PyModuleDef` whose exec slots have not run yet.
+static PENDING_EXEC: LazyLock<Mutex<HashMap<usize, usize>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+fn import_error(vm: &VirtualMachine, msg: String, name: &str, path: &str) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    let e = vm.new_import_error(msg, vm.ctx.new_str(name));
+    let _ = e.as_object().set_attr("path", vm.ctx.new_str(path), vm);
+    e
+}
+
+fn str_attr(vm: &VirtualMachine, o: &PyObjectRef, attr: &str) -> PyResult<String> {
+    let v = o.get_attr(&*vm.ctx.new_str(attr), vm)?;
+    v.downcast_ref::<PyStr>()
+        .map(|s| s.as_wtf8().to_string())
+        .ok_or_else(|| crate::runtime::type_error(vm, format!("spec.{attr} must be a str")))
+}
+
+/// `_imp.create_dynamic(spec)`: loads the shared object and runs `PyInit_*`.
+pub fn create_dynamic(vm: &VirtualMachine, spec: PyObjectRef) -> PyResult {
+    let name = str_attr(vm, &spec, "name")?;
+    let path = str_attr(vm, &spec, "origin")?;
+    let short = name.rsplit('.').next().unwrap_or(&name).to_owned();
+    let cpath = CString::new(path.clone()).map_err(|_| import_error(vm, "path contains NUL".into(), &name, &path))?;
+    // SAFETY: dlopen with a valid C string; the handle is never closed
+    // (extension modules cannot be unloaded, as in CPython).
+    let handle = unsafe { libc::dlopen(cpath.as_ptr(), libc::RTLD_NOW | libc::RTLD_LOCAL) };
+    if handle.is_null() {
+        // SAFETY: dlerror returns a C string describing the failure.
+        let msg = unsafe { CStr::from_ptr(libc::dlerror()) }.to_string_lossy().into_owned();
+        return Err(import_error(vm, msg, &name, &path));
+    }
+    let sym = CString::new(format!("PyInit_{short}")).unwrap_or_default();
+    // SAFETY: valid handle and symbol name.
+    let init = unsafe { libc::dlsym(handle, sym.as_ptr()) };
+    if init.is_null() {
+        return Err(import_error(
+            vm,
+            format!("dynamic module does not define module export function (PyInit_{short})"),
+            &name,
+            &path,
+        ));
+    }
+    // SAFETY: PyInit_* has this signature.
+    let init: unsafe extern "C" fn() -> *mut PyObject = unsafe { std::mem::transmute(init) };
+    let result = {
+        let _gil = gil::ensure(vm);
+        bridge::bump_epoch();
+        // SAFETY: calling the extension's init function.
+        unsafe { init() }
+    };
+    if result.is_null() {
+        let cause = errors::take();
+        let err = import_error(vm, format!("initialization of {short} failed without raising an exception"), &name, &path);
+        return Err(match cause {
+            Some(c) => c,
+            None => err,
+        });
+    }
+    if let Some(e) = errors::take() {
+        let err = import_error(vm, format!("initialization of {short} raised unreported exception"), &name, &path);
+        err.set_cause(Some(e));
+        return Err(err);
+    }
+    if let Some(def) = moduleobject::as_def(result) {
+        let m = moduleobject::from_def_and_spec(vm, def, &spec)?;
+        PENDING_EXEC.lock().insert(m.as_object() as *const _ as usize, def as usize);
+        set_file(vm, &m, &path);
+        return Ok(m);
+    }
+    let m = methodobject::c_result(vm, result, &format!("PyInit_{short}"))?;
+    set_file(vm, &m, &path);
+    Ok(m)
+}
+
+fn set_file(vm: &VirtualMachine, m: &PyObjectRef, path: &str) {
+    let _ = m.set_attr("__file__", vm.ctx.new_str(path), vm);
+}
+
+/// `_imp.exec_dynamic(module)`: runs the `Py_mod_exec` slots (multi-phase).
+pub fn exec_dynamic(vm: &VirtualMachine, m: PyObjectRef) -> PyResult<i32> {
+    let def = PENDING_EXEC.lock().remove(&(m.as_object() as *const _ as usize));
+    if let Some(def) = def {
+        moduleobject::exec_def(vm, &m, def as *mut _)?;
+    }
+    Ok(0)
+}
+
+const BOOTSTRAP: &str = r#"
+import sys, _imp, _pyfacade
+import importlib._bootstrap_external as _be
+import importlib.machinery as _m
+
+_SUFFIXES = list(_pyfacade.EXTENSION_SUFFIXES)
+_imp.extension_suffixes = lambda: list(_SUFFIXES)
+_imp.create_dynamic = lambda spec, file=None: _pyfacade.create_dynamic(spec)
+_imp.exec_dynamic = _pyfacade.exec_dynamic
+for _mod in (_be, _m):
+    if isinstance(getattr(_mod, 'EXTENSION_SUFFIXES', None), list):
+        _mod.EXTENSION_SUFFIXES[:] = _SUFFIXES
+    else:
+        _mod.EXTENSION_SUFFIXES = list(_SUFFIXES)
+_loaders = _be._get_supported_file_loaders()
+for _i, _h in enumerate(sys.path_hooks):
+    if 'FileFinder' in getattr(_h, '__qualname__', ''):
+        sys.path_hooks[_i] = _be.FileFinder.path_hook(*_loaders)
+sys.path_importer_cache.clear()
+
+import sysconfig as _sc
+_vars = _sc.get_config_vars()
+_vars['EXT_SUFFIX'] = _SUFFIXES[0]
+_vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
+del _sc, _vars, _loaders, _mod, _i, _h
+"#;
+
+/// Makes the `_pyfacade` module and routes extension imports through it.
+pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
+    let m = vm.new_module("_pyfacade", vm.ctx.new_dict(), None);
+    let mo: PyObjectRef = m.clone().into();
+    mo.set_attr("create_dynamic", vm.new_function("create_dynamic", |spec: PyObjectRef, vm: &VirtualMachine| create_dynamic(vm, spec)), vm)?;
+    mo.set_attr("exec_dynamic", vm.new_function("exec_dynamic", |m: PyObjectRef, vm: &VirtualMachine| exec_dynamic(vm, m)), vm)?;
+    mo.set_attr("live_mirrors", vm.new_function("live_mirrors", |_a: FuncArgs| bridge::live_mirrors()), vm)?;
+    let suffixes = vm.ctx.new_tuple(EXTENSION_SUFFIXES.iter().map(|s| vm.ctx.new_str(*s).into()).collect());
+    mo.set_attr("EXTENSION_SUFFIXES", suffixes, vm)?;
+    vm.sys_module.get_attr("modules", vm)?.set_item("_pyfacade", mo, vm)?;
+    vm.run_simple_string(BOOTSTRAP).map(drop)
+}

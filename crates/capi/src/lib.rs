@@ -1,0 +1,32 @@
+//! pyfacade: CPython 3.14's binary C-API on top of RustPython.
+//!
+//! See `shared/DESIGN.md`. Layout: [`abi`] (C structs), [`bridge`]
+//! (object identity and lifetimes), [`runtime`] (VM access, errors, GIL),
+//! [`objects`] (the exported API by header family), [`types`] (type
+//! objects), [`import`] (loading extension modules).
+#![allow(clippy::missing_safety_doc, non_upper_case_globals)]
+
+pub mod abi;
+pub mod bridge;
+pub mod import;
+pub mod objects;
+pub mod runtime;
+pub mod types;
+
+use rustpython_vm::{PyResult, VirtualMachine};
+use std::sync::atomic::{AtomicBool, Ordering};
+
+static INSTALLED: AtomicBool = AtomicBool::new(false);
+
+pub fn is_installed() -> bool {
+    INSTALLED.load(Ordering::Acquire)
+}
+
+/// Installs the facade into an initialised interpreter: static objects,
+/// type objects, exceptions, and the extension-module import hooks.
+pub fn install(vm: &VirtualMachine) -> PyResult<()> {
+    if !INSTALLED.swap(true, Ordering::AcqRel) {
+        types::install(vm);
+    }
+    import::install_hooks(vm)
+}

@@ -1,0 +1,166 @@
+//! `listobject.h`. RustPython's list is authoritative; the mirror's
+//! `ob_item` is re-synced after every call here.
+
+#[allow(unused_imports)]
+use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::builtins::PyList;
+use rustpython_vm::{PyRef, PyResult, VirtualMachine};
+
+use super::{new_ref, rp};
+use crate::abi::*;
+use crate::bridge::{self, builders};
+use crate::runtime::{api, system_error};
+
+/// A new list of `n` NULL items for C to fill with `PyList_SET_ITEM`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_New(n: Py_ssize_t) -> *mut PyObject {
+    api("PyList_New", |vm| {
+        if n < 0 {
+            return Err(system_error(vm, "Negative size passed to PyList_New"));
+        }
+        Ok(builders::new_list(n as usize))
+    })
+}
+
+fn list(vm: &VirtualMachine, o: *mut PyObject, f: &str) -> PyResult<PyRef<PyList>> {
+    rp(vm, o)?
+        .downcast::<PyList>()
+        .map_err(|x| system_error(vm, format!("{f}: bad argument (expected list, got {})", x.class().name())))
+}
+
+fn index_error(vm: &VirtualMachine, msg: &str) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    vm.new_exception_msg(vm.ctx.exceptions.index_error.to_owned(), msg.to_owned().into())
+}
+
+/// Runs `f` on the list behind `o`, then refreshes the mirror.
+fn mutate<R>(vm: &VirtualMachine, o: *mut PyObject, name: &str, f: impl FnOnce(&PyRef<PyList>) -> PyResult<R>) -> PyResult<R> {
+    let l = list(vm, o, name)?;
+    let r = f(&l);
+    bridge::refresh_now(vm, o, l.as_ref());
+    r
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_Size(o: *mut PyObject) -> Py_ssize_t {
+    api("PyList_Size", |vm| Ok(list(vm, o, "PyList_Size")?.borrow_vec().len() as isize))
+}
+
+/// Borrowed reference to item `i` (owned by the list's item array).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
+    api("PyList_GetItem", |vm| {
+        let l = list(vm, o, "PyList_GetItem")?;
+        bridge::refresh_now(vm, o, l.as_ref());
+        // SAFETY: list layout, just synced.
+        let (n, items) = unsafe { ((*o.cast::<PyListObject>()).ob_base.ob_size, (*o.cast::<PyListObject>()).ob_item) };
+        if i < 0 || i >= n {
+            return Err(index_error(vm, "list index out of range"));
+        }
+        // SAFETY: in range.
+        Ok(unsafe { *items.add(i as usize) })
+    })
+}
+
+/// New reference to item `i`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_GetItemRef(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
+    new_ref("PyList_GetItemRef", |vm| {
+        let l = list(vm, o, "PyList_GetItemRef")?;
+        let v = l.borrow_vec();
+        usize::try_from(i).ok().and_then(|i| v.get(i).cloned()).ok_or_else(|| index_error(vm, "list index out of range"))
+    })
+}
+
+/// Stores `v` (stolen) at `i`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyList_SetItem(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) -> i32 {
+    api("PyList_SetItem", |vm| {
+        if builders::is_unrealised(o) {
+            // SAFETY: list builder layout.
+            unsafe {
+                let l = o.cast::<PyListObject>();
+                if i < 0 || i >= (*l).ob_base.ob_size {
+                    bridge::xdecref(v);
+                    return Err(index_error(vm, "list assignment index out of range"));
+                }
+                let s = (*l).ob_item.add(i as usize);
+                let old = *s;
+                *s = v;
+                bridge::xdecref(old);
+            }
+            return Ok(0);
+        }
+        let value = rp(vm, v);
+        // SAFETY: the reference was stolen.
+        unsafe { bridge::xdecref(v) };
+        let value = value?;
+        mutate(vm, o, "PyList_SetItem", |l| {
+            let mut vec = l.borrow_vec_mut();
+            let slot = usize::try_from(i).ok().and_then(|i| vec.get_mut(i)).ok_or_else(|| index_error(vm, "list assignment index out of range"))?;
+            *slot = value;
+            Ok(0)
+        })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_Append(o: *mut PyObject, v: *mut PyObject) -> i32 {
+    api("PyList_Append", |vm| {
+        let value = rp(vm, v)?;
+        mutate(vm, o, "PyList_Append", |l| {
+            l.borrow_vec_mut().push(value);
+            Ok(0)
+        })
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_Insert(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) -> i32 {
+    api("PyList_Insert", |vm| {
+        let value = rp(vm, v)?;
+        mutate(vm, o, "PyList_Insert", |l| {
+            let mut vec = l.borrow_vec_mut();
+            let n = vec.len() as isize;
+            let at = if i < 0 { (i + n).max(0) } else { i.min(n) };
+            vec.insert(at as usize, value);
+            Ok(0)
+        })
+    })
+}
+
+/// New reference to `o[low:high]`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_GetSlice(o: *mut PyObject, low: Py_ssize_t, high: Py_ssize_t) -> *mut PyObject {
+    new_ref("PyList_GetSlice", |vm| {
+        let l = list(vm, o, "PyList_GetSlice")?;
+        let v = l.borrow_vec();
+        let n = v.len() as isize;
+        let lo = low.clamp(0, n) as usize;
+        let hi = high.clamp(lo as isize, n) as usize;
+        Ok(vm.ctx.new_list(v[lo..hi].to_vec()).into())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_Sort(o: *mut PyObject) -> i32 {
+    api("PyList_Sort", |vm| {
+        let l = list(vm, o, "PyList_Sort")?;
+        vm.call_method(l.as_ref(), "sort", ())?;
+        bridge::refresh_now(vm, o, l.as_ref());
+        Ok(0)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_Reverse(o: *mut PyObject) -> i32 {
+    api("PyList_Reverse", |vm| mutate(vm, o, "PyList_Reverse", |l| {
+        l.borrow_vec_mut().reverse();
+        Ok(0)
+    }))
+}
+
+/// New reference to `tuple(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_AsTuple(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyList_AsTuple", |vm| Ok(vm.ctx.new_tuple(list(vm, o, "PyList_AsTuple")?.borrow_vec().to_vec()).into()))
+}

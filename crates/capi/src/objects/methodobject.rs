@@ -1,0 +1,226 @@
+//! `methodobject.h`: C functions as RustPython callables, with every
+//! `METH_*` calling convention.
+
+use rustpython_vm::function::FuncArgs;
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use std::ffi::{CStr, c_void};
+
+use super::{new_ref, rp};
+use crate::abi::*;
+use crate::bridge;
+use crate::runtime::{errors, gil, system_error, type_error};
+
+/// An owned `PyObject*` released when the RustPython function is dropped.
+struct Owned(*mut PyObject);
+// SAFETY: released under the bridge's own locking; C objects are not thread-bound.
+unsafe impl Send for Owned {}
+// SAFETY: as above; only read.
+unsafe impl Sync for Owned {}
+impl Drop for Owned {
+    fn drop(&mut self) {
+        // SAFETY: we own one reference (or NULL).
+        unsafe { bridge::xdecref(self.0) }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct Def(*const PyMethodDef);
+// SAFETY: method definitions are immutable static data of the extension.
+unsafe impl Send for Def {}
+// SAFETY: as above.
+unsafe impl Sync for Def {}
+
+/// Converts the C result of an extension call into a RustPython result.
+pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: &str) -> PyResult {
+    if r.is_null() {
+        return Err(errors::take().unwrap_or_else(|| system_error(vm, format!("{what} returned NULL without setting an exception"))));
+    }
+    if let Some(e) = errors::take() {
+        // SAFETY: we own the result reference.
+        unsafe { bridge::decref(r) };
+        let err = system_error(vm, format!("{what} returned a result with an exception set"));
+        err.set_cause(Some(e));
+        return Err(err);
+    }
+    let o = rp(vm, r);
+    // SAFETY: we own the result reference.
+    unsafe { bridge::decref(r) };
+    o
+}
+
+/// New references for each argument; released by [`release`].
+fn c_args(vm: &VirtualMachine, args: &[PyObjectRef]) -> Vec<*mut PyObject> {
+    args.iter().map(|a| bridge::to_c(vm, a)).collect()
+}
+
+fn release(v: &[*mut PyObject]) {
+    for p in v {
+        // SAFETY: each was a new reference from to_c.
+        unsafe { bridge::xdecref(*p) };
+    }
+}
+
+type FastKw = unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, Py_ssize_t, *mut PyObject) -> *mut PyObject;
+type Fast = unsafe extern "C" fn(*mut PyObject, *const *mut PyObject, Py_ssize_t) -> *mut PyObject;
+type Method = unsafe extern "C" fn(*mut PyObject, *mut PyTypeObject, *const *mut PyObject, Py_ssize_t, *mut PyObject) -> *mut PyObject;
+type VarKw = unsafe extern "C" fn(*mut PyObject, *mut PyObject, *mut PyObject) -> *mut PyObject;
+type Var = unsafe extern "C" fn(*mut PyObject, *mut PyObject) -> *mut PyObject;
+
+/// Calls `ml` with `slf` (borrowed, may be NULL) and RustPython arguments.
+pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut PyObject, cls: *mut PyTypeObject, args: FuncArgs) -> PyResult {
+    // SAFETY: ml points to the extension's static method table.
+    let (name, meth, flags) = unsafe { (CStr::from_ptr((*ml).ml_name).to_string_lossy(), (*ml).ml_meth, (*ml).ml_flags) };
+    let conv = flags & !(METH_CLASS | METH_STATIC | METH_COEXIST);
+    let _gil = gil::ensure(vm);
+    bridge::bump_epoch();
+    let nkw = args.kwargs.len();
+    let r = match conv {
+        c if c == METH_NOARGS || c == METH_O => {
+            if nkw != 0 {
+                return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
+            }
+            let want = if c == METH_O { 1 } else { 0 };
+            if args.args.len() != want {
+                return Err(type_error(vm, if want == 0 {
+                    format!("{name}() takes no arguments ({} given)", args.args.len())
+                } else {
+                    format!("{name}() takes exactly one argument ({} given)", args.args.len())
+                }));
+            }
+            let a = c_args(vm, &args.args);
+            // SAFETY: the signature matches METH_NOARGS / METH_O.
+            let r = unsafe { std::mem::transmute::<*mut c_void, Var>(meth)(slf, a.first().copied().unwrap_or(std::ptr::null_mut())) };
+            release(&a);
+            r
+        }
+        c if c == METH_FASTCALL || c == METH_FASTCALL | METH_KEYWORDS || c == METH_METHOD | METH_FASTCALL | METH_KEYWORDS => {
+            if c == METH_FASTCALL && nkw != 0 {
+                return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
+            }
+            let npos = args.args.len();
+            let (names, vals): (Vec<String>, Vec<PyObjectRef>) = args.kwargs.into_iter().map(|(k, v)| (k.to_string(), v)).unzip();
+            let mut all = args.args;
+            all.extend(vals);
+            let a = c_args(vm, &all);
+            let kwnames = if names.is_empty() {
+                std::ptr::null_mut()
+            } else {
+                let t = vm.ctx.new_tuple(names.into_iter().map(|n| vm.ctx.new_str(n).into()).collect());
+                bridge::to_c(vm, t.as_object())
+            };
+            // SAFETY: the signature matches the METH_FASTCALL variant.
+            let r = unsafe {
+                if c == METH_FASTCALL {
+                    std::mem::transmute::<*mut c_void, Fast>(meth)(slf, a.as_ptr(), npos as isize)
+                } else if c & METH_METHOD != 0 {
+                    std::mem::transmute::<*mut c_void, Method>(meth)(slf, cls, a.as_ptr(), npos as isize, kwnames)
+                } else {
+                    std::mem::transmute::<*mut c_void, FastKw>(meth)(slf, a.as_ptr(), npos as isize, kwnames)
+                }
+            };
+            release(&a);
+            // SAFETY: we own kwnames (or it is NULL).
+            unsafe { bridge::xdecref(kwnames) };
+            r
+        }
+        c if c == METH_VARARGS || c == METH_VARARGS | METH_KEYWORDS => {
+            if c == METH_VARARGS && nkw != 0 {
+                return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
+            }
+            let t = bridge::to_c(vm, vm.ctx.new_tuple(args.args).as_object());
+            let kw = if nkw == 0 {
+                std::ptr::null_mut()
+            } else {
+                let d = vm.ctx.new_dict();
+                for (k, v) in args.kwargs {
+                    d.set_item(k.as_ref() as &rustpython_vm::common::wtf8::Wtf8, v, vm)?;
+                }
+                bridge::to_c(vm, d.as_object())
+            };
+            // SAFETY: the signature matches METH_VARARGS[|METH_KEYWORDS].
+            let r = unsafe {
+                if c == METH_VARARGS {
+                    std::mem::transmute::<*mut c_void, Var>(meth)(slf, t)
+                } else {
+                    std::mem::transmute::<*mut c_void, VarKw>(meth)(slf, t, kw)
+                }
+            };
+            // SAFETY: we own both.
+            unsafe {
+                bridge::decref(t);
+                bridge::xdecref(kw);
+            }
+            r
+        }
+        _ => return Err(system_error(vm, format!("{name}() method: bad call flags 0x{flags:x}"))),
+    };
+    c_result(vm, r, &format!("{name}()"))
+}
+
+/// Makes the RustPython function for a C method definition.
+pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut PyObject, module: Option<PyObjectRef>, cls: *mut PyTypeObject) -> PyResult<PyObjectRef> {
+    if ml.is_null() {
+        return Err(system_error(vm, "NULL PyMethodDef"));
+    }
+    // SAFETY: the definition is static data of the extension, never unloaded.
+    let (name, doc): (&'static str, Option<&'static str>) = unsafe {
+        let n = CStr::from_ptr((*ml).ml_name).to_str().map_err(|_| system_error(vm, "method name is not UTF-8"))?;
+        let d = (*ml).ml_doc;
+        (n, if d.is_null() { None } else { CStr::from_ptr(d).to_str().ok() })
+    };
+    if !slf.is_null() {
+        // SAFETY: the function keeps self alive.
+        unsafe { bridge::incref(slf) };
+    }
+    let owned = Owned(slf);
+    let def = Def(ml);
+    let cls_addr = cls as usize;
+    let f = vm.new_function(name, move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+        let (d, o) = (&def, &owned);
+        call_def(vm, d.0, o.0, cls_addr as *mut PyTypeObject, args)
+    });
+    let f: PyObjectRef = f.into();
+    if let Some(m) = module {
+        let _ = f.set_attr("__module__", m, vm);
+    }
+    if let Some(doc) = doc {
+        let (sig, body) = split_text_signature(name, doc);
+        let _ = f.set_attr("__doc__", vm.ctx.new_str(body), vm);
+        if let Some(sig) = sig {
+            let _ = f.set_attr("__text_signature__", vm.ctx.new_str(sig), vm);
+        }
+    }
+    Ok(f)
+}
+
+/// Splits CPython's `name(sig)\n--\n\n` doc prefix into (signature, doc).
+fn split_text_signature<'a>(name: &str, doc: &'a str) -> (Option<&'a str>, &'a str) {
+    if let Some(rest) = doc.strip_prefix(name) {
+        if rest.starts_with('(') {
+            if let Some(end) = rest.find(")\n--\n\n") {
+                return (Some(&rest[..=end]), &rest[end + 6..]);
+            }
+        }
+    }
+    (None, doc)
+}
+
+/// New reference to a builtin function for `ml` bound to `slf`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCMethod_New(ml: *mut PyMethodDef, slf: *mut PyObject, module: *mut PyObject, cls: *mut PyTypeObject) -> *mut PyObject {
+    new_ref("PyCMethod_New", |vm| {
+        let m = if module.is_null() { None } else { Some(rp(vm, module)?) };
+        make_function(vm, ml, slf, m, cls)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCFunction_NewEx(ml: *mut PyMethodDef, slf: *mut PyObject, module: *mut PyObject) -> *mut PyObject {
+    PyCMethod_New(ml, slf, module, std::ptr::null_mut())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCFunction_New(ml: *mut PyMethodDef, slf: *mut PyObject) -> *mut PyObject {
+    PyCMethod_New(ml, slf, std::ptr::null_mut(), std::ptr::null_mut())
+}
+

@@ -1,0 +1,70 @@
+//! The exported C-API, one file per CPython header family.
+#![allow(non_snake_case)]
+
+pub mod abstract_;
+pub mod boolobject;
+pub mod bytesobject;
+pub mod dictobject;
+pub mod floatobject;
+pub mod import;
+pub mod listobject;
+pub mod longobject;
+pub mod methodobject;
+pub mod moduleobject;
+pub mod object;
+pub mod pyerrors;
+pub mod pystate;
+pub mod setobject;
+pub mod tupleobject;
+pub mod typeobject;
+pub mod unicodeobject;
+
+#[allow(unused_imports)]
+use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+use std::ffi::{CStr, c_char};
+
+use crate::abi::PyObject;
+use crate::bridge;
+use crate::runtime::{api, system_error};
+
+/// Body of a C-API function returning a new reference.
+pub(crate) fn new_ref(name: &str, f: impl FnOnce(&VirtualMachine) -> PyResult<PyObjectRef>) -> *mut PyObject {
+    api(name, |vm| f(vm).map(|o| bridge::to_c(vm, &o)))
+}
+
+/// The RustPython object behind a `PyObject*` argument.
+pub(crate) fn rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    bridge::to_rp(vm, p)
+}
+
+/// A NUL-terminated UTF-8 C string argument.
+pub(crate) fn cstr<'a>(vm: &VirtualMachine, s: *const c_char) -> PyResult<&'a str> {
+    if s.is_null() {
+        return Err(system_error(vm, "NULL string passed to a C-API function"));
+    }
+    // SAFETY: C passes a NUL-terminated string that outlives the call.
+    unsafe { CStr::from_ptr(s) }
+        .to_str()
+        .map_err(|e| vm.new_exception_msg(vm.ctx.exceptions.unicode_decode_error.to_owned(), format!("'utf-8' codec can't decode C string: {e}").into()))
+}
+
+/// `(const char*, size)` as bytes.
+pub(crate) fn bytes_arg<'a>(vm: &VirtualMachine, s: *const c_char, n: isize) -> PyResult<&'a [u8]> {
+    if n < 0 {
+        return Err(system_error(vm, "Negative size passed to a C-API function"));
+    }
+    if s.is_null() {
+        if n == 0 {
+            return Ok(&[]);
+        }
+        return Err(system_error(vm, "NULL buffer passed to a C-API function"));
+    }
+    // SAFETY: C guarantees n readable bytes at s.
+    Ok(unsafe { std::slice::from_raw_parts(s.cast::<u8>(), n as usize) })
+}
+
+/// `0`/`1` for a C boolean result.
+pub(crate) fn cbool(b: bool) -> i32 {
+    b as i32
+}

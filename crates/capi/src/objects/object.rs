@@ -1,0 +1,661 @@
+//! `object.h` / `abstract.h` object protocol, reference counting and calls.
+
+use rustpython_vm::builtins::{PyStr, PyTuple};
+use rustpython_vm::function::FuncArgs;
+use rustpython_vm::types::PyComparisonOp;
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use std::ffi::{c_char, c_int, c_uint, c_void};
+
+use super::{cbool, cstr, new_ref, rp};
+use crate::abi::*;
+use crate::bridge;
+use crate::runtime::{api, api_noerr, system_error, type_error};
+
+// ---- reference counting ---------------------------------------------------------
+
+/// Calls the type's `tp_dealloc` for an object whose refcount reached zero.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_Dealloc(op: *mut PyObject) {
+    // SAFETY: C calls this only for a valid object at refcount 0.
+    unsafe {
+        let tp = (*op).ob_type;
+        match (*tp).tp_dealloc {
+            Some(d) => d(op),
+            None => bridge::dealloc(op),
+        }
+    }
+}
+
+/// `Py_IncRef`: a function form of `Py_INCREF` (NULL allowed).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn Py_IncRef(o: *mut PyObject) {
+    if !o.is_null() {
+        // SAFETY: non-null object from C.
+        unsafe { bridge::incref(o) }
+    }
+}
+
+/// `Py_DecRef`: a function form of `Py_XDECREF`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn Py_DecRef(o: *mut PyObject) {
+    // SAFETY: C owns the reference it releases.
+    unsafe { bridge::xdecref(o) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_IncRef(o: *mut PyObject) {
+    // SAFETY: forwarded.
+    unsafe { Py_IncRef(o) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_DecRef(o: *mut PyObject) {
+    // SAFETY: forwarded.
+    unsafe { Py_DecRef(o) }
+}
+
+/// `Py_TYPE` as a function (abi3 >= 3.14). Borrowed.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn Py_TYPE(o: *mut PyObject) -> *mut PyTypeObject {
+    // SAFETY: valid object.
+    unsafe { (*o).ob_type }
+}
+
+/// `Py_REFCNT` as a function.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn Py_REFCNT(o: *mut PyObject) -> Py_ssize_t {
+    // SAFETY: valid object.
+    unsafe { (*o).ob_refcnt }
+}
+
+/// `Py_Is`.
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_Is(a: *mut PyObject, b: *mut PyObject) -> c_int {
+    cbool(a == b)
+}
+
+// ---- memory ------------------------------------------------------------------------
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Malloc(n: usize) -> *mut c_void {
+    // SAFETY: plain allocation; malloc(0) is made non-NULL as CPython does.
+    unsafe { libc::malloc(n.max(1)) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_Realloc(p: *mut c_void, n: usize) -> *mut c_void {
+    // SAFETY: p came from PyObject_Malloc/Realloc or is NULL.
+    unsafe { libc::realloc(p, n.max(1)) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_Calloc(n: usize, size: usize) -> *mut c_void {
+    // SAFETY: plain allocation.
+    unsafe { libc::calloc(n.max(1), size.max(1)) }
+}
+
+/// Frees memory from `PyObject_Malloc`; for facade objects (called as a
+/// type's `tp_free`) the whole allocation including the pre-header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_Free(p: *mut c_void) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: p is either a facade object (has a pre-header) or raw malloc memory.
+    unsafe {
+        if bridge::try_header(p.cast()).is_some() {
+            bridge::dealloc(p.cast());
+        } else {
+            libc::free(p)
+        }
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMem_Malloc(n: usize) -> *mut c_void {
+    PyObject_Malloc(n)
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMem_Realloc(p: *mut c_void, n: usize) -> *mut c_void {
+    // SAFETY: forwarded.
+    unsafe { PyObject_Realloc(p, n) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMem_Calloc(n: usize, size: usize) -> *mut c_void {
+    // SAFETY: forwarded.
+    unsafe { PyObject_Calloc(n, size) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMem_Free(p: *mut c_void) {
+    // SAFETY: p came from PyMem_Malloc or is NULL.
+    unsafe { libc::free(p) }
+}
+
+// ---- the object protocol --------------------------------------------------------
+
+/// New reference to `repr(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Repr(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_Repr", |vm| Ok(rp(vm, o)?.repr(vm)?.into()))
+}
+
+/// New reference to `str(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Str(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_Str", |vm| Ok(rp(vm, o)?.str(vm)?.into()))
+}
+
+/// New reference to `ascii(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_ASCII(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_ASCII", |vm| Ok(rp(vm, o)?.ascii(vm)?.into()))
+}
+
+/// New reference to `bytes(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Bytes(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_Bytes", |vm| rp(vm, o)?.bytes(vm))
+}
+
+fn attr_name(vm: &VirtualMachine, name: *mut PyObject) -> PyResult<rustpython_vm::PyRef<PyStr>> {
+    rp(vm, name)?.downcast::<PyStr>().map_err(|o| {
+        type_error(vm, format!("attribute name must be string, not '{}'", o.class().name()))
+    })
+}
+
+/// New reference to `o.name`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetAttr(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_GetAttr", |vm| rp(vm, o)?.get_attr(&attr_name(vm, name)?, vm))
+}
+
+/// New reference to `o.name` (name in UTF-8).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetAttrString(o: *mut PyObject, name: *const c_char) -> *mut PyObject {
+    new_ref("PyObject_GetAttrString", |vm| {
+        let n = vm.ctx.new_str(cstr(vm, name)?);
+        rp(vm, o)?.get_attr(&n, vm)
+    })
+}
+
+/// `o.name` into `*result` (new reference): 1 found, 0 missing (no error), -1 error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetOptionalAttr(o: *mut PyObject, name: *mut PyObject, result: *mut *mut PyObject) -> c_int {
+    api("PyObject_GetOptionalAttr", |vm| {
+        // SAFETY: result is a valid out pointer.
+        unsafe { *result = std::ptr::null_mut() };
+        match rp(vm, o)?.get_attr(&attr_name(vm, name)?, vm) {
+            Ok(v) => {
+                // SAFETY: as above.
+                unsafe { *result = bridge::to_c(vm, &v) };
+                Ok(1)
+            }
+            Err(e) if e.fast_isinstance(vm.ctx.exceptions.attribute_error) => Ok(0),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// `o.name = v`, or `del o.name` when `v` is NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_SetAttr(o: *mut PyObject, name: *mut PyObject, v: *mut PyObject) -> c_int {
+    api("PyObject_SetAttr", |vm| {
+        let obj = rp(vm, o)?;
+        let n = attr_name(vm, name)?;
+        if v.is_null() {
+            obj.del_attr(&n, vm)?;
+        } else {
+            obj.set_attr(&n, rp(vm, v)?, vm)?;
+        }
+        Ok(0)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_SetAttrString(o: *mut PyObject, name: *const c_char, v: *mut PyObject) -> c_int {
+    api("PyObject_SetAttrString", |vm| {
+        let obj = rp(vm, o)?;
+        let n = vm.ctx.new_str(cstr(vm, name)?);
+        if v.is_null() {
+            obj.del_attr(&n, vm)?;
+        } else {
+            obj.set_attr(&n, rp(vm, v)?, vm)?;
+        }
+        Ok(0)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_DelAttr(o: *mut PyObject, name: *mut PyObject) -> c_int {
+    PyObject_SetAttr(o, name, std::ptr::null_mut())
+}
+
+/// 1 if `o` has attribute `name`, else 0; errors other than AttributeError
+/// are reported as unraisable, as CPython does.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_HasAttr(o: *mut PyObject, name: *mut PyObject) -> c_int {
+    let r = PyObject_HasAttrWithError(o, name);
+    if r < 0 {
+        super::pyerrors::PyErr_Clear();
+        return 0;
+    }
+    r
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_HasAttrWithError(o: *mut PyObject, name: *mut PyObject) -> c_int {
+    api("PyObject_HasAttrWithError", |vm| Ok(cbool(rp(vm, o)?.has_attr(&attr_name(vm, name)?, vm)?)))
+}
+
+/// `PyObject_GenericGetAttr`: attribute lookup without `__getattr__`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GenericGetAttr(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_GenericGetAttr", |vm| rp(vm, o)?.generic_getattr(&*attr_name(vm, name)?, vm))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GenericSetAttr(o: *mut PyObject, name: *mut PyObject, v: *mut PyObject) -> c_int {
+    PyObject_SetAttr(o, name, v)
+}
+
+/// New reference to `o.__dict__`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GenericGetDict(o: *mut PyObject, _ctx: *mut c_void) -> *mut PyObject {
+    new_ref("PyObject_GenericGetDict", |vm| {
+        let obj = rp(vm, o)?;
+        obj.dict()
+            .map(Into::into)
+            .ok_or_else(|| vm.new_attribute_error("This object has no __dict__"))
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GenericSetDict(o: *mut PyObject, v: *mut PyObject, _ctx: *mut c_void) -> c_int {
+    api("PyObject_GenericSetDict", |vm| {
+        if v.is_null() {
+            return Err(type_error(vm, "cannot delete __dict__"));
+        }
+        let d = rp(vm, v)?
+            .downcast::<rustpython_vm::builtins::PyDict>()
+            .map_err(|o| type_error(vm, format!("__dict__ must be set to a dictionary, not a '{}'", o.class().name())))?;
+        rp(vm, o)?.set_dict(Some(d)).map_err(|_| vm.new_attribute_error("This object has no __dict__"))?;
+        Ok(0)
+    })
+}
+
+/// New reference to `o[key]`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetItem(o: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_GetItem", |vm| rp(vm, o)?.get_item(&*rp(vm, key)?, vm))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_SetItem(o: *mut PyObject, key: *mut PyObject, v: *mut PyObject) -> c_int {
+    api("PyObject_SetItem", |vm| {
+        let obj = rp(vm, o)?;
+        obj.set_item(&*rp(vm, key)?, rp(vm, v)?, vm)?;
+        bridge::refresh_now(vm, o, &obj);
+        Ok(0)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_DelItem(o: *mut PyObject, key: *mut PyObject) -> c_int {
+    api("PyObject_DelItem", |vm| {
+        let obj = rp(vm, o)?;
+        obj.del_item(&*rp(vm, key)?, vm)?;
+        bridge::refresh_now(vm, o, &obj);
+        Ok(0)
+    })
+}
+
+/// `len(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Size(o: *mut PyObject) -> Py_ssize_t {
+    api("PyObject_Size", |vm| Ok(rp(vm, o)?.length(vm)? as isize))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Length(o: *mut PyObject) -> Py_ssize_t {
+    PyObject_Size(o)
+}
+
+/// `operator.length_hint(o, default)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_LengthHint(o: *mut PyObject, default: Py_ssize_t) -> Py_ssize_t {
+    api("PyObject_LengthHint", |vm| Ok(rp(vm, o)?.length_hint(default.max(0) as usize, vm)? as isize))
+}
+
+/// `hash(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Hash(o: *mut PyObject) -> Py_hash_t {
+    api("PyObject_Hash", |vm| Ok(rp(vm, o)?.hash(vm)? as isize))
+}
+
+/// `PyObject_HashNotImplemented`: raises TypeError (unhashable type).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_HashNotImplemented(o: *mut PyObject) -> Py_hash_t {
+    api("PyObject_HashNotImplemented", |vm| {
+        Err(type_error(vm, format!("unhashable type: '{}'", rp(vm, o)?.class().name())))
+    })
+}
+
+/// `bool(o)`: 1, 0, or -1 on error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_IsTrue(o: *mut PyObject) -> c_int {
+    api("PyObject_IsTrue", |vm| Ok(cbool(rp(vm, o)?.is_true(vm)?)))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Not(o: *mut PyObject) -> c_int {
+    api("PyObject_Not", |vm| Ok(cbool(!rp(vm, o)?.is_true(vm)?)))
+}
+
+fn cmp_op(vm: &VirtualMachine, op: c_int) -> PyResult<PyComparisonOp> {
+    Ok(match op {
+        Py_LT => PyComparisonOp::Lt,
+        Py_LE => PyComparisonOp::Le,
+        Py_EQ => PyComparisonOp::Eq,
+        Py_NE => PyComparisonOp::Ne,
+        Py_GT => PyComparisonOp::Gt,
+        Py_GE => PyComparisonOp::Ge,
+        _ => return Err(system_error(vm, format!("invalid rich comparison operator {op}"))),
+    })
+}
+
+/// New reference to the result of the rich comparison `a op b`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_RichCompare(a: *mut PyObject, b: *mut PyObject, op: c_int) -> *mut PyObject {
+    new_ref("PyObject_RichCompare", |vm| {
+        let op = cmp_op(vm, op)?;
+        rp(vm, a)?.rich_compare(rp(vm, b)?, op, vm)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_RichCompareBool(a: *mut PyObject, b: *mut PyObject, op: c_int) -> c_int {
+    // Identity implies equality, as in CPython.
+    if a == b && !a.is_null() && (op == Py_EQ || op == Py_NE) {
+        return cbool(op == Py_EQ);
+    }
+    api("PyObject_RichCompareBool", |vm| {
+        let op = cmp_op(vm, op)?;
+        Ok(cbool(rp(vm, a)?.rich_compare_bool(&*rp(vm, b)?, op, vm)?))
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_IsInstance(o: *mut PyObject, cls: *mut PyObject) -> c_int {
+    api("PyObject_IsInstance", |vm| Ok(cbool(rp(vm, o)?.is_instance(&*rp(vm, cls)?, vm)?)))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_IsSubclass(o: *mut PyObject, cls: *mut PyObject) -> c_int {
+    api("PyObject_IsSubclass", |vm| Ok(cbool(rp(vm, o)?.is_subclass(&*rp(vm, cls)?, vm)?)))
+}
+
+/// New reference to `type(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Type(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_Type", |vm| Ok(rp(vm, o)?.class().to_owned().into()))
+}
+
+/// New reference to `iter(o)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetIter(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_GetIter", |vm| Ok(rp(vm, o)?.get_iter(vm)?.into()))
+}
+
+/// New reference to `dir(o)` (or of the current scope when `o` is NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Dir(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_Dir", |vm| {
+        if o.is_null() {
+            return Err(not_supported(vm, "PyObject_Dir(NULL)"));
+        }
+        Ok(vm.ctx.new_list(rp(vm, o)?.dir(vm)?.borrow_vec().to_vec()).into())
+    })
+}
+
+fn not_supported(vm: &VirtualMachine, what: &str) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    crate::runtime::not_implemented(vm, what)
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCallable_Check(o: *mut PyObject) -> c_int {
+    api_noerr("PyCallable_Check", 0, |vm| rp(vm, o).map(|o| cbool(o.is_callable())).unwrap_or(0))
+}
+
+/// `format(o, spec)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Format(o: *mut PyObject, spec: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_Format", |vm| {
+        let spec = if spec.is_null() { vm.ctx.new_str("").into() } else { rp(vm, spec)? };
+        vm.call_method(&*rp(vm, o)?, "__format__", (spec,))
+    })
+}
+
+// ---- calls ------------------------------------------------------------------------
+
+/// Calls a RustPython callable and starts a new refresh epoch afterwards
+/// (Python code may have mutated containers C holds).
+pub(crate) fn call_rp(vm: &VirtualMachine, f: &PyObjectRef, args: FuncArgs) -> PyResult {
+    let r = f.call_with_args(args, vm);
+    bridge::bump_epoch();
+    r
+}
+
+/// Positional arguments from a C tuple (may be NULL for none).
+fn tuple_args(vm: &VirtualMachine, t: *mut PyObject) -> PyResult<Vec<PyObjectRef>> {
+    if t.is_null() {
+        return Ok(vec![]);
+    }
+    let t = rp(vm, t)?;
+    let t = t.downcast_ref::<PyTuple>().ok_or_else(|| type_error(vm, "argument list must be a tuple"))?;
+    Ok(t.as_slice().to_vec())
+}
+
+/// Keyword arguments from a C dict (may be NULL).
+fn dict_kwargs(vm: &VirtualMachine, d: *mut PyObject) -> PyResult<Vec<(String, PyObjectRef)>> {
+    if d.is_null() {
+        return Ok(vec![]);
+    }
+    let d = rp(vm, d)?;
+    let d = d
+        .downcast_ref::<rustpython_vm::builtins::PyDict>()
+        .ok_or_else(|| type_error(vm, "keyword list must be a dictionary"))?;
+    d.items_vec()
+        .into_iter()
+        .map(|(k, v)| {
+            let k = k.downcast::<PyStr>().map_err(|_| type_error(vm, "keywords must be strings"))?;
+            Ok((k.as_wtf8().to_string(), v))
+        })
+        .collect()
+}
+
+fn func_args(args: Vec<PyObjectRef>, kwargs: Vec<(String, PyObjectRef)>) -> FuncArgs {
+    let (names, vals): (Vec<String>, Vec<PyObjectRef>) = kwargs.into_iter().unzip();
+    let all: Vec<PyObjectRef> = args.into_iter().chain(vals).collect();
+    FuncArgs::with_kwargs_names(all.into_iter(), names.into_iter())
+}
+
+/// New reference to `callable(*args, **kwargs)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_Call(callable: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_Call", |vm| {
+        let f = rp(vm, callable)?;
+        call_rp(vm, &f, func_args(tuple_args(vm, args)?, dict_kwargs(vm, kwargs)?))
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_CallObject(callable: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    PyObject_Call(callable, args, std::ptr::null_mut())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_CallNoArgs(callable: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_CallNoArgs", |vm| call_rp(vm, &rp(vm, callable)?, FuncArgs::default()))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_CallOneArg(callable: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
+    new_ref("PyObject_CallOneArg", |vm| {
+        call_rp(vm, &rp(vm, callable)?, FuncArgs::from(vec![rp(vm, arg)?]))
+    })
+}
+
+/// Arguments of a vectorcall: `args[0..nargs]` positional, then one value
+/// per name in the `kwnames` tuple.
+///
+/// # Safety
+/// `args` must hold `nargs + len(kwnames)` objects.
+pub(crate) unsafe fn vector_args(
+    vm: &VirtualMachine,
+    args: *const *mut PyObject,
+    nargs: usize,
+    kwnames: *mut PyObject,
+) -> PyResult<FuncArgs> {
+    let names: Vec<String> = if kwnames.is_null() {
+        vec![]
+    } else {
+        let k = rp(vm, kwnames)?;
+        let k = k.downcast_ref::<PyTuple>().ok_or_else(|| type_error(vm, "kwnames must be a tuple"))?;
+        k.as_slice()
+            .iter()
+            .map(|n| {
+                n.downcast_ref::<PyStr>()
+                    .map(|s| s.as_wtf8().to_string())
+                    .ok_or_else(|| type_error(vm, "keywords must be strings"))
+            })
+            .collect::<PyResult<_>>()?
+    };
+    let total = nargs + names.len();
+    let vals = (0..total)
+        // SAFETY: the caller guarantees `total` readable slots.
+        .map(|i| rp(vm, unsafe { *args.add(i) }))
+        .collect::<PyResult<Vec<_>>>()?;
+    Ok(FuncArgs::with_kwargs_names(vals.into_iter(), names.into_iter()))
+}
+
+/// New reference to `callable(*args[:nargs], **dict(zip(kwnames, rest)))`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_Vectorcall(
+    callable: *mut PyObject,
+    args: *const *mut PyObject,
+    nargsf: usize,
+    kwnames: *mut PyObject,
+) -> *mut PyObject {
+    new_ref("PyObject_Vectorcall", |vm| {
+        let nargs = nargsf & !PY_VECTORCALL_ARGUMENTS_OFFSET;
+        // SAFETY: vectorcall contract.
+        let fa = unsafe { vector_args(vm, args, nargs, kwnames)? };
+        call_rp(vm, &rp(vm, callable)?, fa)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_VectorcallDict(
+    callable: *mut PyObject,
+    args: *const *mut PyObject,
+    nargsf: usize,
+    kwdict: *mut PyObject,
+) -> *mut PyObject {
+    new_ref("PyObject_VectorcallDict", |vm| {
+        let nargs = nargsf & !PY_VECTORCALL_ARGUMENTS_OFFSET;
+        let pos = (0..nargs)
+            // SAFETY: nargs readable slots.
+            .map(|i| rp(vm, unsafe { *args.add(i) }))
+            .collect::<PyResult<Vec<_>>>()?;
+        call_rp(vm, &rp(vm, callable)?, func_args(pos, dict_kwargs(vm, kwdict)?))
+    })
+}
+
+/// New reference to `args[0].name(*args[1:nargs], **kw)`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_VectorcallMethod(
+    name: *mut PyObject,
+    args: *const *mut PyObject,
+    nargsf: usize,
+    kwnames: *mut PyObject,
+) -> *mut PyObject {
+    new_ref("PyObject_VectorcallMethod", |vm| {
+        let nargs = nargsf & !PY_VECTORCALL_ARGUMENTS_OFFSET;
+        if nargs == 0 {
+            return Err(system_error(vm, "PyObject_VectorcallMethod needs self in args[0]"));
+        }
+        // SAFETY: vectorcall contract; args[0] is self.
+        let fa = unsafe { vector_args(vm, args.add(1), nargs - 1, kwnames)? };
+        // SAFETY: args[0] exists (nargs >= 1).
+        let obj = rp(vm, unsafe { *args })?;
+        let meth = obj.get_attr(&attr_name(vm, name)?, vm)?;
+        call_rp(vm, &meth, fa)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_CallMethodNoArgs(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
+    let args = [o];
+    // SAFETY: one argument, self.
+    unsafe { PyObject_VectorcallMethod(name, args.as_ptr(), 1, std::ptr::null_mut()) }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_CallMethodOneArg(o: *mut PyObject, name: *mut PyObject, arg: *mut PyObject) -> *mut PyObject {
+    let args = [o, arg];
+    // SAFETY: self plus one argument.
+    unsafe { PyObject_VectorcallMethod(name, args.as_ptr(), 2, std::ptr::null_mut()) }
+}
+
+/// `PyVectorcall_NARGS`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyVectorcall_NARGS(n: usize) -> Py_ssize_t {
+    (n & !PY_VECTORCALL_ARGUMENTS_OFFSET) as isize
+}
+
+// ---- constants -------------------------------------------------------------------
+
+fn constant(vm: &VirtualMachine, id: c_uint) -> PyResult<PyObjectRef> {
+    Ok(match id {
+        0 => vm.ctx.none(),
+        1 => vm.ctx.new_bool(false).into(),
+        2 => vm.ctx.new_bool(true).into(),
+        3 => vm.ctx.ellipsis.clone().into(),
+        4 => vm.ctx.not_implemented(),
+        5 => vm.ctx.new_int(0).into(),
+        6 => vm.ctx.new_int(1).into(),
+        7 => vm.ctx.new_str("").into(),
+        8 => vm.ctx.new_bytes(vec![]).into(),
+        9 => vm.ctx.empty_tuple.clone().into(),
+        _ => return Err(system_error(vm, format!("invalid constant identifier {id}"))),
+    })
+}
+
+/// `Py_GetConstant`: new reference to a constant (`Py_CONSTANT_*`).
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_GetConstant(id: c_uint) -> *mut PyObject {
+    new_ref("Py_GetConstant", |vm| constant(vm, id))
+}
+
+/// `Py_GetConstantBorrowed`: borrowed reference; constants are kept alive by the thread.
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_GetConstantBorrowed(id: c_uint) -> *mut PyObject {
+    api("Py_GetConstantBorrowed", |vm| Ok(bridge::borrow_for_thread(vm, &*constant(vm, id)?)))
+}
+
+/// `PyObject_SelfIter`: returns `o` (new reference).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_SelfIter(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: valid object.
+    unsafe { bridge::incref(o) };
+    o
+}
+
+/// New reference to `os.fspath(path)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyOS_FSPath(path: *mut PyObject) -> *mut PyObject {
+    new_ref("PyOS_FSPath", |vm| vm.import("os", 0)?.get_attr("fspath", vm)?.call((rp(vm, path)?,), vm))
+}

@@ -1,0 +1,389 @@
+//! `pyerrors.h`: the error indicator and exception objects.
+
+use rustpython_vm::builtins::{PyBaseException, PyBaseExceptionRef, PyType};
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use std::ffi::{c_char, c_int};
+
+use super::{cbool, cstr, new_ref, rp};
+use crate::abi::*;
+use crate::bridge;
+use crate::runtime::{api, api_noerr, errors, system_error, type_error};
+
+/// Makes an exception instance from a type and a value, as `PyErr_SetObject` does.
+fn make_exception(vm: &VirtualMachine, ty: PyObjectRef, value: Option<PyObjectRef>) -> PyResult<PyBaseExceptionRef> {
+    let ty = ty
+        .downcast::<PyType>()
+        .ok()
+        .filter(|t| t.fast_issubclass(vm.ctx.exceptions.base_exception_type))
+        .ok_or_else(|| system_error(vm, "exception is not a BaseException subclass"))?;
+    if let Some(v) = &value {
+        if let Ok(e) = v.clone().downcast::<PyBaseException>() {
+            if e.class().fast_issubclass(&ty) {
+                return Ok(e);
+            }
+        }
+    }
+    let args: Vec<PyObjectRef> = match value {
+        None => vec![],
+        Some(v) if vm.is_none(&v) => vec![],
+        Some(v) => match v.downcast_ref::<rustpython_vm::builtins::PyTuple>() {
+            Some(t) => t.as_slice().to_vec(),
+            None => vec![v],
+        },
+    };
+    let e = ty.as_object().call(args, vm)?;
+    e.downcast::<PyBaseException>().map_err(|_| type_error(vm, "calling the exception type did not return an exception"))
+}
+
+fn set_from(vm: &VirtualMachine, ty: *mut PyObject, value: Option<PyObjectRef>) -> PyResult<()> {
+    let exc = make_exception(vm, rp(vm, ty)?, value)?;
+    errors::set(exc);
+    Ok(())
+}
+
+/// Sets the error indicator to `type(value)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetObject(ty: *mut PyObject, value: *mut PyObject) {
+    api("PyErr_SetObject", |vm| {
+        let v = if value.is_null() { None } else { Some(rp(vm, value)?) };
+        set_from(vm, ty, v)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetString(ty: *mut PyObject, msg: *const c_char) {
+    api("PyErr_SetString", |vm| {
+        let m = vm.ctx.new_str(cstr(vm, msg)?).into();
+        set_from(vm, ty, Some(m))
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetNone(ty: *mut PyObject) {
+    api("PyErr_SetNone", |vm| set_from(vm, ty, None))
+}
+
+/// Borrowed reference to the current exception's type, or NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_Occurred() -> *mut PyObject {
+    api_noerr("PyErr_Occurred", std::ptr::null_mut(), |vm| match errors::peek() {
+        Some(e) => bridge::type_ptr(vm, e.class()).cast(),
+        None => std::ptr::null_mut(),
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_Clear() {
+    errors::restore(None);
+}
+
+/// New reference to the current exception (clearing the indicator), or NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_GetRaisedException() -> *mut PyObject {
+    api_noerr("PyErr_GetRaisedException", std::ptr::null_mut(), |vm| match errors::take() {
+        Some(e) => bridge::to_c(vm, e.as_object()),
+        None => std::ptr::null_mut(),
+    })
+}
+
+/// Sets the indicator to `exc` (stolen; NULL clears).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyErr_SetRaisedException(exc: *mut PyObject) {
+    api_noerr("PyErr_SetRaisedException", (), |vm| {
+        if exc.is_null() {
+            errors::restore(None);
+            return;
+        }
+        let r = rp(vm, exc);
+        // SAFETY: the reference was stolen.
+        unsafe { bridge::decref(exc) };
+        match r.map(|o| o.downcast::<PyBaseException>()) {
+            Ok(Ok(e)) => errors::set(e),
+            _ => errors::set(type_error(vm, "PyErr_SetRaisedException: exception must derive from BaseException")),
+        }
+    })
+}
+
+/// Legacy triple: new references to type, value, traceback (clears).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyErr_Fetch(ptype: *mut *mut PyObject, pvalue: *mut *mut PyObject, ptb: *mut *mut PyObject) {
+    api_noerr("PyErr_Fetch", (), |vm| {
+        let e = errors::take();
+        // SAFETY: out pointers from C.
+        unsafe {
+            *ptype = std::ptr::null_mut();
+            *pvalue = std::ptr::null_mut();
+            *ptb = std::ptr::null_mut();
+            if let Some(e) = e {
+                *ptype = bridge::to_c(vm, e.class().as_object());
+                if let Some(tb) = e.__traceback__() {
+                    *ptb = bridge::to_c(vm, tb.as_object());
+                }
+                *pvalue = bridge::to_c(vm, e.as_object());
+            }
+        }
+    })
+}
+
+/// Legacy restore: steals all three.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyErr_Restore(ty: *mut PyObject, value: *mut PyObject, tb: *mut PyObject) {
+    api_noerr("PyErr_Restore", (), |vm| {
+        let r = (|| -> PyResult<Option<PyBaseExceptionRef>> {
+            if ty.is_null() {
+                return Ok(None);
+            }
+            let v = if value.is_null() { None } else { Some(rp(vm, value)?) };
+            let e = make_exception(vm, rp(vm, ty)?, v)?;
+            if !tb.is_null() {
+                let tb = rp(vm, tb)?;
+                if let Ok(tb) = tb.downcast() {
+                    e.set_traceback(Some(tb));
+                }
+            }
+            Ok(Some(e))
+        })();
+        // SAFETY: all three references were stolen.
+        unsafe {
+            bridge::xdecref(ty);
+            bridge::xdecref(value);
+            bridge::xdecref(tb);
+        }
+        match r {
+            Ok(e) => errors::restore(e),
+            Err(e) => errors::set(e),
+        }
+    })
+}
+
+/// The indicator always holds normalized exceptions; nothing to do but keep
+/// the triple consistent.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyErr_NormalizeException(ty: *mut *mut PyObject, value: *mut *mut PyObject, _tb: *mut *mut PyObject) {
+    api_noerr("PyErr_NormalizeException", (), |vm| {
+        // SAFETY: in/out pointers from C.
+        unsafe {
+            if (*ty).is_null() {
+                return;
+            }
+            let v = if (*value).is_null() { None } else { rp(vm, *value).ok() };
+            if let Ok(t) = rp(vm, *ty) {
+                if let Ok(e) = make_exception(vm, t, v) {
+                    bridge::xdecref(*value);
+                    *value = bridge::to_c(vm, e.as_object());
+                }
+            }
+        }
+    })
+}
+
+/// 1 if `given` (an exception instance or class) matches `exc` (a class or tuple).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_GivenExceptionMatches(given: *mut PyObject, exc: *mut PyObject) -> c_int {
+    api_noerr("PyErr_GivenExceptionMatches", 0, |vm| {
+        if given.is_null() || exc.is_null() {
+            return 0;
+        }
+        let (Ok(g), Ok(e)) = (rp(vm, given), rp(vm, exc)) else { return 0 };
+        let cls: PyObjectRef = if g.downcast_ref::<PyBaseException>().is_some() { g.class().to_owned().into() } else { g };
+        if let Some(t) = e.downcast_ref::<rustpython_vm::builtins::PyTuple>() {
+            return cbool(t.as_slice().iter().any(|x| matches(vm, &cls, x)));
+        }
+        cbool(matches(vm, &cls, &e))
+    })
+}
+
+fn matches(vm: &VirtualMachine, cls: &PyObjectRef, exc: &PyObjectRef) -> bool {
+    match (cls.downcast_ref::<PyType>(), exc.downcast_ref::<PyType>()) {
+        (Some(c), Some(e)) => c.fast_issubclass(e),
+        _ => cls.is(exc) || vm.bool_eq(cls, exc).unwrap_or(false),
+    }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_ExceptionMatches(exc: *mut PyObject) -> c_int {
+    let cur = PyErr_Occurred();
+    if cur.is_null() { 0 } else { PyErr_GivenExceptionMatches(cur, exc) }
+}
+
+/// New exception class `module.Name` deriving from `base` (default Exception).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_NewExceptionWithDoc(name: *const c_char, doc: *const c_char, base: *mut PyObject, dict: *mut PyObject) -> *mut PyObject {
+    new_ref("PyErr_NewExceptionWithDoc", |vm| {
+        let full = cstr(vm, name)?;
+        let (module, short) = full
+            .rsplit_once('.')
+            .ok_or_else(|| system_error(vm, "PyErr_NewException: name must be module.class"))?;
+        let bases: PyObjectRef = if base.is_null() {
+            vm.ctx.new_tuple(vec![vm.ctx.exceptions.exception_type.to_owned().into()]).into()
+        } else {
+            let b = rp(vm, base)?;
+            if b.downcast_ref::<rustpython_vm::builtins::PyTuple>().is_some() { b } else { vm.ctx.new_tuple(vec![b]).into() }
+        };
+        let ns = if dict.is_null() { vm.ctx.new_dict() } else { rp(vm, dict)?.downcast().map_err(|_| type_error(vm, "dict must be a dict"))? };
+        if ns.get_item_opt("__module__", vm)?.is_none() {
+            ns.set_item("__module__", vm.ctx.new_str(module).into(), vm)?;
+        }
+        if !doc.is_null() {
+            ns.set_item("__doc__", vm.ctx.new_str(cstr(vm, doc)?).into(), vm)?;
+        }
+        vm.ctx.types.type_type.as_object().call((short, bases, ns), vm)
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_NewException(name: *const c_char, base: *mut PyObject, dict: *mut PyObject) -> *mut PyObject {
+    PyErr_NewExceptionWithDoc(name, std::ptr::null(), base, dict)
+}
+
+/// Reports the current exception through `sys.unraisablehook` and clears it.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_WriteUnraisable(obj: *mut PyObject) {
+    api_noerr("PyErr_WriteUnraisable", (), |vm| {
+        if let Some(e) = errors::take() {
+            let o = if obj.is_null() { vm.ctx.none() } else { rp(vm, obj).unwrap_or_else(|_| vm.ctx.none()) };
+            vm.run_unraisable(e, None, o);
+        }
+    })
+}
+
+/// Prints the current exception to `sys.stderr` and clears it.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_PrintEx(set_sys_last_vars: c_int) {
+    api_noerr("PyErr_PrintEx", (), |vm| {
+        if let Some(e) = errors::take() {
+            if set_sys_last_vars != 0 {
+                let _ = vm.sys_module.set_attr("last_exc", e.clone(), vm);
+                let _ = vm.sys_module.set_attr("last_value", e.clone(), vm);
+            }
+            vm.print_exception(&e);
+        }
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_Print() {
+    PyErr_PrintEx(1)
+}
+
+/// Sets MemoryError; returns NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_NoMemory() -> *mut PyObject {
+    api("PyErr_NoMemory", |vm| Err::<*mut PyObject, _>(vm.new_exception_empty(vm.ctx.exceptions.memory_error.to_owned())))
+}
+
+/// `PyErr_BadArgument`: TypeError; returns 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_BadArgument() -> c_int {
+    api("PyErr_BadArgument", |vm| Err::<c_int, _>(type_error(vm, "bad argument type for built-in operation")));
+    0
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_BadInternalCall() {
+    api("PyErr_BadInternalCall", |vm| Err::<(), _>(system_error(vm, "bad argument to internal function")))
+}
+
+/// Checks for pending signals; always 0 (RustPython handles signals itself).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_CheckSignals() -> c_int {
+    api("PyErr_CheckSignals", |vm| vm.check_signals().map(|_| 0))
+}
+
+/// Issues a warning of `category` with `message`; -1 if it became an error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_WarnEx(category: *mut PyObject, message: *const c_char, stack_level: Py_ssize_t) -> c_int {
+    api("PyErr_WarnEx", |vm| {
+        let cat = if category.is_null() { vm.ctx.exceptions.runtime_warning.to_owned().into() } else { rp(vm, category)? };
+        let warnings = vm.import("warnings", 0)?;
+        warnings.get_attr("warn", vm)?.call((cstr(vm, message)?, cat, stack_level.max(1)), vm)?;
+        Ok(0)
+    })
+}
+
+// ---- exception objects ----------------------------------------------------------
+
+fn exc(vm: &VirtualMachine, o: *mut PyObject) -> PyResult<PyBaseExceptionRef> {
+    rp(vm, o)?.downcast::<PyBaseException>().map_err(|_| type_error(vm, "expected an exception instance"))
+}
+
+fn opt_obj(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<Option<PyObjectRef>> {
+    if p.is_null() { Ok(None) } else { rp(vm, p).map(|o| if vm.is_none(&o) { None } else { Some(o) }) }
+}
+
+/// New reference to `exc.__traceback__` or NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyException_GetTraceback(o: *mut PyObject) -> *mut PyObject {
+    api("PyException_GetTraceback", |vm| Ok(exc(vm, o)?.__traceback__().map_or(std::ptr::null_mut(), |t| bridge::to_c(vm, t.as_object()))))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyException_SetTraceback(o: *mut PyObject, tb: *mut PyObject) -> c_int {
+    api("PyException_SetTraceback", |vm| {
+        let e = exc(vm, o)?;
+        let tb = opt_obj(vm, tb)?.map(|t| t.downcast().map_err(|_| type_error(vm, "__traceback__ must be a traceback or None"))).transpose()?;
+        e.set_traceback(tb);
+        Ok(0)
+    })
+}
+
+/// New reference to `exc.__cause__` or NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyException_GetCause(o: *mut PyObject) -> *mut PyObject {
+    api("PyException_GetCause", |vm| Ok(exc(vm, o)?.__cause__().map_or(std::ptr::null_mut(), |c| bridge::to_c(vm, c.as_object()))))
+}
+
+/// Sets `exc.__cause__` (stolen reference, NULL clears) and `__suppress_context__`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyException_SetCause(o: *mut PyObject, cause: *mut PyObject) {
+    api("PyException_SetCause", |vm| {
+        let c = opt_obj(vm, cause);
+        // SAFETY: the reference was stolen.
+        unsafe { bridge::xdecref(cause) };
+        let c = c?.map(|c| c.downcast::<PyBaseException>().map_err(|_| type_error(vm, "exception cause must be None or derive from BaseException"))).transpose()?;
+        let e = exc(vm, o)?;
+        e.set_cause(c);
+        Ok(())
+    })
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyException_GetContext(o: *mut PyObject) -> *mut PyObject {
+    api("PyException_GetContext", |vm| Ok(exc(vm, o)?.__context__().map_or(std::ptr::null_mut(), |c| bridge::to_c(vm, c.as_object()))))
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyException_SetContext(o: *mut PyObject, ctx: *mut PyObject) {
+    api("PyException_SetContext", |vm| {
+        let c = opt_obj(vm, ctx);
+        // SAFETY: the reference was stolen.
+        unsafe { bridge::xdecref(ctx) };
+        let c = c?.map(|c| c.downcast::<PyBaseException>().map_err(|_| type_error(vm, "exception context must be None or derive from BaseException"))).transpose()?;
+        exc(vm, o)?.set_context(c);
+        Ok(())
+    })
+}
+
+/// New reference to `exc.args`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyException_GetArgs(o: *mut PyObject) -> *mut PyObject {
+    new_ref("PyException_GetArgs", |vm| Ok(exc(vm, o)?.args().into()))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyException_SetArgs(o: *mut PyObject, args: *mut PyObject) {
+    api("PyException_SetArgs", |vm| {
+        let a = rp(vm, args)?;
+        exc(vm, o)?.as_object().set_attr("args", a, vm)
+    })
+}
+
+/// Prints a traceback object to `file`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyTraceBack_Print(tb: *mut PyObject, file: *mut PyObject) -> c_int {
+    api("PyTraceBack_Print", |vm| {
+        let traceback = vm.import("traceback", 0)?;
+        traceback.get_attr("print_tb", vm)?.call((rp(vm, tb)?, vm.ctx.none(), rp(vm, file)?), vm)?;
+        Ok(0)
+    })
+}

@@ -1,0 +1,108 @@
+//! `pystate.h` / `ceval.h` / `pylifecycle.h`: thread states and the GIL.
+
+#[allow(unused_imports)]
+use rustpython_vm::{AsObject as _, PyPayload as _};
+use std::cell::Cell;
+use std::ffi::{c_int, c_void};
+
+use crate::runtime::{api_noerr, gil};
+
+#[repr(C)]
+pub struct ThreadState {
+    saved_depth: usize,
+}
+
+thread_local! {
+    static TSTATE: Cell<ThreadState> = const { Cell::new(ThreadState { saved_depth: 0 }) };
+}
+
+impl Clone for ThreadState {
+    fn clone(&self) -> Self {
+        ThreadState { saved_depth: self.saved_depth }
+    }
+}
+impl Copy for ThreadState {}
+
+fn tstate_ptr() -> *mut c_void {
+    TSTATE.with(|t| t.as_ptr().cast())
+}
+
+/// Releases the GIL (`Py_BEGIN_ALLOW_THREADS`); returns the thread state.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyEval_SaveThread() -> *mut c_void {
+    let depth = gil::save();
+    TSTATE.with(|t| t.set(ThreadState { saved_depth: depth }));
+    tstate_ptr()
+}
+
+/// Re-acquires the GIL released by `PyEval_SaveThread`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyEval_RestoreThread(_ts: *mut c_void) {
+    let depth = TSTATE.with(|t| t.get().saved_depth);
+    let vm_present = rustpython_vm::vm::thread::try_with_current_vm(|vm| gil::restore(Some(vm), depth));
+    if vm_present.is_none() {
+        gil::restore(None, depth);
+    }
+}
+
+/// `PyGILState_Ensure`: 0 (LOCKED) if this thread already held the GIL, else 1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyGILState_Ensure() -> c_int {
+    let was = gil::held();
+    let guard = api_noerr("PyGILState_Ensure", None, |vm| Some(gil::ensure(vm)));
+    std::mem::forget(guard);
+    if was { 0 } else { 1 }
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyGILState_Release(_state: c_int) {
+    // One level of the reentrant GIL taken by PyGILState_Ensure.
+    gil::release_one();
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyGILState_Check() -> c_int {
+    gil::held() as c_int
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyGILState_GetThisThreadState() -> *mut c_void {
+    tstate_ptr()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyThreadState_Get() -> *mut c_void {
+    tstate_ptr()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyThreadState_GetUnchecked() -> *mut c_void {
+    tstate_ptr()
+}
+
+static INTERP: u8 = 0;
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyInterpreterState_Get() -> *mut c_void {
+    (&raw const INTERP).cast_mut().cast()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyInterpreterState_GetID(_i: *mut c_void) -> i64 {
+    0
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyInterpreterState_Main() -> *mut c_void {
+    PyInterpreterState_Get()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_IsInitialized() -> c_int {
+    crate::is_installed() as c_int
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_IsFinalizing() -> c_int {
+    0
+}

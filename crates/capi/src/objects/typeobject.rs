@@ -1,0 +1,156 @@
+//! `object.h` type functions (`PyType_*`). Extension types made by
+//! `PyType_FromSpec` are issue #3; until then those entry points raise.
+
+use rustpython_vm::builtins::PyType;
+use rustpython_vm::{AsObject, PyRef, PyResult, VirtualMachine};
+use std::ffi::{c_int, c_ulong};
+
+use super::{cbool, new_ref, rp};
+use crate::abi::*;
+use crate::runtime::{api, api_noerr, not_implemented, type_error};
+
+fn ty(vm: &VirtualMachine, t: *mut PyTypeObject) -> PyResult<PyRef<PyType>> {
+    rp(vm, t.cast())?.downcast::<PyType>().map_err(|o| type_error(vm, format!("expected a type, got '{}'", o.class().name())))
+}
+
+/// 1 if `a` is `b` or a subtype of it (by MRO).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_IsSubtype(a: *mut PyTypeObject, b: *mut PyTypeObject) -> c_int {
+    if a == b {
+        return 1;
+    }
+    api_noerr("PyType_IsSubtype", 0, |vm| match (ty(vm, a), ty(vm, b)) {
+        (Ok(a), Ok(b)) => cbool(a.fast_issubclass(&b)),
+        _ => 0,
+    })
+}
+
+/// New reference to `type.__name__`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_GetName(t: *mut PyTypeObject) -> *mut PyObject {
+    new_ref("PyType_GetName", |vm| ty(vm, t)?.as_object().get_attr("__name__", vm))
+}
+
+/// New reference to `type.__qualname__`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_GetQualName(t: *mut PyTypeObject) -> *mut PyObject {
+    new_ref("PyType_GetQualName", |vm| ty(vm, t)?.as_object().get_attr("__qualname__", vm))
+}
+
+/// New reference to `type.__module__`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_GetModuleName(t: *mut PyTypeObject) -> *mut PyObject {
+    new_ref("PyType_GetModuleName", |vm| ty(vm, t)?.as_object().get_attr("__module__", vm))
+}
+
+/// New reference to `module.qualname` (just `qualname` for builtins).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_GetFullyQualifiedName(t: *mut PyTypeObject) -> *mut PyObject {
+    new_ref("PyType_GetFullyQualifiedName", |vm| {
+        let t = ty(vm, t)?;
+        let q = t.as_object().get_attr("__qualname__", vm)?.str(vm)?;
+        let m = t.as_object().get_attr("__module__", vm)?.str(vm)?;
+        let m = m.as_wtf8().to_string();
+        Ok(if m == "builtins" || m == "__main__" { q.into() } else { vm.ctx.new_str(format!("{m}.{}", q.as_wtf8())).into() })
+    })
+}
+
+/// `tp_flags` of the type object.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyType_GetFlags(t: *mut PyTypeObject) -> c_ulong {
+    // SAFETY: every type object the facade hands out is a full PyTypeObject.
+    unsafe { (*t).tp_flags }
+}
+
+/// Invalidates caches after a type changed; RustPython keeps no C-side cache.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_Modified(_t: *mut PyTypeObject) {}
+
+/// Not implemented until extension types land (issue #3).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_FromSpec(_spec: *mut std::ffi::c_void) -> *mut PyObject {
+    api("PyType_FromSpec", |vm| Err(not_implemented(vm, "PyType_FromSpec")))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_FromSpecWithBases(_spec: *mut std::ffi::c_void, _bases: *mut PyObject) -> *mut PyObject {
+    api("PyType_FromSpecWithBases", |vm| Err(not_implemented(vm, "PyType_FromSpecWithBases")))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_FromModuleAndSpec(_m: *mut PyObject, _spec: *mut std::ffi::c_void, _bases: *mut PyObject) -> *mut PyObject {
+    api("PyType_FromModuleAndSpec", |vm| Err(not_implemented(vm, "PyType_FromModuleAndSpec")))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_FromMetaclass(_meta: *mut PyTypeObject, _m: *mut PyObject, _spec: *mut std::ffi::c_void, _bases: *mut PyObject) -> *mut PyObject {
+    api("PyType_FromMetaclass", |vm| Err(not_implemented(vm, "PyType_FromMetaclass")))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_Freeze(_t: *mut PyTypeObject) -> c_int {
+    api("PyType_Freeze", |vm| Err(not_implemented(vm, "PyType_Freeze")))
+}
+
+/// `PyObject_GC_UnTrack`: the facade has no CPython cycle collector; RustPython's
+/// own collector tracks the twin. Nothing to do, as for an untracked object.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GC_UnTrack(_o: *mut std::ffi::c_void) {}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GC_Track(_o: *mut std::ffi::c_void) {}
+
+/// Not implemented until the buffer protocol lands (issue #3).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetBuffer(_o: *mut PyObject, _view: *mut Py_buffer, _flags: c_int) -> c_int {
+    api("PyObject_GetBuffer", |vm| Err(not_implemented(vm, "PyObject_GetBuffer")))
+}
+
+/// Releases `view->obj` (the reference `PyObject_GetBuffer` took).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyBuffer_Release(view: *mut Py_buffer) {
+    if view.is_null() {
+        return;
+    }
+    // SAFETY: view is a filled Py_buffer; obj is an owned reference or NULL.
+    unsafe {
+        let o = (*view).obj;
+        (*view).obj = std::ptr::null_mut();
+        crate::bridge::xdecref(o);
+    }
+}
+
+/// 1 if the buffer is C- (`'C'`), Fortran- (`'F'`) or either (`'A'`) contiguous.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyBuffer_IsContiguous(view: *const Py_buffer, order: std::ffi::c_char) -> c_int {
+    // SAFETY: view is a filled Py_buffer with ndim shape/strides entries.
+    unsafe {
+        let v = &*view;
+        if !v.suboffsets.is_null() {
+            return 0;
+        }
+        if v.strides.is_null() {
+            return 1;
+        }
+        let n = v.ndim.max(0) as usize;
+        let shape = std::slice::from_raw_parts(v.shape, n);
+        let strides = std::slice::from_raw_parts(v.strides, n);
+        let check = |idx: &mut dyn Iterator<Item = usize>| {
+            let mut sd = v.itemsize;
+            for i in idx {
+                if shape[i] > 1 && strides[i] != sd {
+                    return false;
+                }
+                sd *= shape[i];
+            }
+            true
+        };
+        let c = check(&mut (0..n).rev());
+        let f = check(&mut (0..n));
+        cbool(match order as u8 {
+            b'C' => c,
+            b'F' => f,
+            _ => c || f,
+        })
+    }
+}

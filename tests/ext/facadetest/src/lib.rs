@@ -1,0 +1,482 @@
+//! Test vehicle for pyfacade: a PyO3 extension compiled against CPython's ABI
+//! exactly like a PyPI wheel (never against pyfacade itself).
+//!
+//! Every function exercises one family of the C-API through PyO3's normal
+//! code paths; `tests/python/` calls them under pyfacade and under CPython.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use pyo3::create_exception;
+use pyo3::exceptions::{PyKeyError, PyRuntimeError, PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{
+    PyBool, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyString, PyTuple,
+};
+
+create_exception!(facadetest, FacadeError, PyRuntimeError, "Raised by facadetest on request.");
+
+#[pymodule]
+mod facadetest {
+    use super::*;
+
+    #[pymodule_export]
+    use super::FacadeError;
+
+    #[pymodule_init]
+    fn init(m: &Bound<'_, PyModule>) -> PyResult<()> {
+        m.add("ANSWER", 42)?;
+        m.add("GREETING", "héllo wörld 🐍")?;
+        m.add("PI", 3.5f64)?;
+        m.add("NOTHING", m.py().None())?;
+        Ok(())
+    }
+
+    // ---- integers -------------------------------------------------------
+
+    #[pyfunction]
+    fn add(a: i64, b: i64) -> PyResult<i64> {
+        a.checked_add(b)
+            .ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("add overflowed"))
+    }
+
+    #[pyfunction]
+    fn add_u64(a: u64, b: u64) -> u64 {
+        a.wrapping_add(b)
+    }
+
+    #[pyfunction]
+    fn as_u8(a: u8) -> u8 {
+        a
+    }
+
+    #[pyfunction]
+    fn as_i32(a: i32) -> i32 {
+        a
+    }
+
+    #[pyfunction]
+    fn as_usize(a: usize) -> usize {
+        a
+    }
+
+    #[pyfunction]
+    fn i128_roundtrip(a: i128) -> i128 {
+        a
+    }
+
+    #[pyfunction]
+    fn u128_roundtrip(a: u128) -> u128 {
+        a
+    }
+
+    #[pyfunction]
+    fn i128_neg(a: i128) -> PyResult<i128> {
+        a.checked_neg().ok_or_else(|| pyo3::exceptions::PyOverflowError::new_err("neg overflowed"))
+    }
+
+    /// Arbitrary-size int arithmetic through the object protocol.
+    #[pyfunction]
+    fn big_mul<'py>(a: &Bound<'py, PyInt>, b: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        a.mul(b)
+    }
+
+    // ---- floats and bools ----------------------------------------------
+
+    #[pyfunction]
+    fn fsum(values: Vec<f64>) -> f64 {
+        values.iter().sum()
+    }
+
+    #[pyfunction]
+    fn float_value(x: &Bound<'_, PyFloat>) -> f64 {
+        x.value()
+    }
+
+    #[pyfunction]
+    fn negate(b: bool) -> bool {
+        !b
+    }
+
+    #[pyfunction]
+    fn truthy(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+        obj.is_truthy()
+    }
+
+    #[pyfunction]
+    fn make_bool(py: Python<'_>, v: bool) -> Bound<'_, PyBool> {
+        PyBool::new(py, v).to_owned()
+    }
+
+    // ---- strings and bytes -----------------------------------------------
+
+    #[pyfunction]
+    fn upper(s: &str) -> String {
+        s.to_uppercase()
+    }
+
+    #[pyfunction]
+    fn str_len_chars(s: &Bound<'_, PyString>) -> PyResult<usize> {
+        s.len()
+    }
+
+    #[pyfunction]
+    fn str_concat(a: String, b: &str) -> String {
+        a + b
+    }
+
+    #[pyfunction]
+    fn str_chars(s: &str) -> Vec<char> {
+        s.chars().collect()
+    }
+
+    #[pyfunction]
+    fn char_code(c: char) -> u32 {
+        c as u32
+    }
+
+    #[pyfunction]
+    fn reverse_bytes<'py>(py: Python<'py>, b: &[u8]) -> Bound<'py, PyBytes> {
+        let mut v = b.to_vec();
+        v.reverse();
+        PyBytes::new(py, &v)
+    }
+
+    #[pyfunction]
+    fn bytes_filled(py: Python<'_>, n: usize, byte: u8) -> PyResult<Bound<'_, PyBytes>> {
+        PyBytes::new_with(py, n, |buf| {
+            buf.fill(byte);
+            Ok(())
+        })
+    }
+
+    #[pyfunction]
+    fn bytes_vec(b: Vec<u8>) -> usize {
+        b.len()
+    }
+
+    // ---- containers ---------------------------------------------------------
+
+    #[pyfunction]
+    fn tuple_sum(t: (i64, i64, i64)) -> i64 {
+        t.0 + t.1 + t.2
+    }
+
+    #[pyfunction]
+    fn make_tuple(py: Python<'_>) -> PyResult<Bound<'_, PyTuple>> {
+        PyTuple::new(py, [1i64.into_pyobject(py)?.into_any(), "two".into_pyobject(py)?.into_any(), py.None().into_bound(py)])
+    }
+
+    #[pyfunction]
+    fn tuple_items<'py>(t: &Bound<'py, PyTuple>) -> Vec<Bound<'py, PyAny>> {
+        t.iter().collect()
+    }
+
+    #[pyfunction]
+    fn list_double(v: Vec<i64>) -> Vec<i64> {
+        v.into_iter().map(|x| x * 2).collect()
+    }
+
+    #[pyfunction]
+    fn list_append<'py>(l: &Bound<'py, PyList>, item: &Bound<'py, PyAny>) -> PyResult<usize> {
+        l.append(item)?;
+        Ok(l.len())
+    }
+
+    #[pyfunction]
+    fn list_get<'py>(l: &Bound<'py, PyList>, i: usize) -> PyResult<Bound<'py, PyAny>> {
+        l.get_item(i)
+    }
+
+    #[pyfunction]
+    fn nested(py: Python<'_>) -> PyResult<Bound<'_, PyList>> {
+        let inner = PyList::new(py, [1, 2, 3])?;
+        PyList::new(py, [inner.clone().into_any(), PyTuple::new(py, [inner])?.into_any()])
+    }
+
+    #[pyfunction]
+    fn dict_keys_sorted(d: HashMap<String, i64>) -> Vec<String> {
+        let mut k: Vec<String> = d.into_keys().collect();
+        k.sort();
+        k
+    }
+
+    #[pyfunction]
+    fn dict_invert(d: BTreeMap<String, i64>) -> BTreeMap<i64, String> {
+        d.into_iter().map(|(k, v)| (v, k)).collect()
+    }
+
+    #[pyfunction]
+    fn dict_items<'py>(d: &Bound<'py, PyDict>) -> Vec<(Bound<'py, PyAny>, Bound<'py, PyAny>)> {
+        d.iter().collect()
+    }
+
+    #[pyfunction]
+    fn dict_set<'py>(d: &Bound<'py, PyDict>, k: &Bound<'py, PyAny>, v: &Bound<'py, PyAny>) -> PyResult<usize> {
+        d.set_item(k, v)?;
+        Ok(d.len())
+    }
+
+    #[pyfunction]
+    fn dict_get<'py>(d: &Bound<'py, PyDict>, k: &Bound<'py, PyAny>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        d.get_item(k)
+    }
+
+    #[pyfunction]
+    fn make_dict(py: Python<'_>) -> PyResult<Bound<'_, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("a", 1)?;
+        d.set_item("b", vec![1.5, 2.5])?;
+        d.set_item(3, py.None())?;
+        Ok(d)
+    }
+
+    #[pyfunction]
+    fn set_size(s: HashSet<i64>) -> usize {
+        s.len()
+    }
+
+    #[pyfunction]
+    fn set_len(s: &Bound<'_, PySet>) -> usize {
+        s.len()
+    }
+
+    #[pyfunction]
+    fn frozenset_len(s: &Bound<'_, PyFrozenSet>) -> usize {
+        s.len()
+    }
+
+    #[pyfunction]
+    fn make_set(py: Python<'_>) -> PyResult<Bound<'_, PySet>> {
+        PySet::new(py, [1, 2, 3])
+    }
+
+    #[pyfunction]
+    fn maybe(x: Option<i64>) -> Option<i64> {
+        x.map(|v| v + 1)
+    }
+
+    // ---- argument conventions ---------------------------------------------
+
+    #[pyfunction]
+    #[pyo3(signature = (a, b = 10, *, c = "c"))]
+    fn defaults(a: i64, b: i64, c: &str) -> String {
+        format!("{a}-{b}-{c}")
+    }
+
+    #[pyfunction]
+    #[pyo3(signature = (*args, **kwargs))]
+    fn varargs<'py>(
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<(usize, Vec<String>)> {
+        let mut keys: Vec<String> = match kwargs {
+            Some(k) => k.keys().iter().map(|k| k.extract::<String>()).collect::<PyResult<_>>()?,
+            None => vec![],
+        };
+        keys.sort();
+        Ok((args.len(), keys))
+    }
+
+    #[pyfunction]
+    #[pyo3(signature = (first, /, second, *rest, last, **extra))]
+    fn mixed<'py>(
+        first: i64,
+        second: i64,
+        rest: Vec<i64>,
+        last: i64,
+        extra: Option<&Bound<'py, PyDict>>,
+    ) -> (i64, i64, Vec<i64>, i64, usize) {
+        (first, second, rest, last, extra.map_or(0, |d| d.len()))
+    }
+
+    #[pyfunction]
+    fn no_args() -> &'static str {
+        "nothing"
+    }
+
+    // ---- identity and the object protocol ---------------------------------
+
+    #[pyfunction]
+    fn echo(obj: Bound<'_, PyAny>) -> Bound<'_, PyAny> {
+        obj
+    }
+
+    #[pyfunction]
+    fn same(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> bool {
+        a.is(b)
+    }
+
+    #[pyfunction]
+    fn type_name(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+        Ok(obj.get_type().name()?.to_string())
+    }
+
+    #[pyfunction]
+    fn get_attr<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Bound<'py, PyAny>> {
+        obj.getattr(name)
+    }
+
+    #[pyfunction]
+    fn set_attr(obj: &Bound<'_, PyAny>, name: &str, value: &Bound<'_, PyAny>) -> PyResult<()> {
+        obj.setattr(name, value)
+    }
+
+    #[pyfunction]
+    fn get_item<'py>(obj: &Bound<'py, PyAny>, key: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        obj.get_item(key)
+    }
+
+    #[pyfunction]
+    fn repr_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+        Ok(obj.repr()?.to_string())
+    }
+
+    #[pyfunction]
+    fn str_of(obj: &Bound<'_, PyAny>) -> PyResult<String> {
+        Ok(obj.str()?.to_string())
+    }
+
+    #[pyfunction]
+    fn hash_of(obj: &Bound<'_, PyAny>) -> PyResult<isize> {
+        obj.hash()
+    }
+
+    #[pyfunction]
+    fn compare(a: &Bound<'_, PyAny>, b: &Bound<'_, PyAny>) -> PyResult<(bool, bool, bool)> {
+        Ok((a.lt(b)?, a.eq(b)?, a.gt(b)?))
+    }
+
+    #[pyfunction]
+    fn length(obj: &Bound<'_, PyAny>) -> PyResult<usize> {
+        obj.len()
+    }
+
+    #[pyfunction]
+    fn is_instance(obj: &Bound<'_, PyAny>, ty: &Bound<'_, PyAny>) -> PyResult<bool> {
+        obj.is_instance(ty)
+    }
+
+    #[pyfunction]
+    fn contains(obj: &Bound<'_, PyAny>, item: &Bound<'_, PyAny>) -> PyResult<bool> {
+        obj.contains(item)
+    }
+
+    #[pyfunction]
+    fn iterate<'py>(obj: &Bound<'py, PyAny>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        obj.try_iter()?.collect()
+    }
+
+    // ---- callbacks ----------------------------------------------------------
+
+    #[pyfunction]
+    #[pyo3(signature = (f, *args, **kwargs))]
+    fn call<'py>(
+        f: &Bound<'py, PyAny>,
+        args: &Bound<'py, PyTuple>,
+        kwargs: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        f.call(args, kwargs)
+    }
+
+    #[pyfunction]
+    fn call0<'py>(f: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        f.call0()
+    }
+
+    #[pyfunction]
+    fn call1<'py>(f: &Bound<'py, PyAny>, arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        f.call1((arg,))
+    }
+
+    #[pyfunction]
+    fn call_method<'py>(obj: &Bound<'py, PyAny>, name: &str, arg: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        obj.call_method1(name, (arg,))
+    }
+
+    #[pyfunction]
+    fn map_sum(f: &Bound<'_, PyAny>, n: i64) -> PyResult<i64> {
+        let mut total = 0;
+        for i in 0..n {
+            total += f.call1((i,))?.extract::<i64>()?;
+        }
+        Ok(total)
+    }
+
+    #[pyfunction]
+    fn import_and_get<'py>(py: Python<'py>, module: &str, attr: &str) -> PyResult<Bound<'py, PyAny>> {
+        py.import(module)?.getattr(attr)
+    }
+
+    // ---- errors ---------------------------------------------------------------
+
+    #[pyfunction]
+    fn raise_value_error(msg: &str) -> PyResult<()> {
+        Err(PyValueError::new_err(msg.to_owned()))
+    }
+
+    #[pyfunction]
+    fn raise_key_error() -> PyResult<()> {
+        Err(PyKeyError::new_err(("missing", 7i64)))
+    }
+
+    #[pyfunction]
+    fn raise_custom() -> PyResult<()> {
+        Err(FacadeError::new_err("custom failure"))
+    }
+
+    #[pyfunction]
+    fn raise_with_cause(py: Python<'_>) -> PyResult<()> {
+        let err = PyTypeError::new_err("outer");
+        err.set_cause(py, Some(PyValueError::new_err("inner")));
+        Err(err)
+    }
+
+    /// Calls `f`; if it raises, returns (type name, str(exc)) instead.
+    #[pyfunction]
+    fn catch(py: Python<'_>, f: &Bound<'_, PyAny>) -> PyResult<(String, String)> {
+        match f.call0() {
+            Ok(v) => Ok(("ok".into(), v.str()?.to_string())),
+            Err(e) => Ok((e.get_type(py).name()?.to_string(), e.value(py).str()?.to_string())),
+        }
+    }
+
+    /// Calls `f` and re-raises its exception wrapped with a cause.
+    #[pyfunction]
+    fn wrap_error<'py>(py: Python<'py>, f: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+        f.call0().map_err(|e| {
+            let outer = PyRuntimeError::new_err("wrapped");
+            outer.set_cause(py, Some(e));
+            outer
+        })
+    }
+
+    /// Calls `f`, which must raise; returns the exception object (with traceback).
+    #[pyfunction]
+    fn caught_exception<'py>(py: Python<'py>, f: &Bound<'py, PyAny>) -> PyResult<(Bound<'py, PyAny>, bool)> {
+        match f.call0() {
+            Ok(_) => Err(PyValueError::new_err("callable did not raise")),
+            Err(e) => {
+                let has_tb = e.traceback(py).is_some();
+                Ok((e.into_value(py).into_bound(py).into_any(), has_tb))
+            }
+        }
+    }
+
+    #[pyfunction]
+    fn panic_now(msg: &str) -> PyResult<()> {
+        panic!("{}", msg.to_owned());
+    }
+
+    #[pyfunction]
+    fn overflow_i32(x: i64) -> PyResult<i32> {
+        i32::try_from(x).map_err(|e| pyo3::exceptions::PyOverflowError::new_err(e.to_string()))
+    }
+
+    // ---- threads ---------------------------------------------------------------
+
+    /// Releases the GIL while doing Rust work.
+    #[pyfunction]
+    fn detached_sum(py: Python<'_>, n: u64) -> u64 {
+        py.detach(|| (0..n).sum())
+    }
+}
