@@ -205,8 +205,8 @@ pub struct PyHeapTypeObject {
     pub ht_module: *mut PyObject,
     pub _ht_tpname: *mut c_char,
     pub ht_token: *mut c_void,
+    /// `_spec_cache` (3.14: getitem, getitem_version, init).
     pub _spec_cache: [*mut c_void; 3],
-    pub _unused: [*mut c_void; 1],
 }
 
 #[repr(C)]

@@ -151,7 +151,7 @@ pub extern "C" fn PyUnicode_AsUTF8AndSize(o: *mut PyObject, size: *mut Py_ssize_
     })
 }
 
-fn utf8_of(vm: &VirtualMachine, o: *mut PyObject, s: &PyStr) -> PyResult<(*const c_char, usize)> {
+fn utf8_of(vm: &VirtualMachine, o: *mut PyObject, s: &rustpython_vm::Py<PyStr>) -> PyResult<(*const c_char, usize)> {
     let (_, ascii) = state(o);
     if ascii {
         // SAFETY: str layout.
@@ -167,9 +167,12 @@ fn utf8_of(vm: &VirtualMachine, o: *mut PyObject, s: &PyStr) -> PyResult<(*const
     }
     let text = s.to_str().ok_or_else(|| {
         let pos = s.as_wtf8().code_points().position(|c| c.to_char().is_none()).unwrap_or(0);
-        vm.new_exception_msg(
-            vm.ctx.exceptions.unicode_encode_error.to_owned(),
-            format!("'utf-8' codec can't encode character at position {pos}: surrogates not allowed").into(),
+        vm.new_unicode_encode_error(
+            vm.ctx.new_str("utf-8"),
+            s.to_owned(),
+            pos,
+            pos + 1,
+            vm.ctx.new_str("surrogates not allowed"),
         )
     })?;
     let mut buf = Vec::with_capacity(text.len() + 1);

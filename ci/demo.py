@@ -1,0 +1,17 @@
+"""The main job: a wheel-built (cp314) PyO3 extension imported and used by pyfacade."""
+import sys
+
+import facadetest as f
+
+print(f"interpreter: {sys.implementation.name} {sys.version_info[:3]}, extension: {f.__file__.rsplit('/', 1)[-1]}")
+print("add(2, 40) =", f.add(2, 40))
+print("i128 round trip:", f.i128_roundtrip(-(2**127)))
+print("upper('héllo 🐍') =", f.upper("héllo 🐍"))
+print("dict from Rust:", f.make_dict())
+print("callback:", f.map_sum(lambda i: i * i, 10))
+try:
+    f.raise_custom()
+except f.FacadeError as e:
+    print("exception from Rust:", type(e).__name__, e)
+obj = object()
+print("identity preserved:", f.echo(obj) is obj)

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The whole test suite: Rust unit tests (ABI layout), then the same pytest
+# files under pyfacade (cp314 extension) and under CPython 3.13 (cp313 build).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+export PYENV_VERSION=3.13.0
+ORACLE="${ORACLE:-python3.13}"
+
+cargo build --quiet
+cargo test --quiet -p pyfacade-capi
+./ci/build-ext.sh
+
+# pytest is pure Python: one pinned install serves both interpreters.
+if [ ! -f build/pylib/.pytest-9.2.0 ]; then
+  rm -rf build/pylib
+  "$ORACLE" -m pip install --quiet --disable-pip-version-check --no-compile \
+    --target build/pylib pytest==9.2.0 pluggy==1.7.0 iniconfig==2.3.1 packaging==26.3 pygments==2.21.0
+  touch build/pylib/.pytest-9.2.0
+fi
+
+export PYTHONPATH="$root/build/ext:$root/build/pylib"
+echo "== CPython 3.13 (oracle) =="
+"$ORACLE" -m pytest -q -p no:cacheprovider tests/python
+echo "== pyfacade (RustPython + C-API, cp314 wheel build) =="
+./target/debug/pyfacade -m pytest -q -p no:cacheprovider tests/python
