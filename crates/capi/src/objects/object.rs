@@ -200,32 +200,25 @@ pub extern "C" fn PyObject_GetOptionalAttr(o: *mut PyObject, name: *mut PyObject
 }
 
 /// `o.name = v`, or `del o.name` when `v` is NULL.
+fn set_or_del_attr(vm: &VirtualMachine, o: *mut PyObject, n: &rustpython_vm::PyRef<PyStr>, v: *mut PyObject) -> PyResult<c_int> {
+    let obj = rp(vm, o)?;
+    if v.is_null() {
+        obj.del_attr(n, vm)?;
+    } else {
+        obj.set_attr(n, rp(vm, v)?, vm)?;
+    }
+    Ok(0)
+}
+
+/// `o.name = v`, or `del o.name` when `v` is NULL.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_SetAttr(o: *mut PyObject, name: *mut PyObject, v: *mut PyObject) -> c_int {
-    api("PyObject_SetAttr", |vm| {
-        let obj = rp(vm, o)?;
-        let n = attr_name(vm, name)?;
-        if v.is_null() {
-            obj.del_attr(&n, vm)?;
-        } else {
-            obj.set_attr(&n, rp(vm, v)?, vm)?;
-        }
-        Ok(0)
-    })
+    api("PyObject_SetAttr", |vm| set_or_del_attr(vm, o, &attr_name(vm, name)?, v))
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_SetAttrString(o: *mut PyObject, name: *const c_char, v: *mut PyObject) -> c_int {
-    api("PyObject_SetAttrString", |vm| {
-        let obj = rp(vm, o)?;
-        let n = vm.ctx.new_str(cstr(vm, name)?);
-        if v.is_null() {
-            obj.del_attr(&n, vm)?;
-        } else {
-            obj.set_attr(&n, rp(vm, v)?, vm)?;
-        }
-        Ok(0)
-    })
+    api("PyObject_SetAttrString", |vm| set_or_del_attr(vm, o, &vm.ctx.new_str(cstr(vm, name)?), v))
 }
 
 #[unsafe(no_mangle)]
