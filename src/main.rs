@@ -3,6 +3,7 @@
 
 use rustpython::vm::{PyResult, VirtualMachine, scope::Scope};
 use rustpython::{InterpreterBuilder, InterpreterBuilderExt, RunMode};
+use std::io::{IsTerminal, Read};
 use std::process::ExitCode;
 
 /// A debug build of RustPython recurses deeper than 8 MiB allows.
@@ -59,7 +60,21 @@ fn main_body(vm: &VirtualMachine, mode: RunMode) -> PyResult<()> {
             if !safe_path {
                 vm.insert_sys_path(vm.new_pyobj(""))?;
             }
-            rustpython::run_shell(vm, scope)
+            // CPython's sys.argv is [''] when no script is given.
+            let argv = vm.sys_module.get_attr("argv", vm)?;
+            if argv.length(vm)? == 0 {
+                vm.sys_module.set_attr("argv", vm.ctx.new_list(vec![vm.ctx.new_str("").into()]), vm)?;
+            }
+            if std::io::stdin().is_terminal() {
+                rustpython::run_shell(vm, scope)
+            } else {
+                // `python < file`: stdin is a script named <stdin>, no prompts.
+                let mut source = String::new();
+                std::io::stdin()
+                    .read_to_string(&mut source)
+                    .map_err(|e| vm.new_os_error(e.to_string()))?;
+                vm.run_string(scope, &source, "<stdin>").map(drop)
+            }
         }
     };
     if vm.state.config.settings.inspect {
