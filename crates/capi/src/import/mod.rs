@@ -68,14 +68,12 @@ pub fn create_dynamic(vm: &VirtualMachine, spec: PyObjectRef) -> PyResult {
     };
     if result.is_null() {
         let cause = errors::take();
-        let err = import_error(vm, format!("initialization of {short} failed without raising an exception"), &name, &path);
-        return Err(match cause {
-            Some(c) => c,
-            None => err,
-        });
+        return Err(cause.unwrap_or_else(|| {
+            crate::runtime::system_error(vm, format!("initialization of {short} failed without raising an exception"))
+        }));
     }
     if let Some(e) = errors::take() {
-        let err = import_error(vm, format!("initialization of {short} raised unreported exception"), &name, &path);
+        let err = crate::runtime::system_error(vm, format!("initialization of {short} raised unreported exception"));
         err.set_cause(Some(e));
         return Err(err);
     }

@@ -60,17 +60,24 @@ fn lookup(vm: &VirtualMachine, o: *mut PyObject, key: &PyObjectRef) -> PyResult<
     dict(vm, o, "PyDict_GetItem")?.get_item_opt(&**key, vm)
 }
 
-/// Borrowed reference or NULL; errors are swallowed (as CPython does).
+/// Borrowed reference or NULL. Errors do not propagate: as in CPython 3.13+,
+/// they are reported as unraisable and the caller's indicator is preserved.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyDict_GetItem(o: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     api_noerr("PyDict_GetItem", std::ptr::null_mut(), |vm| {
         let saved = crate::runtime::errors::take();
         let r = rp(vm, key).and_then(|k| lookup(vm, o, &k));
-        crate::runtime::errors::restore(saved);
-        match r {
+        let p = match r {
             Ok(Some(v)) => bridge::borrow_from(vm, o, &v),
-            _ => std::ptr::null_mut(),
-        }
+            Ok(None) => std::ptr::null_mut(),
+            Err(e) => {
+                let msg = "Exception ignored in PyDict_GetItem(); consider using PyDict_GetItemRef() or PyDict_GetItemWithError()";
+                vm.run_unraisable(e, Some(msg.to_owned()), vm.ctx.none());
+                std::ptr::null_mut()
+            }
+        };
+        crate::runtime::errors::restore(saved);
+        p
     })
 }
 

@@ -1,7 +1,7 @@
 //! `methodobject.h`: C functions as RustPython callables, with every
 //! `METH_*` calling convention.
 
-use rustpython_vm::function::FuncArgs;
+use rustpython_vm::function::{FuncArgs, ItemDoc, PyMethodFlags};
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 use std::ffi::{CStr, c_void};
 
@@ -175,34 +175,23 @@ pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut
     let owned = Owned(slf);
     let def = Def(ml);
     let cls_addr = cls as usize;
-    let f = vm.new_function(name, move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
-        let (d, o) = (&def, &owned);
-        call_def(vm, d.0, o.0, cls_addr as *mut PyTypeObject, args)
-    });
-    let f: PyObjectRef = f.into();
+    let doc = doc.map_or(ItemDoc::NONE, ItemDoc::static_text);
+    // RustPython renders `__doc__` and `__text_signature__` from CPython's
+    // `name(sig)\n--\n\n` doc convention itself.
+    let def = vm.ctx.new_method_def(
+        name,
+        move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+            let (d, o) = (&def, &owned);
+            call_def(vm, d.0, o.0, cls_addr as *mut PyTypeObject, args)
+        },
+        PyMethodFlags::empty(),
+        doc,
+    );
+    let f: PyObjectRef = def.build_function(vm, None).into();
     if let Some(m) = module {
-        let _ = f.set_attr("__module__", m, vm);
-    }
-    if let Some(doc) = doc {
-        let (sig, body) = split_text_signature(name, doc);
-        let _ = f.set_attr("__doc__", vm.ctx.new_str(body), vm);
-        if let Some(sig) = sig {
-            let _ = f.set_attr("__text_signature__", vm.ctx.new_str(sig), vm);
-        }
+        f.set_attr("__module__", m, vm)?;
     }
     Ok(f)
-}
-
-/// Splits CPython's `name(sig)\n--\n\n` doc prefix into (signature, doc).
-fn split_text_signature<'a>(name: &str, doc: &'a str) -> (Option<&'a str>, &'a str) {
-    if let Some(rest) = doc.strip_prefix(name) {
-        if rest.starts_with('(') {
-            if let Some(end) = rest.find(")\n--\n\n") {
-                return (Some(&rest[..=end]), &rest[end + 6..]);
-            }
-        }
-    }
-    (None, doc)
 }
 
 /// New reference to a builtin function for `ml` bound to `slf`.

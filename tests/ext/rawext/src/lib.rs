@@ -1,0 +1,479 @@
+//! A C-style extension written against raw `pyo3-ffi` (no PyO3 runtime):
+//! the way C extensions use the API, including CPython's inline macros
+//! (`PyTuple_GET_ITEM`, `PyList_SET_ITEM`, `PyFloat_AS_DOUBLE`, `Py_TYPE`,
+//! `tp_flags` checks, singleton pointers). One shared object exports several
+//! `PyInit_*` functions; `modules.txt` installs it under each name.
+#![allow(non_snake_case, static_mut_refs, deprecated, clippy::missing_safety_doc)]
+
+use pyo3_ffi::*;
+use std::ffi::{c_int, c_void, CStr};
+use std::ptr::{null, null_mut};
+
+unsafe fn err(ty: *mut PyObject, msg: &CStr) -> *mut PyObject {
+    PyErr_SetString(ty, msg.as_ptr());
+    null_mut()
+}
+
+// ---- METH_* conventions ------------------------------------------------------
+
+/// METH_VARARGS: sum(*args) through PyTuple_Size / PyTuple_GetItem.
+unsafe extern "C" fn va_sum(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let mut total: i64 = 0;
+    for i in 0..PyTuple_Size(args) {
+        let v = PyLong_AsLong(PyTuple_GetItem(args, i));
+        if v == -1 && !PyErr_Occurred().is_null() {
+            return null_mut();
+        }
+        total += v;
+    }
+    PyLong_FromLong(total)
+}
+
+/// METH_VARARGS | METH_KEYWORDS: (len(args), sorted(kwargs)) via PyDict_Next.
+unsafe extern "C" fn va_kw(_m: *mut PyObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
+    let keys = PyList_New(0);
+    if !kw.is_null() {
+        let (mut pos, mut k, mut v) = (0, null_mut(), null_mut());
+        while PyDict_Next(kw, &mut pos, &mut k, &mut v) != 0 {
+            if PyList_Append(keys, k) < 0 {
+                Py_DECREF(keys);
+                return null_mut();
+            }
+        }
+    }
+    if PyList_Sort(keys) < 0 {
+        Py_DECREF(keys);
+        return null_mut();
+    }
+    let t = PyTuple_New(2);
+    PyTuple_SET_ITEM(t, 0, PyLong_FromSsize_t(PyTuple_GET_SIZE(args)));
+    PyTuple_SET_ITEM(t, 1, keys);
+    t
+}
+
+/// METH_O: Py_TYPE(x)->tp_name.
+unsafe extern "C" fn type_name(_m: *mut PyObject, x: *mut PyObject) -> *mut PyObject {
+    PyUnicode_FromString((*Py_TYPE(x)).tp_name)
+}
+
+/// METH_NOARGS: increments an i64 counter kept in the module state.
+unsafe extern "C" fn state_incr(m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    let s = PyModule_GetState(m) as *mut i64;
+    if s.is_null() {
+        return err(PyExc_SystemError, c"module has no state");
+    }
+    *s += 1;
+    PyLong_FromLongLong(*s)
+}
+
+/// METH_FASTCALL: the number of positional arguments.
+unsafe extern "C" fn fc_count(_m: *mut PyObject, _args: *mut *mut PyObject, nargs: Py_ssize_t) -> *mut PyObject {
+    PyLong_FromSsize_t(nargs)
+}
+
+/// METH_FASTCALL | METH_KEYWORDS: (nargs, kwnames or None, last value).
+unsafe extern "C" fn fc_kw(_m: *mut PyObject, args: *const *mut PyObject, nargsf: Py_ssize_t, kwnames: *mut PyObject) -> *mut PyObject {
+    let nargs = PyVectorcall_NARGS(nargsf as usize);
+    let nkw = if kwnames.is_null() { 0 } else { PyTuple_GET_SIZE(kwnames) };
+    let t = PyTuple_New(3);
+    PyTuple_SET_ITEM(t, 0, PyLong_FromSsize_t(nargs));
+    PyTuple_SET_ITEM(t, 1, Py_NewRef(if kwnames.is_null() { Py_None() } else { kwnames }));
+    let total = nargs + nkw;
+    PyTuple_SET_ITEM(t, 2, Py_NewRef(if total == 0 { Py_None() } else { *args.offset(total - 1) }));
+    t
+}
+
+// ---- inline struct access --------------------------------------------------------
+
+/// The subclass bits (24..31) of type(x)'s tp_flags, read inline.
+unsafe extern "C" fn subclass_bits(_m: *mut PyObject, x: *mut PyObject) -> *mut PyObject {
+    PyLong_FromUnsignedLong(((*Py_TYPE(x)).tp_flags >> 24) & 0xff)
+}
+
+/// Which Py*_Check / *_CheckExact macros accept x, as a tuple of bools.
+unsafe extern "C" fn checks(_m: *mut PyObject, x: *mut PyObject) -> *mut PyObject {
+    let results = [
+        PyLong_Check(x),
+        PyLong_CheckExact(x),
+        PyBool_Check(x),
+        PyFloat_Check(x),
+        PyUnicode_Check(x),
+        PyUnicode_CheckExact(x),
+        PyBytes_Check(x),
+        PyTuple_Check(x),
+        PyTuple_CheckExact(x),
+        PyList_Check(x),
+        PyList_CheckExact(x),
+        PyDict_Check(x),
+        PyDict_CheckExact(x),
+        PyType_Check(x),
+        PyExceptionInstance_Check(x),
+        PyExceptionClass_Check(x),
+    ];
+    let t = PyTuple_New(results.len() as Py_ssize_t);
+    for (i, r) in results.iter().enumerate() {
+        PyTuple_SET_ITEM(t, i as Py_ssize_t, PyBool_FromLong((*r != 0) as _));
+    }
+    t
+}
+
+/// PyFloat_AS_DOUBLE(x) * 2, read inline.
+unsafe extern "C" fn float_double(_m: *mut PyObject, x: *mut PyObject) -> *mut PyObject {
+    if PyFloat_Check(x) == 0 {
+        return err(PyExc_TypeError, c"float required");
+    }
+    PyFloat_FromDouble(PyFloat_AS_DOUBLE(x) * 2.0)
+}
+
+/// Sum of a list of ints through PyList_GET_SIZE / PyList_GET_ITEM.
+unsafe extern "C" fn list_sum(_m: *mut PyObject, l: *mut PyObject) -> *mut PyObject {
+    if PyList_Check(l) == 0 {
+        return err(PyExc_TypeError, c"list required");
+    }
+    let mut total = 0;
+    for i in 0..PyList_GET_SIZE(l) {
+        let v = PyLong_AsLong(PyList_GET_ITEM(l, i));
+        if v == -1 && !PyErr_Occurred().is_null() {
+            return null_mut();
+        }
+        total += v;
+    }
+    PyLong_FromLong(total)
+}
+
+/// Appends through the API, then reads the new last item inline.
+unsafe extern "C" fn list_append_inline(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let l = PyTuple_GET_ITEM(args, 0);
+    let v = PyTuple_GET_ITEM(args, 1);
+    if PyList_Append(l, v) < 0 {
+        return null_mut();
+    }
+    let n = PyList_GET_SIZE(l);
+    Py_NewRef(PyList_GET_ITEM(l, n - 1))
+}
+
+/// Items of a tuple read with PyTuple_GET_ITEM, returned in reverse.
+unsafe extern "C" fn tuple_reverse(_m: *mut PyObject, t: *mut PyObject) -> *mut PyObject {
+    if PyTuple_Check(t) == 0 {
+        return err(PyExc_TypeError, c"tuple required");
+    }
+    let n = PyTuple_GET_SIZE(t);
+    let r = PyTuple_New(n);
+    for i in 0..n {
+        PyTuple_SET_ITEM(r, n - 1 - i, Py_NewRef(PyTuple_GET_ITEM(t, i)));
+    }
+    r
+}
+
+/// Sum of the bytes of a bytes object through PyBytes_AS_STRING / Py_SIZE.
+unsafe extern "C" fn bytes_sum(_m: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
+    if PyBytes_Check(b) == 0 {
+        return err(PyExc_TypeError, c"bytes required");
+    }
+    let p = PyBytes_AS_STRING(b) as *const u8;
+    let s: u64 = (0..Py_SIZE(b)).map(|i| *p.offset(i) as u64).sum();
+    PyLong_FromUnsignedLongLong(s)
+}
+
+/// (PyUnicode_GET_LENGTH, PyUnicode_KIND, UTF-8 byte length).
+unsafe extern "C" fn unicode_info(_m: *mut PyObject, s: *mut PyObject) -> *mut PyObject {
+    if PyUnicode_Check(s) == 0 {
+        return err(PyExc_TypeError, c"str required");
+    }
+    let mut size: Py_ssize_t = 0;
+    if PyUnicode_AsUTF8AndSize(s, &mut size).is_null() {
+        return null_mut();
+    }
+    let t = PyTuple_New(3);
+    PyTuple_SET_ITEM(t, 0, PyLong_FromSsize_t(PyUnicode_GET_LENGTH(s)));
+    PyTuple_SET_ITEM(t, 1, PyLong_FromLong(PyUnicode_KIND(s) as _));
+    PyTuple_SET_ITEM(t, 2, PyLong_FromSsize_t(size));
+    t
+}
+
+/// Objects built in place: a tuple and a list filled with SET_ITEM, strs from
+/// PyUnicode_New (1- and 4-byte kinds) and bytes from FromStringAndSize(NULL, n).
+unsafe extern "C" fn build(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    let tuple = PyTuple_New(2);
+    PyTuple_SET_ITEM(tuple, 0, PyLong_FromLong(1));
+    PyTuple_SET_ITEM(tuple, 1, PyUnicode_FromString(c"x".as_ptr()));
+    let list = PyList_New(3);
+    for i in 0..3 {
+        PyList_SET_ITEM(list, i, PyLong_FromLong(i as _));
+    }
+    let ascii = PyUnicode_New(3, 127);
+    let d = PyUnicode_DATA(ascii) as *mut u8;
+    for (i, c) in b"abc".iter().enumerate() {
+        *d.add(i) = *c;
+    }
+    let wide = PyUnicode_New(2, 0x1F40D);
+    let d = PyUnicode_DATA(wide) as *mut u32;
+    *d = 0x1F40D;
+    *d.add(1) = 'é' as u32;
+    let bytes = PyBytes_FromStringAndSize(null(), 4);
+    let p = PyBytes_AS_STRING(bytes) as *mut u8;
+    for i in 0..4 {
+        *p.add(i) = b'0' + i as u8;
+    }
+    let r = PyTuple_New(5);
+    PyTuple_SET_ITEM(r, 0, tuple);
+    PyTuple_SET_ITEM(r, 1, list);
+    PyTuple_SET_ITEM(r, 2, ascii);
+    PyTuple_SET_ITEM(r, 3, wide);
+    PyTuple_SET_ITEM(r, 4, bytes);
+    r
+}
+
+/// (None, True, False, Ellipsis, NotImplemented) from the exported singletons.
+unsafe extern "C" fn singletons(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    let t = PyTuple_New(5);
+    for (i, o) in [Py_None(), Py_True(), Py_False(), Py_Ellipsis(), Py_NotImplemented()].into_iter().enumerate() {
+        PyTuple_SET_ITEM(t, i as Py_ssize_t, Py_NewRef(o));
+    }
+    t
+}
+
+/// True if x is the None singleton (pointer comparison).
+unsafe extern "C" fn is_none(_m: *mut PyObject, x: *mut PyObject) -> *mut PyObject {
+    PyBool_FromLong((x == Py_None()) as _)
+}
+
+/// Py_REFCNT(x) change across an inline INCREF (1 for mortal objects).
+unsafe extern "C" fn incref_delta(_m: *mut PyObject, x: *mut PyObject) -> *mut PyObject {
+    let before = Py_REFCNT(x);
+    Py_INCREF(x);
+    let after = Py_REFCNT(x);
+    Py_DECREF(x);
+    PyLong_FromSsize_t(after - before)
+}
+
+/// PyDict_GetItem (borrowed) turned into a new reference, or None.
+unsafe extern "C" fn dict_get_borrowed(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let r = PyDict_GetItem(PyTuple_GET_ITEM(args, 0), PyTuple_GET_ITEM(args, 1));
+    Py_NewRef(if r.is_null() { Py_None() } else { r })
+}
+
+// ---- errors -------------------------------------------------------------------------
+
+/// Calls f(); if it raises KeyError returns "KeyError" (cleared), else propagates.
+unsafe extern "C" fn catch_key_error(_m: *mut PyObject, f: *mut PyObject) -> *mut PyObject {
+    let r = PyObject_CallNoArgs(f);
+    if !r.is_null() {
+        return r;
+    }
+    if PyErr_ExceptionMatches(PyExc_KeyError) != 0 {
+        PyErr_Clear();
+        return PyUnicode_FromString(c"KeyError".as_ptr());
+    }
+    null_mut()
+}
+
+/// Calls f(), which must raise; returns (type, value, has_traceback) through
+/// the legacy PyErr_Fetch / PyErr_NormalizeException API.
+unsafe extern "C" fn legacy_fetch(_m: *mut PyObject, f: *mut PyObject) -> *mut PyObject {
+    let r = PyObject_CallNoArgs(f);
+    if !r.is_null() {
+        Py_DECREF(r);
+        return err(PyExc_AssertionError, c"callable did not raise");
+    }
+    let (mut t, mut v, mut tb) = (null_mut(), null_mut(), null_mut());
+    PyErr_Fetch(&mut t, &mut v, &mut tb);
+    PyErr_NormalizeException(&mut t, &mut v, &mut tb);
+    if !PyErr_Occurred().is_null() {
+        return err(PyExc_AssertionError, c"indicator not cleared by PyErr_Fetch");
+    }
+    let out = PyTuple_New(3);
+    PyTuple_SET_ITEM(out, 0, t);
+    PyTuple_SET_ITEM(out, 1, v);
+    PyTuple_SET_ITEM(out, 2, PyBool_FromLong((!tb.is_null()) as _));
+    Py_XDECREF(tb);
+    out
+}
+
+/// Raises `ty(msg)` via PyErr_SetString, with ty and msg from args.
+unsafe extern "C" fn raise_with(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let ty = PyTuple_GET_ITEM(args, 0);
+    let msg = PyUnicode_AsUTF8(PyTuple_GET_ITEM(args, 1));
+    if msg.is_null() {
+        return null_mut();
+    }
+    PyErr_SetString(ty, msg);
+    null_mut()
+}
+
+/// Returns NULL without setting an exception (a bug CPython reports as SystemError).
+unsafe extern "C" fn null_no_error(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    null_mut()
+}
+
+// ---- module definitions ----------------------------------------------------------------
+
+macro_rules! meth {
+    ($name:literal, $f:expr, $kind:ident, $flags:expr, $doc:literal) => {
+        PyMethodDef { ml_name: $name.as_ptr(), ml_meth: PyMethodDefPointer { $kind: $f }, ml_flags: $flags, ml_doc: $doc.as_ptr() }
+    };
+}
+
+static mut METHODS: [PyMethodDef; 23] = [
+    meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
+    meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
+    meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
+    meth!(c"state_incr", state_incr, PyCFunction, METH_NOARGS, c"increment the module-state counter"),
+    meth!(c"fc_count", fc_count, PyCFunctionFast, METH_FASTCALL, c"number of positional arguments"),
+    meth!(c"fc_kw", fc_kw, PyCFunctionFastWithKeywords, METH_FASTCALL | METH_KEYWORDS, c"(nargs, kwnames, last value)"),
+    meth!(c"subclass_bits", subclass_bits, PyCFunction, METH_O, c"tp_flags >> 24"),
+    meth!(c"checks", checks, PyCFunction, METH_O, c"Py*_Check results"),
+    meth!(c"float_double", float_double, PyCFunction, METH_O, c"PyFloat_AS_DOUBLE * 2"),
+    meth!(c"list_sum", list_sum, PyCFunction, METH_O, c"sum through PyList_GET_ITEM"),
+    meth!(c"list_append_inline", list_append_inline, PyCFunction, METH_VARARGS, c"append, then read inline"),
+    meth!(c"tuple_reverse", tuple_reverse, PyCFunction, METH_O, c"reverse through PyTuple_GET_ITEM"),
+    meth!(c"bytes_sum", bytes_sum, PyCFunction, METH_O, c"sum through PyBytes_AS_STRING"),
+    meth!(c"unicode_info", unicode_info, PyCFunction, METH_O, c"(length, kind, utf8 size)"),
+    meth!(c"build", build, PyCFunction, METH_NOARGS, c"objects built in place"),
+    meth!(c"singletons", singletons, PyCFunction, METH_NOARGS, c"the exported singletons"),
+    meth!(c"is_none", is_none, PyCFunction, METH_O, c"x is Py_None"),
+    meth!(c"incref_delta", incref_delta, PyCFunction, METH_O, c"refcount delta of Py_INCREF"),
+    meth!(c"dict_get_borrowed", dict_get_borrowed, PyCFunction, METH_VARARGS, c"PyDict_GetItem"),
+    meth!(c"catch_key_error", catch_key_error, PyCFunction, METH_O, c"PyErr_ExceptionMatches"),
+    meth!(c"legacy_fetch", legacy_fetch, PyCFunction, METH_O, c"PyErr_Fetch"),
+    meth!(c"raise_with", raise_with, PyCFunction, METH_VARARGS, c"PyErr_SetString"),
+    meth!(c"null_no_error", null_no_error, PyCFunction, METH_NOARGS, c"NULL without an exception"),
+];
+static mut SENTINEL_METHODS: [PyMethodDef; 24] = [PyMethodDef::zeroed(); 24];
+
+unsafe fn methods() -> *mut PyMethodDef {
+    for (i, m) in METHODS.iter().enumerate() {
+        SENTINEL_METHODS[i] = *m;
+    }
+    SENTINEL_METHODS.as_mut_ptr()
+}
+
+unsafe extern "C" fn multi_create(spec: *mut PyObject, _def: *mut PyModuleDef) -> *mut PyObject {
+    let name = PyObject_GetAttrString(spec, c"name".as_ptr());
+    if name.is_null() {
+        return null_mut();
+    }
+    let m = PyModule_NewObject(name);
+    Py_DECREF(name);
+    if m.is_null() {
+        return null_mut();
+    }
+    let v = PyUnicode_FromString(c"Py_mod_create".as_ptr());
+    let r = PyModule_AddObjectRef(m, c"CREATED_BY".as_ptr(), v);
+    Py_DECREF(v);
+    if r < 0 {
+        Py_DECREF(m);
+        return null_mut();
+    }
+    m
+}
+
+unsafe extern "C" fn multi_exec(m: *mut PyObject) -> c_int {
+    if PyModule_AddIntConstant(m, c"EXEC_COUNT".as_ptr(), 1) < 0 {
+        return -1;
+    }
+    PyModule_AddStringConstant(m, c"KIND".as_ptr(), c"multi-phase".as_ptr())
+}
+
+unsafe extern "C" fn multi_exec_second(m: *mut PyObject) -> c_int {
+    // Exec slots run in order: the first one has already run.
+    let d = PyModule_GetDict(m);
+    let first = PyDict_GetItemString(d, c"EXEC_COUNT".as_ptr());
+    if first.is_null() {
+        PyErr_SetString(PyExc_AssertionError, c"exec slots ran out of order".as_ptr());
+        return -1;
+    }
+    let two = PyLong_FromLong(2);
+    let r = PyDict_SetItemString(d, c"EXEC_COUNT".as_ptr(), two);
+    Py_DECREF(two);
+    r
+}
+
+unsafe extern "C" fn exec_fails(_m: *mut PyObject) -> c_int {
+    PyErr_SetString(PyExc_ValueError, c"exec slot failed on purpose".as_ptr());
+    -1
+}
+
+static mut MULTI_SLOTS: [PyModuleDef_Slot; 5] = [
+    PyModuleDef_Slot { slot: Py_mod_create, value: multi_create as *mut c_void },
+    PyModuleDef_Slot { slot: Py_mod_exec, value: multi_exec as *mut c_void },
+    PyModuleDef_Slot { slot: Py_mod_exec, value: multi_exec_second as *mut c_void },
+    PyModuleDef_Slot { slot: Py_mod_gil, value: Py_MOD_GIL_USED },
+    PyModuleDef_Slot { slot: 0, value: null_mut() },
+];
+
+static mut FAIL_SLOTS: [PyModuleDef_Slot; 2] = [
+    PyModuleDef_Slot { slot: Py_mod_exec, value: exec_fails as *mut c_void },
+    PyModuleDef_Slot { slot: 0, value: null_mut() },
+];
+
+static mut SUB_SLOTS: [PyModuleDef_Slot; 2] = [
+    PyModuleDef_Slot { slot: Py_mod_exec, value: multi_exec as *mut c_void },
+    PyModuleDef_Slot { slot: 0, value: null_mut() },
+];
+
+const fn def(name: &'static CStr, doc: &'static CStr, size: Py_ssize_t) -> PyModuleDef {
+    PyModuleDef {
+        m_base: PyModuleDef_HEAD_INIT,
+        m_name: name.as_ptr(),
+        m_doc: doc.as_ptr(),
+        m_size: size,
+        m_methods: null_mut(),
+        m_slots: null_mut(),
+        m_traverse: None,
+        m_clear: None,
+        m_free: None,
+    }
+}
+
+static mut MULTI: PyModuleDef = def(c"rawmulti", c"multi-phase raw module", 8);
+static mut SINGLE: PyModuleDef = def(c"rawsingle", c"single-phase raw module", 8);
+static mut SUB: PyModuleDef = def(c"rawpkg.rawsub", c"a submodule of a package", 0);
+static mut EXECFAIL: PyModuleDef = def(c"rawexecfail", c"", 0);
+
+#[no_mangle]
+pub unsafe extern "C" fn PyInit_rawmulti() -> *mut PyObject {
+    MULTI.m_methods = methods();
+    MULTI.m_slots = MULTI_SLOTS.as_mut_ptr();
+    PyModuleDef_Init(&raw mut MULTI)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn PyInit_rawsingle() -> *mut PyObject {
+    SINGLE.m_methods = methods();
+    let m = PyModule_Create(&raw mut SINGLE);
+    if m.is_null() {
+        return null_mut();
+    }
+    if PyModule_AddStringConstant(m, c"KIND".as_ptr(), c"single-phase".as_ptr()) < 0 {
+        Py_DECREF(m);
+        return null_mut();
+    }
+    m
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn PyInit_rawsub() -> *mut PyObject {
+    SUB.m_slots = SUB_SLOTS.as_mut_ptr();
+    PyModuleDef_Init(&raw mut SUB)
+}
+
+#[no_mangle]
+pub unsafe extern "C" fn PyInit_rawexecfail() -> *mut PyObject {
+    EXECFAIL.m_slots = FAIL_SLOTS.as_mut_ptr();
+    PyModuleDef_Init(&raw mut EXECFAIL)
+}
+
+/// Returns NULL without an exception: CPython raises SystemError.
+#[no_mangle]
+pub unsafe extern "C" fn PyInit_rawnull() -> *mut PyObject {
+    null_mut()
+}
+
+/// Returns NULL with RuntimeError set: the import raises it.
+#[no_mangle]
+pub unsafe extern "C" fn PyInit_rawinitraise() -> *mut PyObject {
+    PyErr_SetString(PyExc_RuntimeError, c"init raised on purpose".as_ptr());
+    null_mut()
+}
+

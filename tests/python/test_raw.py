@@ -1,0 +1,219 @@
+"""A C-style extension (raw pyo3-ffi): CPython's inline macros read the
+facade's memory directly, every METH_* convention, single- and multi-phase
+init, module state, package submodules, and import failures."""
+import importlib
+import sys
+
+import pytest
+
+import rawmulti as m
+import rawsingle as s
+
+
+def test_multi_phase_init():
+    assert m.CREATED_BY == "Py_mod_create"
+    assert m.EXEC_COUNT == 2  # both exec slots ran, in order
+    assert m.KIND == "multi-phase"
+    assert m.__doc__ == "multi-phase raw module"
+    assert m.__name__ == "rawmulti"
+    assert m.__spec__.origin == m.__file__
+    assert sys.modules["rawmulti"] is m
+
+
+def test_single_phase_init():
+    assert s.KIND == "single-phase"
+    assert s.__doc__ == "single-phase raw module"
+    assert s.__file__.endswith(".so")
+    assert s.va_sum(1, 2) == 3
+
+
+def test_module_state_is_per_module():
+    assert m.state_incr() == 1
+    assert m.state_incr() == 2
+    assert s.state_incr() == 1
+    assert m.state_incr() == 3
+
+
+def test_package_submodule():
+    sub = importlib.import_module("rawpkg.rawsub")
+    assert sub.__name__ == "rawpkg.rawsub"
+    assert sub.KIND == "multi-phase"
+    import rawpkg
+
+    assert rawpkg.rawsub is sub
+
+
+def test_meth_conventions():
+    assert m.va_sum() == 0
+    assert m.va_sum(1, 2, 3) == 6
+    with pytest.raises(TypeError):
+        m.va_sum(1, x=2)
+    assert m.va_kw(1, 2, b=1, a=2) == (2, ["a", "b"])
+    assert m.va_kw() == (0, [])
+    assert m.type_name(1.5) == "float"
+    assert m.type_name(m) == "module"
+    with pytest.raises(TypeError):
+        m.type_name()
+    with pytest.raises(TypeError):
+        m.type_name(1, 2)
+    with pytest.raises(TypeError):
+        m.state_incr(1)
+    assert m.fc_count() == 0
+    assert m.fc_count(1, 2, 3) == 3
+    with pytest.raises(TypeError):
+        m.fc_count(a=1)
+    assert m.fc_kw(1, 2, x=3, y=4) == (2, ("x", "y"), 4)
+    assert m.fc_kw(7) == (1, None, 7)
+    assert m.fc_kw() == (0, None, None)
+
+
+def test_text_signature_and_doc():
+    assert m.va_sum.__doc__ == "Sum of the arguments."
+    assert m.va_sum.__text_signature__ == "(*args)"
+    assert m.type_name.__doc__ == "tp_name of type(x)"
+
+
+class MyInt(int):
+    pass
+
+
+class MyList(list):
+    pass
+
+
+def test_inline_type_flags_and_checks():
+    # Subclass bits: LONG 0x01, LIST 0x02, TUPLE 0x04, BYTES 0x08, UNICODE 0x10,
+    # DICT 0x20, BASE_EXC 0x40, TYPE 0x80.
+    assert m.subclass_bits(1) == 0x01
+    assert m.subclass_bits(True) == 0x01
+    assert m.subclass_bits(MyInt(3)) == 0x01
+    assert m.subclass_bits([]) == 0x02
+    assert m.subclass_bits(MyList()) == 0x02
+    assert m.subclass_bits(()) == 0x04
+    assert m.subclass_bits(b"") == 0x08
+    assert m.subclass_bits("") == 0x10
+    assert m.subclass_bits({}) == 0x20
+    assert m.subclass_bits(ValueError()) == 0x40
+    assert m.subclass_bits(int) == 0x80
+    assert m.subclass_bits(1.5) == 0
+    assert m.subclass_bits(object()) == 0
+    names = ["long", "long_exact", "bool", "float", "unicode", "unicode_exact", "bytes", "tuple",
+             "tuple_exact", "list", "list_exact", "dict", "dict_exact", "type", "exc_instance", "exc_class"]
+
+    def checks(x):
+        return {n for n, v in zip(names, m.checks(x)) if v}
+
+    assert checks(1) == {"long", "long_exact"}
+    assert checks(True) == {"long", "bool"}
+    assert checks(MyInt(1)) == {"long"}
+    assert checks(2.0) == {"float"}
+    assert checks("s") == {"unicode", "unicode_exact"}
+    assert checks(b"b") == {"bytes"}
+    assert checks((1,)) == {"tuple", "tuple_exact"}
+    assert checks([1]) == {"list", "list_exact"}
+    assert checks(MyList()) == {"list"}
+    assert checks({}) == {"dict", "dict_exact"}
+    assert checks(str) == {"type"}
+    assert checks(KeyError("k")) == {"exc_instance"}
+    assert checks(KeyError) == {"type", "exc_class"}
+    assert checks(None) == set()
+
+
+def test_inline_reads():
+    assert m.float_double(1.25) == 2.5
+    assert m.float_double(-0.0) == -0.0
+    assert m.list_sum([1, 2, 3, 4]) == 10
+    assert m.list_sum([]) == 0
+    big = list(range(1000))
+    assert m.list_sum(big) == sum(big)
+    lst = [1, 2]
+    assert m.list_append_inline(lst, "new") == "new"
+    assert lst == [1, 2, "new"]
+    lst.append(99)  # mutated by Python after C saw the list
+    assert m.list_sum(lst[:2] + [lst[3]]) == 102
+    assert m.list_append_inline(lst, 5) == 5
+    items = (object(), "b", 3)
+    rev = m.tuple_reverse(items)
+    assert rev == items[::-1] and rev[0] is items[2] and rev[2] is items[0]
+    assert m.tuple_reverse(()) == ()
+    assert m.bytes_sum(b"\x01\x02\xff") == 258
+    assert m.bytes_sum(b"") == 0
+
+
+def test_unicode_layout():
+    assert m.unicode_info("abc") == (3, 1, 3)
+    assert m.unicode_info("é") == (1, 1, 2)
+    assert m.unicode_info("€x") == (2, 2, 4)
+    assert m.unicode_info("🐍") == (1, 4, 4)
+    assert m.unicode_info("") == (0, 1, 0)
+
+
+def test_built_in_place():
+    t, lst, ascii_, wide, b = m.build()
+    assert t == (1, "x")
+    assert lst == [0, 1, 2]
+    assert ascii_ == "abc"
+    assert wide == "🐍é"
+    assert b == b"0123"
+    assert type(ascii_) is str and type(b) is bytes
+
+
+def test_singletons_and_refcounts():
+    assert m.singletons() == (None, True, False, Ellipsis, NotImplemented)
+    assert all(a is b for a, b in zip(m.singletons(), (None, True, False, Ellipsis, NotImplemented)))
+    assert m.is_none(None) is True
+    assert m.is_none(0) is False
+    assert m.incref_delta(object()) == 1
+    assert m.incref_delta([]) == 1
+
+
+def test_borrowed_dict_item():
+    val = [1, 2]
+    d = {"k": val}
+    assert m.dict_get_borrowed(d, "k") is val
+    assert m.dict_get_borrowed(d, "missing") is None
+    # PyDict_GetItem swallows errors (unhashable key), returns NULL, and since
+    # 3.13 reports the error as unraisable.
+    seen = []
+    old_hook = sys.unraisablehook
+    sys.unraisablehook = seen.append
+    try:
+        assert m.dict_get_borrowed(d, []) is None
+    finally:
+        sys.unraisablehook = old_hook
+    assert len(seen) == 1
+    assert isinstance(seen[0].exc_value, TypeError)
+    assert "PyDict_GetItem" in seen[0].err_msg
+
+
+def test_errors():
+    def kerr():
+        raise KeyError("x")
+
+    def verr():
+        raise ValueError("v")
+
+    assert m.catch_key_error(kerr) == "KeyError"
+    assert m.catch_key_error(lambda: 5) == 5
+    with pytest.raises(ValueError, match="v"):
+        m.catch_key_error(verr)
+    t, v, has_tb = m.legacy_fetch(verr)
+    assert t is ValueError and isinstance(v, ValueError) and v.args == ("v",) and has_tb
+    with pytest.raises(KeyError) as ei:
+        m.raise_with(KeyError, "missing")
+    assert ei.value.args == ("missing",)
+    with pytest.raises(SystemError, match="without setting an exception"):
+        m.null_no_error()
+
+
+def test_import_failures():
+    with pytest.raises(ValueError, match="exec slot failed on purpose"):
+        import rawexecfail  # noqa: F401
+    with pytest.raises(RuntimeError, match="init raised on purpose"):
+        import rawinitraise  # noqa: F401
+    with pytest.raises(SystemError, match="without raising an exception"):
+        import rawnull  # noqa: F401
+    with pytest.raises(ImportError, match="undefined symbol: PyFacade_NoSuchSymbol"):
+        import brokenext  # noqa: F401
+    for name in ["rawexecfail", "rawinitraise", "rawnull", "brokenext"]:
+        assert name not in sys.modules
