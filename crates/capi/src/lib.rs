@@ -27,6 +27,7 @@ pub fn is_installed() -> bool {
 pub fn install(vm: &VirtualMachine) -> PyResult<()> {
     if !INSTALLED.swap(true, Ordering::AcqRel) {
         types::install(vm);
+        runtime::set_seed(vm);
     }
     import::install_hooks(vm)
 }

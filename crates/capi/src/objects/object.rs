@@ -433,10 +433,14 @@ pub extern "C" fn PyObject_Format(o: *mut PyObject, spec: *mut PyObject) -> *mut
 
 // ---- calls ------------------------------------------------------------------------
 
-/// Calls a RustPython callable and starts a new refresh epoch afterwards
-/// (Python code may have mutated containers C holds).
+/// Calls a RustPython callable from C. The GIL is released while Python code
+/// runs (so a callback may wait for another thread that enters extension
+/// code), and a new refresh epoch starts afterwards (the callback may have
+/// mutated containers C holds).
 pub(crate) fn call_rp(vm: &VirtualMachine, f: &PyObjectRef, args: FuncArgs) -> PyResult {
+    let depth = crate::runtime::gil::save();
     let r = f.call_with_args(args, vm);
+    crate::runtime::gil::restore(Some(vm), depth);
     bridge::bump_epoch();
     r
 }

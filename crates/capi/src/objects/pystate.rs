@@ -45,19 +45,44 @@ pub extern "C" fn PyEval_RestoreThread(_ts: *mut c_void) {
     }
 }
 
-/// `PyGILState_Ensure`: 0 (LOCKED) if this thread already held the GIL, else 1.
+thread_local! {
+    /// One entry per unreleased `PyGILState_Ensure`: whether that call
+    /// attached this (non-Python) thread to the interpreter.
+    static ENSURED: std::cell::RefCell<Vec<Option<rustpython_vm::vm::thread::CurrentVmAttachState>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// `PyGILState_Ensure`: makes this thread able to call the C-API — attaching
+/// it to the interpreter if Python never saw it — and takes the GIL.
+/// Returns 0 (`PyGILState_LOCKED`) if the GIL was already held, else 1.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyGILState_Ensure() -> c_int {
+    use rustpython_vm::vm::thread;
     let was = gil::held();
+    let attached = if thread::current_vm_is_set() {
+        None
+    } else {
+        match crate::runtime::new_thread_vm() {
+            Some(tvm) => Some(thread::attach_current_thread(move || tvm)),
+            None => {
+                eprintln!("pyfacade: PyGILState_Ensure called before the interpreter was initialised");
+                std::process::abort();
+            }
+        }
+    };
     let guard = api_noerr("PyGILState_Ensure", None, |vm| Some(gil::ensure(vm)));
     std::mem::forget(guard);
+    ENSURED.with(|e| e.borrow_mut().push(attached));
     if was { 0 } else { 1 }
 }
 
+/// Releases what the matching `PyGILState_Ensure` took.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyGILState_Release(_state: c_int) {
-    // One level of the reentrant GIL taken by PyGILState_Ensure.
     gil::release_one();
+    if let Some(Some(state)) = ENSURED.with(|e| e.borrow_mut().pop()) {
+        rustpython_vm::vm::thread::release_current_thread(state);
+    }
 }
 
 #[unsafe(no_mangle)]

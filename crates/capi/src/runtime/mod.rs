@@ -8,6 +8,20 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::abi::PyObject;
 
+static SEED: parking_lot::Mutex<Option<rustpython_vm::vm::thread::ThreadedVirtualMachine>> =
+    parking_lot::Mutex::new(None);
+
+/// Remembers the interpreter so that threads Python never saw can attach.
+pub fn set_seed(vm: &VirtualMachine) {
+    *SEED.lock() = Some(vm.new_thread());
+}
+
+/// A VM handle for a new native thread of the interpreter.
+pub fn new_thread_vm() -> Option<rustpython_vm::vm::thread::ThreadedVirtualMachine> {
+    let seed = SEED.lock();
+    seed.as_ref().map(|s| s.run(|vm| vm.new_thread()))
+}
+
 /// The value a C-API function returns to signal "an exception is set".
 pub trait ErrValue {
     fn err_value() -> Self;

@@ -474,6 +474,22 @@ mod facadetest {
 
     // ---- threads ---------------------------------------------------------------
 
+    /// Calls `f(i)` from `n` Rust threads that Python never saw (each attaches
+    /// through `PyGILState_Ensure`) while the calling thread is detached.
+    #[pyfunction]
+    fn call_from_rust_threads(py: Python<'_>, f: Py<PyAny>, n: i64) -> PyResult<Vec<i64>> {
+        let f = std::sync::Arc::new(f);
+        py.detach(|| {
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    let f = f.clone();
+                    std::thread::spawn(move || Python::attach(|py| f.call1(py, (i,))?.extract::<i64>(py)))
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().expect("worker thread panicked")).collect()
+        })
+    }
+
     /// Releases the GIL while doing Rust work.
     #[pyfunction]
     fn detached_sum(py: Python<'_>, n: u64) -> u64 {
