@@ -7,9 +7,10 @@ cd "$root"
 export PYENV_VERSION=3.13.0
 ORACLE="${ORACLE:-python3.13}"
 
-cargo build --quiet
+cargo build --quiet --workspace
 cargo test --quiet -p pyfacade-capi
 ./ci/build-ext.sh
+./ci/check-exports.sh
 
 # pytest is pure Python: one pinned install serves both interpreters.
 if [ ! -f build/pylib/.pytest-9.2.0 ]; then

@@ -34,7 +34,7 @@ fn run() -> ExitCode {
 fn main_body(vm: &VirtualMachine, mode: RunMode) -> PyResult<()> {
     let scope = vm.new_scope_with_main()?;
     let _ = vm.import("warnings", 0);
-    pyfacade_capi::install(vm)?;
+    pyfacade::install(vm)?;
     let _ = vm.import("site", 0);
     let safe_path = vm.state.config.settings.safe_path;
     let cwd = || std::env::current_dir().ok().and_then(|p| p.to_str().map(str::to_owned));
