@@ -217,3 +217,73 @@ def test_import_failures():
         import brokenext  # noqa: F401
     for name in ["rawexecfail", "rawinitraise", "rawnull", "brokenext"]:
         assert name not in sys.modules
+
+
+def test_variadic_formatting():
+    with pytest.raises(ValueError) as ei:
+        m.fmt_error("é")
+    assert str(ei.value) == "bad thing: 42 ('é') é 100%"
+    assert m.fmt_str("ü") == "[   ab|7   |abc|🐍|-5|ü|ff|-1099511627776|007]"
+
+
+def test_build_value():
+    obj = object()
+    r = m.build_value(obj)
+    assert r == (1, obj, "xy", [1.5, 2.5], {"k": 3}, None, 9)
+    assert r[1] is obj
+    assert m.build_shapes() == (5, None, ())
+
+
+def test_arg_parsing():
+    assert m.parse_kw("a") == ("a", 10, 1.0)
+    assert m.parse_kw("a", 3, scale=2.5) == ("a", 3, 2.5)
+    assert m.parse_kw(count=4, name="n") == ("n", 4, 1.0)
+    with pytest.raises(TypeError):
+        m.parse_kw()
+    with pytest.raises(TypeError):
+        m.parse_kw("a", 1, 2.0)  # scale is keyword-only
+    with pytest.raises(TypeError):
+        m.parse_kw("a", bogus=1)
+    with pytest.raises(TypeError):
+        m.parse_kw("a", name="b")
+    with pytest.raises(TypeError):
+        m.parse_kw(5)
+    with pytest.raises(OverflowError):
+        m.parse_kw("a", 2**40)
+    o = object()
+    assert m.parse_pos(o, b"abc") == (o, 3, 0)
+    assert m.parse_pos(o, b"", []) == (o, 0, 0)
+    assert m.parse_pos(o, b"\x00z", "yes") == (o, 2, 1)
+    with pytest.raises(TypeError):
+        m.parse_pos(o, "not bytes")
+    with pytest.raises(TypeError):
+        m.parse_pos(o)
+    assert m.unpack(1) == (1, None)
+    assert m.unpack(1, 2) == (1, 2)
+    with pytest.raises(TypeError):
+        m.unpack()
+    with pytest.raises(TypeError):
+        m.unpack(1, 2, 3)
+
+
+def test_variadic_calls():
+    def f(*args):
+        return args
+
+    r = m.call_variadic(f)
+    assert r == ((3, "x"), (f,))
+
+
+def test_types_defined_outside_the_type_zoo():
+    import collections
+    import contextvars
+
+    od = collections.OrderedDict(a=1)
+    for obj, name in [
+        (od, "OrderedDict"),
+        (od.keys(), "odict_keys"),
+        (contextvars.ContextVar("v"), "ContextVar"),
+        (contextvars.copy_context(), "Context"),
+    ]:
+        assert m.type_name(obj).rsplit(".", 1)[-1] == name
+    assert m.subclass_bits(od) == 0x20  # OrderedDict is a dict subclass

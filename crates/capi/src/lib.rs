@@ -4,6 +4,7 @@
 //! (object identity and lifetimes), [`runtime`] (VM access, errors, GIL),
 //! [`objects`] (the exported API by header family), [`types`] (type
 //! objects), [`import`] (loading extension modules).
+#![feature(c_variadic)]
 #![allow(clippy::missing_safety_doc, non_upper_case_globals)]
 
 pub mod abi;

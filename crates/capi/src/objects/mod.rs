@@ -9,6 +9,7 @@ pub mod floatobject;
 pub mod import;
 pub mod listobject;
 pub mod longobject;
+pub mod modsupport;
 pub mod methodobject;
 pub mod moduleobject;
 pub mod object;

@@ -128,6 +128,66 @@ static_types! {
     Py_GenericAliasType => generic_alias_type,
     _PyUnion_Type => union_type,
     _PyNamespace_Type => namespace_type,
+    PyFrameLocalsProxy_Type => frame_locals_proxy_type,
+    _PyAsyncGenASend_Type => async_generator_asend,
+    _PyAsyncGenAThrow_Type => async_generator_athrow,
+    _PyAsyncGenWrappedValue_Type => async_generator_wrapped_value,
+    _PyCoroWrapper_Type => coroutine_wrapper_type,
+    _PyAnextAwaitable_Type => anext_awaitable,
+    _PyTemplate_Type => template_type,
+    _PyTemplateIter_Type => template_iter_type,
+    _PyInterpolation_Type => interpolation_type,
+    _PyNoDefault_Type => typing_no_default_type,
+}
+
+/// Exported types whose RustPython counterparts live in modules rather than
+/// the type zoo: resolved by importing them at install time.
+macro_rules! module_types {
+    ($($sym:ident => $expr:literal),* $(,)?) => {
+        $(
+            #[unsafe(no_mangle)]
+            pub static $sym: Static<PyTypeObject> = Static::zeroed();
+        )*
+        fn install_module_types(vm: &VirtualMachine) {
+            $( install_module_type(vm, $sym.get(), $expr); )*
+        }
+    };
+}
+
+module_types! {
+    PyContext_Type => "__import__('_contextvars').Context",
+    PyContextVar_Type => "__import__('_contextvars').ContextVar",
+    PyContextToken_Type => "__import__('_contextvars').Token",
+    PyODict_Type => "__import__('collections').OrderedDict",
+    PyODictKeys_Type => "type(__import__('collections').OrderedDict().keys())",
+    PyODictValues_Type => "type(__import__('collections').OrderedDict().values())",
+    PyODictItems_Type => "type(__import__('collections').OrderedDict().items())",
+    PyODictIter_Type => "type(iter(__import__('collections').OrderedDict()))",
+}
+
+/// Fills `tp` from the type `expr` evaluates to; if RustPython lacks it, the
+/// object stays a valid, unmapped type object named after the expression.
+fn install_module_type(vm: &VirtualMachine, tp: *mut PyTypeObject, expr: &str) {
+    let ty = vm
+        .run_block_expr(vm.new_scope_with_builtins(), expr)
+        .ok()
+        .and_then(|o| o.downcast::<PyType>().ok());
+    match ty {
+        Some(ty) => {
+            register_type(tp, &ty);
+            fill_type(vm, tp, &ty);
+        }
+        None => {
+            // SAFETY: tp is one of our zeroed statics.
+            unsafe {
+                bridge::make_immortal(tp.cast());
+                (*tp).ob_base.ob_base.ob_type = static_type!(PyType_Type);
+                (*tp).tp_name = c"unavailable".as_ptr();
+                (*tp).tp_flags = Py_TPFLAGS_READY | Py_TPFLAGS_IMMUTABLETYPE;
+                (*tp).tp_base = static_type!(PyBaseObject_Type);
+            }
+        }
+    }
 }
 
 /// `PyModuleDef_Type`: the type `PyModuleDef_Init` gives a module definition.
@@ -274,6 +334,7 @@ pub fn install(vm: &VirtualMachine) {
         (*_Py_TrueStruct.get()).ob_digit[0] = 1;
     }
     install_exceptions(vm);
+    install_module_types(vm);
 }
 
 /// Makes the type object of a RustPython type that has no static one

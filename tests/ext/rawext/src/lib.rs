@@ -306,6 +306,109 @@ unsafe extern "C" fn null_no_error(_m: *mut PyObject, _unused: *mut PyObject) ->
     null_mut()
 }
 
+// ---- variadic functions -------------------------------------------------------------
+
+/// PyErr_Format with %s, %d, %R, %S and %%.
+unsafe extern "C" fn fmt_error(_m: *mut PyObject, obj: *mut PyObject) -> *mut PyObject {
+    PyErr_Format(PyExc_ValueError, c"bad %s: %d (%R) %S 100%%".as_ptr(), c"thing".as_ptr(), 42 as c_int, obj, obj)
+}
+
+/// PyUnicode_FromFormat with widths, precisions and length modifiers.
+unsafe extern "C" fn fmt_str(_m: *mut PyObject, obj: *mut PyObject) -> *mut PyObject {
+    PyUnicode_FromFormat(
+        c"[%5s|%-4d|%.3s|%c|%zd|%U|%x|%lld|%03u]".as_ptr(),
+        c"ab".as_ptr(),
+        7 as c_int,
+        c"abcdef".as_ptr(),
+        0x1F40D as c_int,
+        -5 as Py_ssize_t,
+        obj,
+        255 as std::ffi::c_uint,
+        -(1i64 << 40) as std::ffi::c_longlong,
+        7 as std::ffi::c_uint,
+    )
+}
+
+/// Py_BuildValue with nested containers, s#, z, N and O.
+unsafe extern "C" fn build_value(_m: *mut PyObject, obj: *mut PyObject) -> *mut PyObject {
+    Py_BuildValue(
+        c"(iOs#[dd]{s:i}zN)".as_ptr(),
+        1 as c_int,
+        obj,
+        c"xyz".as_ptr(),
+        2 as Py_ssize_t,
+        1.5f64,
+        2.5f64,
+        c"k".as_ptr(),
+        3 as c_int,
+        null::<std::ffi::c_char>(),
+        PyLong_FromLong(9),
+    )
+}
+
+/// Py_BuildValue for 1 item (not a tuple), 0 items (None) and "()".
+unsafe extern "C" fn build_shapes(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    let one = Py_BuildValue(c"i".as_ptr(), 5 as c_int);
+    let none = Py_BuildValue(c"".as_ptr());
+    let empty = Py_BuildValue(c"()".as_ptr());
+    let t = PyTuple_Pack(3, one, none, empty);
+    Py_DECREF(one);
+    Py_DECREF(none);
+    Py_DECREF(empty);
+    t
+}
+
+/// PyArg_ParseTupleAndKeywords("s|i$d:parse").
+unsafe extern "C" fn parse_kw(_m: *mut PyObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
+    let mut kwlist: [*const std::ffi::c_char; 4] =
+        [c"name".as_ptr(), c"count".as_ptr(), c"scale".as_ptr(), null()];
+    let mut name: *const std::ffi::c_char = null();
+    let mut count: c_int = 10;
+    let mut scale: f64 = 1.0;
+    if PyArg_ParseTupleAndKeywords(args, kw, c"s|i$d:parse".as_ptr(), kwlist.as_mut_ptr(), &mut name, &mut count, &mut scale) == 0 {
+        return null_mut();
+    }
+    Py_BuildValue(c"(sid)".as_ptr(), name, count, scale)
+}
+
+/// PyArg_ParseTuple("Oy#|p:parse_pos").
+unsafe extern "C" fn parse_pos(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let mut o: *mut PyObject = null_mut();
+    let mut buf: *const std::ffi::c_char = null();
+    let mut len: Py_ssize_t = 0;
+    let mut flag: c_int = 0;
+    if PyArg_ParseTuple(args, c"Oy#|p:parse_pos".as_ptr(), &mut o, &mut buf, &mut len, &mut flag) == 0 {
+        return null_mut();
+    }
+    Py_BuildValue(c"(Oni)".as_ptr(), o, len, flag)
+}
+
+/// PyArg_UnpackTuple(args, "unpack", 1, 2).
+unsafe extern "C" fn unpack(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut a, mut b): (*mut PyObject, *mut PyObject) = (null_mut(), Py_None());
+    if PyArg_UnpackTuple(args, c"unpack".as_ptr(), 1, 2, &mut a, &mut b) == 0 {
+        return null_mut();
+    }
+    PyTuple_Pack(2, a, b)
+}
+
+/// PyObject_CallFunction(f, "is", 3, "x") and PyObject_CallFunctionObjArgs(f, f, NULL).
+unsafe extern "C" fn call_variadic(_m: *mut PyObject, f: *mut PyObject) -> *mut PyObject {
+    let a = PyObject_CallFunction(f, c"is".as_ptr(), 3 as c_int, c"x".as_ptr());
+    if a.is_null() {
+        return null_mut();
+    }
+    let b = PyObject_CallFunctionObjArgs(f, f, null_mut::<PyObject>());
+    if b.is_null() {
+        Py_DECREF(a);
+        return null_mut();
+    }
+    let t = PyTuple_Pack(2, a, b);
+    Py_DECREF(a);
+    Py_DECREF(b);
+    t
+}
+
 // ---- module definitions ----------------------------------------------------------------
 
 macro_rules! meth {
@@ -314,7 +417,7 @@ macro_rules! meth {
     };
 }
 
-static mut METHODS: [PyMethodDef; 23] = [
+static mut METHODS: [PyMethodDef; 31] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -338,8 +441,16 @@ static mut METHODS: [PyMethodDef; 23] = [
     meth!(c"legacy_fetch", legacy_fetch, PyCFunction, METH_O, c"PyErr_Fetch"),
     meth!(c"raise_with", raise_with, PyCFunction, METH_VARARGS, c"PyErr_SetString"),
     meth!(c"null_no_error", null_no_error, PyCFunction, METH_NOARGS, c"NULL without an exception"),
+    meth!(c"fmt_error", fmt_error, PyCFunction, METH_O, c"PyErr_Format"),
+    meth!(c"fmt_str", fmt_str, PyCFunction, METH_O, c"PyUnicode_FromFormat"),
+    meth!(c"build_value", build_value, PyCFunction, METH_O, c"Py_BuildValue"),
+    meth!(c"build_shapes", build_shapes, PyCFunction, METH_NOARGS, c"Py_BuildValue result shapes"),
+    meth!(c"parse_kw", parse_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords"),
+    meth!(c"parse_pos", parse_pos, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple"),
+    meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
+    meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 24] = [PyMethodDef::zeroed(); 24];
+static mut SENTINEL_METHODS: [PyMethodDef; 32] = [PyMethodDef::zeroed(); 32];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
