@@ -66,6 +66,13 @@ fn main_body(vm: &VirtualMachine, mode: RunMode) -> PyResult<()> {
                 vm.sys_module.set_attr("argv", vm.ctx.new_list(vec![vm.ctx.new_str("").into()]), vm)?;
             }
             if std::io::stdin().is_terminal() {
+                if !vm.state.config.settings.quiet {
+                    use rustpython::vm::version::{MAJOR, MICRO, MINOR};
+                    eprintln!(
+                        "Python {MAJOR}.{MINOR}.{MICRO} (pyfacade {} on RustPython) on linux\nType \"help\", \"copyright\", \"credits\" or \"license\" for more information.",
+                        env!("CARGO_PKG_VERSION"),
+                    );
+                }
                 rustpython::run_shell(vm, scope)
             } else {
                 // `python < file`: stdin is a script named <stdin>, no prompts.
