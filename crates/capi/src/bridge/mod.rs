@@ -30,6 +30,7 @@
 
 pub mod builders;
 mod mirror;
+pub mod native;
 
 use parking_lot::Mutex;
 use rustpython_vm::{PyObject as RpObject, PyObjectRef, PyResult, VirtualMachine};
@@ -59,6 +60,8 @@ pub enum Kind {
     Type,
     Exception,
     Module,
+    /// An instance of an extension type (`tp_alloc`); C memory is authoritative.
+    Native,
 }
 
 const MAGIC: u32 = 0x5046_4143; // "PFAC"
@@ -76,6 +79,14 @@ pub struct PreHeader {
 }
 pub const PRE: usize = std::mem::size_of::<PreHeader>();
 const _: () = assert!(PRE == 32);
+
+impl PreHeader {
+    /// Attaches the RustPython object (a realised builder's value, a native
+    /// object's twin, a type's twin type).
+    pub fn set_rp(&mut self, o: PyObjectRef) {
+        self.rp = Some(o);
+    }
+}
 
 /// Out-of-line state of an object: borrowed references it owns and lazily
 /// made buffers (UTF-8 and fixed-width copies of a str).
@@ -216,6 +227,15 @@ pub(crate) fn register_mirror(rp: &RpObject, p: *mut PyObject) {
     MAPS.lock().rp2c.insert(rp_key(rp), p as usize);
 }
 
+/// Removes `rp`'s identity entry if it still names `p`.
+pub(crate) fn unregister(rp: &RpObject, p: *mut PyObject) {
+    let mut m = MAPS.lock();
+    let key = rp_key(rp);
+    if m.rp2c.get(&key) == Some(&(p as usize)) {
+        m.rp2c.remove(&key);
+    }
+}
+
 fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
     MAPS.lock().rp2c.get(&rp_key(rp)).map(|&p| p as *mut PyObject)
 }
@@ -265,6 +285,7 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     };
     match &h.rp {
         Some(o) => Ok(o.clone()),
+        None if h.kind == Kind::Native => native::realise(vm, p),
         None => builders::realise(vm, p),
     }
 }
@@ -314,11 +335,7 @@ pub unsafe extern "C" fn dealloc(p: *mut PyObject) {
     // SAFETY: guaranteed by the caller.
     let h = unsafe { header(p) };
     if let Some(rp) = &h.rp {
-        let mut m = MAPS.lock();
-        let key = rp_key(rp);
-        if m.rp2c.get(&key) == Some(&(p as usize)) {
-            m.rp2c.remove(&key);
-        }
+        unregister(rp, p);
     }
     // SAFETY: the layout of p is the one its kind says.
     unsafe { mirror::release_body(p, h.kind) };

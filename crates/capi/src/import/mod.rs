@@ -121,11 +121,15 @@ for _i, _h in enumerate(sys.path_hooks):
         sys.path_hooks[_i] = _be.FileFinder.path_hook(*_loaders)
 sys.path_importer_cache.clear()
 
+# Native/twin pairs are collected with every gc.collect().
+import gc as _gc
+_gc.callbacks.append(lambda phase, info: _pyfacade.collect_natives() if phase == 'stop' else None)
+
 import sysconfig as _sc
 _vars = _sc.get_config_vars()
 _vars['EXT_SUFFIX'] = _SUFFIXES[0]
 _vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
-del _sc, _vars, _loaders, _mod, _i, _h
+del _sc, _vars, _loaders, _mod, _i, _h, _gc
 "#;
 
 /// Makes the `_pyfacade` module and routes extension imports through it.
@@ -135,6 +139,8 @@ pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     mo.set_attr("create_dynamic", vm.new_function("create_dynamic", |spec: PyObjectRef, vm: &VirtualMachine| create_dynamic(vm, spec)), vm)?;
     mo.set_attr("exec_dynamic", vm.new_function("exec_dynamic", |m: PyObjectRef, vm: &VirtualMachine| exec_dynamic(vm, m)), vm)?;
     mo.set_attr("live_mirrors", vm.new_function("live_mirrors", |_a: FuncArgs| bridge::live_mirrors()), vm)?;
+    mo.set_attr("collect_natives", vm.new_function("collect_natives", |vm: &VirtualMachine| bridge::native::collect(vm)), vm)?;
+    mo.set_attr("linked_natives", vm.new_function("linked_natives", |_a: FuncArgs| bridge::native::linked()), vm)?;
     let suffixes = vm.ctx.new_tuple(EXTENSION_SUFFIXES.iter().map(|s| vm.ctx.new_str(*s).into()).collect());
     mo.set_attr("EXTENSION_SUFFIXES", suffixes, vm)?;
     vm.sys_module.get_attr("modules", vm)?.set_item("_pyfacade", mo, vm)?;

@@ -1,5 +1,5 @@
-//! `object.h` type functions (`PyType_*`). Extension types made by
-//! `PyType_FromSpec` are issue #3; until then those entry points raise.
+//! `object.h` type functions (`PyType_*`) on any type object; creating
+//! extension types lives in `types/heaptype.rs`.
 
 use rustpython_vm::builtins::PyType;
 use rustpython_vm::{AsObject, PyRef, PyResult, VirtualMachine};
@@ -65,32 +65,6 @@ pub unsafe extern "C" fn PyType_GetFlags(t: *mut PyTypeObject) -> c_ulong {
 /// Invalidates caches after a type changed; RustPython keeps no C-side cache.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_Modified(_t: *mut PyTypeObject) {}
-
-/// Not implemented until extension types land (issue #3).
-#[unsafe(no_mangle)]
-pub extern "C" fn PyType_FromSpec(_spec: *mut std::ffi::c_void) -> *mut PyObject {
-    api("PyType_FromSpec", |vm| Err(not_implemented(vm, "PyType_FromSpec")))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyType_FromSpecWithBases(_spec: *mut std::ffi::c_void, _bases: *mut PyObject) -> *mut PyObject {
-    api("PyType_FromSpecWithBases", |vm| Err(not_implemented(vm, "PyType_FromSpecWithBases")))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyType_FromModuleAndSpec(_m: *mut PyObject, _spec: *mut std::ffi::c_void, _bases: *mut PyObject) -> *mut PyObject {
-    api("PyType_FromModuleAndSpec", |vm| Err(not_implemented(vm, "PyType_FromModuleAndSpec")))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyType_FromMetaclass(_meta: *mut PyTypeObject, _m: *mut PyObject, _spec: *mut std::ffi::c_void, _bases: *mut PyObject) -> *mut PyObject {
-    api("PyType_FromMetaclass", |vm| Err(not_implemented(vm, "PyType_FromMetaclass")))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyType_Freeze(_t: *mut PyTypeObject) -> c_int {
-    api("PyType_Freeze", |vm| Err(not_implemented(vm, "PyType_Freeze")))
-}
 
 /// `PyObject_GC_UnTrack`: the facade has no CPython cycle collector; RustPython's
 /// own collector tracks the twin. Nothing to do, as for an untracked object.

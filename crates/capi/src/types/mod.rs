@@ -3,6 +3,8 @@
 //! every other RustPython type that crosses into C.
 #![allow(non_upper_case_globals)]
 
+pub mod heaptype;
+
 use rustpython_vm::builtins::PyType;
 use rustpython_vm::{AsObject, Py, VirtualMachine};
 use std::cell::UnsafeCell;
@@ -463,5 +465,10 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
         if s.iternext.load().is_some() {
             t.tp_iternext = Some(crate::objects::abstract_::slot_iternext);
         }
+        if ty.is(vm.ctx.types.object_type) {
+            t.tp_new = Some(heaptype::object_tp_new);
+            t.tp_alloc = Some(heaptype::PyType_GenericAlloc);
+        }
     }
+    heaptype::inherit_native(tp);
 }

@@ -1,0 +1,143 @@
+//! Native objects (instances of extension types, allocated by `tp_alloc`)
+//! and their RustPython twins.
+//!
+//! The C memory is authoritative. When a native object first crosses into
+//! Python it gets a twin: an instance of the type's twin type whose payload
+//! holds one C reference to the native object. The native object's
+//! pre-header holds the twin strongly, so identity is stable while either
+//! side can reach the pair: an object kept alive only by extension code
+//! keeps its twin (and `id()`, `__dict__`, weak references).
+//!
+//! A pair where the native object is referenced only by its twin
+//! (`ob_refcnt == 1`) and the twin only by the native object (strong count 1)
+//! is garbage: [`collect`] breaks the link, the twin dies, its payload
+//! releases the native object and `tp_dealloc` runs (Rust `Drop` exactly
+//! once). Collection runs when the number of linked pairs doubles, and on
+//! every `gc.collect()`. Cycles through `tp_traverse` are not yet collected.
+
+use parking_lot::Mutex;
+use rustpython_vm::builtins::PyType;
+use rustpython_vm::{PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::{PreHeader, header, register_mirror};
+use crate::abi::PyObject;
+use crate::runtime::{gil, system_error};
+
+/// The payload of a twin: one owned C reference to its native object.
+#[rustpython_vm::pyclass(module = false, name = "pyfacade_native")]
+#[derive(Debug, PyPayload)]
+pub struct NativeTwin {
+    ptr: usize,
+}
+
+#[rustpython_vm::pyclass]
+impl NativeTwin {}
+
+impl Drop for NativeTwin {
+    fn drop(&mut self) {
+        let p = self.ptr as *mut PyObject;
+        let release = || {
+            // SAFETY: the twin owns one reference to its native object.
+            unsafe { super::decref(p) }
+        };
+        // tp_dealloc runs extension code: hold the GIL for it.
+        match rustpython_vm::vm::thread::try_with_current_vm(|vm| {
+            let _g = gil::ensure(vm);
+            release();
+        }) {
+            Some(()) => {}
+            None => release(),
+        }
+    }
+}
+
+/// Native objects whose pre-header holds their twin.
+static LINKED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
+const MIN_THRESHOLD: usize = 1024;
+
+/// Called by `PyType_GenericAlloc` for every native allocation.
+pub fn track(_p: *mut PyObject) {}
+
+/// The twin of native object `p` (created on first crossing).
+pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    // SAFETY: p is a native object; its type pointer is a full type object.
+    let tp = unsafe { (*p).ob_type };
+    let cls = super::to_rp(vm, tp.cast())?
+        .downcast::<PyType>()
+        .map_err(|_| system_error(vm, "native object's ob_type is not a type"))?;
+    let dict = cls
+        .slots
+        .flags
+        .has_feature(rustpython_vm::types::PyTypeFlags::HAS_DICT)
+        .then(|| vm.ctx.new_dict());
+    // SAFETY: the twin takes its own reference to p.
+    unsafe { super::incref(p) };
+    let twin: PyObjectRef = PyRef::new_ref(NativeTwin { ptr: p as usize }, cls, dict).into();
+    // SAFETY: p is facade-allocated.
+    unsafe { header(p) }.set_rp(twin.clone());
+    register_mirror(&twin, p);
+    let n = {
+        let mut l = LINKED.lock();
+        l.push(p as usize);
+        l.len()
+    };
+    if n >= THRESHOLD.load(Ordering::Relaxed) {
+        collect(vm);
+    }
+    Ok(twin)
+}
+
+/// The native object a twin stands for, if `obj` is a twin.
+pub fn native_of(obj: &rustpython_vm::PyObject) -> Option<*mut PyObject> {
+    obj.downcast_ref::<NativeTwin>().map(|t| t.ptr as *mut PyObject)
+}
+
+/// Frees every unreachable native/twin pair; returns how many were freed.
+/// Freeing a pair can release the last reference to another pair (a native
+/// object's fields hold references), so passes repeat until none is found.
+pub fn collect(vm: &VirtualMachine) -> usize {
+    let mut total = 0;
+    loop {
+        let freed = collect_pass(vm);
+        total += freed;
+        if freed == 0 {
+            return total;
+        }
+    }
+}
+
+fn collect_pass(vm: &VirtualMachine) -> usize {
+    let candidates = std::mem::take(&mut *LINKED.lock());
+    let mut survivors = Vec::with_capacity(candidates.len());
+    let mut garbage: Vec<PyObjectRef> = vec![];
+    for addr in candidates {
+        let p = addr as *mut PyObject;
+        // SAFETY: linked natives are alive (their twin holds a reference).
+        let h: &mut PreHeader = unsafe { header(p) };
+        let dead = unsafe { (*p).ob_refcnt } == 1 && h.rp.as_ref().is_some_and(|t| t.strong_count() == 1);
+        if dead {
+            if let Some(t) = h.rp.take() {
+                super::unregister(&t, p);
+                garbage.push(t);
+            }
+        } else {
+            survivors.push(addr);
+        }
+    }
+    let freed = garbage.len();
+    let kept = survivors.len();
+    LINKED.lock().extend(survivors);
+    THRESHOLD.store((kept * 2).max(MIN_THRESHOLD), Ordering::Relaxed);
+    let _ = vm;
+    // Dropping the twins releases the natives (and runs tp_dealloc).
+    drop(garbage);
+    freed
+}
+
+/// Number of native objects linked to a twin (for tests).
+pub fn linked() -> usize {
+    LINKED.lock().len()
+}
+

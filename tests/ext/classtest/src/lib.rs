@@ -1,0 +1,325 @@
+//! `#[pyclass]` / `#[pymethods]` features for pyfacade's issue-3 tests.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use pyo3::exceptions::{PyIndexError, PyStopIteration, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyTuple, PyType};
+
+static DROPS: AtomicUsize = AtomicUsize::new(0);
+
+#[pymodule]
+mod classtest {
+    use super::*;
+
+    /// A counter.
+    #[pyclass]
+    pub struct Counter {
+        #[pyo3(get, set)]
+        count: i64,
+        step: i64,
+    }
+
+    #[pymethods]
+    impl Counter {
+        #[classattr]
+        const ORIGIN: i64 = 0;
+
+        #[new]
+        #[pyo3(signature = (start = 0, step = 1))]
+        fn new(start: i64, step: i64) -> Self {
+            Counter { count: start, step }
+        }
+
+        fn incr(&mut self) -> i64 {
+            self.count += self.step;
+            self.count
+        }
+
+        #[getter]
+        fn step(&self) -> i64 {
+            self.step
+        }
+
+        #[setter]
+        fn set_step(&mut self, v: i64) -> PyResult<()> {
+            if v == 0 {
+                return Err(PyValueError::new_err("step must not be 0"));
+            }
+            self.step = v;
+            Ok(())
+        }
+
+        #[staticmethod]
+        fn describe() -> &'static str {
+            "counts"
+        }
+
+        #[classmethod]
+        fn make(cls: &Bound<'_, PyType>, start: i64) -> PyResult<Py<PyAny>> {
+            Ok(cls.call1((start,))?.unbind())
+        }
+
+        fn __repr__(&self) -> String {
+            format!("Counter({}, step={})", self.count, self.step)
+        }
+
+        fn __len__(&self) -> usize {
+            self.count.unsigned_abs() as usize
+        }
+    }
+
+    /// Increments DROPS when dropped.
+    #[pyclass]
+    pub struct Tracked {
+        #[pyo3(get)]
+        tag: i64,
+    }
+
+    #[pymethods]
+    impl Tracked {
+        #[new]
+        fn new(tag: i64) -> Self {
+            Tracked { tag }
+        }
+    }
+
+    impl Drop for Tracked {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    #[pyfunction]
+    fn drops() -> usize {
+        DROPS.load(Ordering::SeqCst)
+    }
+
+    /// Holds any object; used for identity tests.
+    #[pyclass]
+    pub struct Holder {
+        item: Option<Py<PyAny>>,
+    }
+
+    #[pymethods]
+    impl Holder {
+        #[new]
+        fn new() -> Self {
+            Holder { item: None }
+        }
+
+        fn put(&mut self, item: Py<PyAny>) {
+            self.item = Some(item);
+        }
+
+        fn get(&self, py: Python<'_>) -> Option<Py<PyAny>> {
+            self.item.as_ref().map(|i| i.clone_ref(py))
+        }
+
+        fn take(&mut self) -> Option<Py<PyAny>> {
+            self.item.take()
+        }
+    }
+
+    #[pyclass(subclass)]
+    pub struct Base {
+        #[pyo3(get)]
+        value: i64,
+    }
+
+    #[pymethods]
+    impl Base {
+        #[new]
+        fn new(value: i64) -> Self {
+            Base { value }
+        }
+
+        fn kind(&self) -> &'static str {
+            "base"
+        }
+
+        fn doubled(&self) -> i64 {
+            self.value * 2
+        }
+    }
+
+    #[pyclass(extends = Base)]
+    pub struct Child {
+        #[pyo3(get)]
+        extra: i64,
+    }
+
+    #[pymethods]
+    impl Child {
+        #[new]
+        fn new(value: i64, extra: i64) -> PyClassInitializer<Self> {
+            PyClassInitializer::from(Base { value }).add_subclass(Child { extra })
+        }
+
+        fn kind(&self) -> &'static str {
+            "child"
+        }
+
+        fn total(self_: PyRef<'_, Self>) -> i64 {
+            self_.extra + self_.as_super().value
+        }
+    }
+
+    #[pyclass(frozen, eq, hash, get_all)]
+    #[derive(PartialEq, Hash)]
+    pub struct Point {
+        x: i64,
+        y: i64,
+    }
+
+    #[pymethods]
+    impl Point {
+        #[new]
+        fn new(x: i64, y: i64) -> Self {
+            Point { x, y }
+        }
+
+        fn __add__(&self, other: &Self) -> Self {
+            Point { x: self.x + other.x, y: self.y + other.y }
+        }
+
+        fn __neg__(&self) -> Self {
+            Point { x: -self.x, y: -self.y }
+        }
+
+        fn __bool__(&self) -> bool {
+            self.x != 0 || self.y != 0
+        }
+
+        fn __repr__(&self) -> String {
+            format!("Point({}, {})", self.x, self.y)
+        }
+    }
+
+    #[pyclass(eq, eq_int)]
+    #[derive(PartialEq, Clone, Copy)]
+    pub enum Color {
+        Red,
+        Green,
+        Blue,
+    }
+
+    /// A sequence with __getitem__/__setitem__/__delitem__/__contains__/__iter__.
+    #[pyclass(sequence)]
+    pub struct Bag {
+        items: Vec<i64>,
+    }
+
+    #[pymethods]
+    impl Bag {
+        #[new]
+        #[pyo3(signature = (*items))]
+        fn new(items: Vec<i64>) -> Self {
+            Bag { items }
+        }
+
+        fn __len__(&self) -> usize {
+            self.items.len()
+        }
+
+        fn __getitem__(&self, i: isize) -> PyResult<i64> {
+            let n = self.items.len() as isize;
+            let j = if i < 0 { i + n } else { i };
+            self.items.get(j as usize).copied().filter(|_| j >= 0).ok_or_else(|| PyIndexError::new_err("Bag index out of range"))
+        }
+
+        fn __setitem__(&mut self, i: usize, v: i64) -> PyResult<()> {
+            *self.items.get_mut(i).ok_or_else(|| PyIndexError::new_err("Bag index out of range"))? = v;
+            Ok(())
+        }
+
+        fn __delitem__(&mut self, i: usize) -> PyResult<()> {
+            if i >= self.items.len() {
+                return Err(PyIndexError::new_err("Bag index out of range"));
+            }
+            self.items.remove(i);
+            Ok(())
+        }
+
+        fn __contains__(&self, v: i64) -> bool {
+            self.items.contains(&v)
+        }
+
+        fn __iter__(slf: PyRef<'_, Self>) -> BagIter {
+            BagIter { items: slf.items.clone(), pos: 0 }
+        }
+    }
+
+    #[pyclass]
+    pub struct BagIter {
+        items: Vec<i64>,
+        pos: usize,
+    }
+
+    #[pymethods]
+    impl BagIter {
+        fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+            slf
+        }
+
+        fn __next__(&mut self) -> PyResult<i64> {
+            let v = self.items.get(self.pos).copied().ok_or_else(|| PyStopIteration::new_err(()))?;
+            self.pos += 1;
+            Ok(v)
+        }
+    }
+
+    #[pyclass]
+    pub struct Adder {
+        base: i64,
+    }
+
+    #[pymethods]
+    impl Adder {
+        #[new]
+        fn new(base: i64) -> Self {
+            Adder { base }
+        }
+
+        #[pyo3(signature = (*args, **kwargs))]
+        fn __call__(&self, args: &Bound<'_, PyTuple>, kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<i64> {
+            let mut total = self.base;
+            for a in args.iter() {
+                total += a.extract::<i64>()?;
+            }
+            if let Some(k) = kwargs {
+                for (_, v) in k.iter() {
+                    total += v.extract::<i64>()?;
+                }
+            }
+            Ok(total)
+        }
+    }
+
+    #[pyclass(dict, weakref, subclass)]
+    pub struct Open {}
+
+    #[pymethods]
+    impl Open {
+        #[new]
+        fn new() -> Self {
+            Open {}
+        }
+    }
+
+    #[pyfunction]
+    fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
+        Py::new(py, Counter { count: start, step: 1 })
+    }
+
+    #[pyfunction]
+    fn counter_value(c: PyRef<'_, Counter>) -> i64 {
+        c.count
+    }
+
+    #[pyfunction]
+    fn bump(mut c: PyRefMut<'_, Counter>) -> i64 {
+        c.count += 100;
+        c.count
+    }
+}

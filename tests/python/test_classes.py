@@ -1,0 +1,222 @@
+"""#[pyclass] / #[pymethods]: types created with PyType_FromSpec, native
+instances with RustPython twins, identity and lifetime."""
+import gc
+import pickle
+import weakref
+
+import pytest
+
+import classtest as c
+
+
+def test_type_attributes():
+    assert c.Counter.__name__ == "Counter"
+    assert c.Counter.__qualname__ == "Counter"
+    assert c.Counter.__module__ == "classtest"
+    assert c.Counter.__doc__ == "A counter."
+    assert isinstance(c.Counter, type)
+    assert "incr" in dir(c.Counter)
+    assert "incr" in c.Counter.__dict__
+    assert c.Counter.ORIGIN == 0
+
+
+def test_construction_and_methods():
+    x = c.Counter(5, step=2)
+    assert x.incr() == 7
+    assert x.count == 7
+    assert x.step == 2
+    assert len(x) == 7
+    assert repr(x) == "Counter(7, step=2)"
+    assert c.Counter().count == 0
+    with pytest.raises(TypeError):
+        c.Counter(1, 2, 3)
+    with pytest.raises(TypeError):
+        c.Counter("a")
+
+
+def test_getters_setters():
+    x = c.Counter(1)
+    x.count = 10
+    assert x.count == 10
+    x.step = 3
+    assert x.incr() == 13
+    with pytest.raises(ValueError, match="step must not be 0"):
+        x.step = 0
+    with pytest.raises(AttributeError):
+        x.undefined_attribute = 1
+    with pytest.raises(TypeError):
+        x.count = "nope"
+
+
+def test_static_and_class_methods():
+    assert c.Counter.describe() == "counts"
+    assert c.Counter(0).describe() == "counts"
+    made = c.Counter.make(3)
+    assert type(made) is c.Counter and made.count == 3
+
+
+def test_pyref_extraction():
+    x = c.Counter(10)
+    assert c.counter_value(x) == 10
+    assert c.bump(x) == 110
+    assert x.count == 110
+    with pytest.raises(TypeError):
+        c.counter_value(object())
+    made = c.make_counter(7)
+    assert type(made) is c.Counter and made.count == 7
+
+
+def test_not_subclassable_without_subclass_flag():
+    with pytest.raises(TypeError, match="not an acceptable base type"):
+        type("Sub", (c.Counter,), {})
+
+
+def test_extension_inheritance():
+    b = c.Base(3)
+    ch = c.Child(4, 5)
+    assert (b.kind(), b.doubled()) == ("base", 6)
+    assert (ch.kind(), ch.doubled(), ch.total()) == ("child", 8, 9)
+    assert (ch.value, ch.extra) == (4, 5)
+    assert isinstance(ch, c.Base) and issubclass(c.Child, c.Base)
+    assert c.Child.__mro__ == (c.Child, c.Base, object)
+
+
+def test_python_subclass():
+    class Sub(c.Base):
+        label = "sub"
+
+        def kind(self):
+            return "sub:" + super().kind()
+
+    s = Sub(2)
+    assert s.kind() == "sub:base"
+    assert s.doubled() == 4
+    assert isinstance(s, c.Base) and type(s) is Sub
+    s.anything = [1]
+    assert s.__dict__ == {"anything": [1]}
+    assert Sub.label == "sub"
+
+    class Sub2(Sub):
+        def __init__(self, value):
+            super().__init__()
+            self.tag = value * 10
+
+    s2 = Sub2(4)
+    assert (s2.value, s2.tag, s2.kind()) == (4, 40, "sub:base")
+    with pytest.raises(TypeError):
+        Sub2(4, 5)
+
+
+def test_frozen_eq_hash_and_number_protocol():
+    p, q = c.Point(1, 2), c.Point(1, 2)
+    assert p == q and not (p != q)
+    assert p != c.Point(0, 0)
+    assert hash(p) == hash(q)
+    assert {p: 1}[q] == 1
+    assert repr(p + q) == "Point(2, 4)"
+    assert repr(-p) == "Point(-1, -2)"
+    assert bool(p) and not bool(c.Point(0, 0))
+    assert (p.x, p.y) == (1, 2)
+    with pytest.raises(AttributeError):
+        p.x = 5
+    with pytest.raises(TypeError):
+        p + 1
+
+
+def test_enum():
+    assert c.Color.Red == c.Color.Red
+    assert c.Color.Red != c.Color.Blue
+    assert repr(c.Color.Green) == "Color.Green"
+    assert type(c.Color.Red) is c.Color
+    assert int(c.Color.Blue) == 2
+    assert c.Color.Red == 0
+
+
+def test_sequence_protocol():
+    bag = c.Bag(1, 2, 3)
+    assert len(bag) == 3
+    assert (bag[0], bag[-1]) == (1, 3)
+    assert 2 in bag and 9 not in bag
+    assert list(bag) == [1, 2, 3]
+    bag[0] = 10
+    del bag[1]
+    assert list(bag) == [10, 3]
+    with pytest.raises(IndexError, match="Bag index out of range"):
+        bag[10]
+    with pytest.raises(IndexError):
+        del bag[5]
+    it = iter(bag)
+    assert next(it) == 10 and next(it) == 3
+    with pytest.raises(StopIteration):
+        next(it)
+
+
+def test_call():
+    a = c.Adder(10)
+    assert a() == 10
+    assert a(1, 2, x=3) == 16
+    assert callable(a)
+
+
+def test_dict_and_weakref_classes():
+    o = c.Open()
+    o.foo = 1
+    assert o.foo == 1
+    assert o.__dict__ == {"foo": 1}
+    r = weakref.ref(o)
+    assert r() is o
+
+
+def test_identity_kept_by_extension():
+    h = c.Holder()
+    t = c.Tracked(1)
+    t_id = id(t)
+    h.put(t)
+    del t
+    gc.collect()
+    t2 = h.get()
+    assert id(t2) == t_id
+    assert h.get() is t2
+    assert t2.tag == 1
+
+
+def test_drop_runs_exactly_once():
+    gc.collect()
+    before = c.drops()
+    objs = [c.Tracked(i) for i in range(100)]
+    assert c.drops() == before
+    del objs
+    gc.collect()
+    assert c.drops() == before + 100
+    h = c.Holder()
+    h.put(c.Tracked(-1))
+    gc.collect()
+    assert c.drops() == before + 100
+    h.take()
+    gc.collect()
+    assert c.drops() == before + 101
+    gc.collect()
+    assert c.drops() == before + 101
+
+
+def _rss_kib():
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS")
+
+
+def test_create_drop_loop_keeps_rss_flat():
+    for i in range(20_000):
+        c.Tracked(i)
+    gc.collect()
+    before = _rss_kib()
+    drops_before = c.drops()
+    n = 200_000
+    for i in range(n):
+        c.Tracked(i)
+    gc.collect()
+    assert c.drops() - drops_before == n
+    growth = _rss_kib() - before
+    assert growth < 16 * 1024, f"RSS grew by {growth} KiB over {n} create/drop iterations"
