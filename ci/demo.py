@@ -15,3 +15,12 @@ except f.FacadeError as e:
     print("exception from Rust:", type(e).__name__, e)
 obj = object()
 print("identity preserved:", f.echo(obj) is obj)
+
+# Real wheels from PyPI, unmodified (cp314 manylinux builds).
+import blake3
+import jiter
+import rpds
+
+print("jiter.from_json:", jiter.from_json(b'{"a": [1, 2.5, "\\u00e9"], "b": null}'))
+print("rpds:", rpds.HashTrieMap({"x": 1}).insert("y", 2))
+print("blake3(b'hello'):", blake3.blake3(b"hello").hexdigest())

@@ -20,8 +20,13 @@ if [ ! -f build/pylib/.pytest-9.2.0 ]; then
   touch build/pylib/.pytest-9.2.0
 fi
 
-export PYTHONPATH="$root/build/ext:$root/build/pylib"
+./ci/fetch-wheels.sh
+
+# The same test files on both interpreters: our extensions built for cp313 /
+# cp314, and the real seed wheels from PyPI for cp313 / cp314.
 echo "== CPython 3.13 (oracle) =="
-"$ORACLE" -m pytest -q -p no:cacheprovider tests/python
-echo "== pyfacade (RustPython + C-API, cp314 wheel build) =="
-./target/debug/pyfacade -m pytest -q -p no:cacheprovider tests/python
+PYTHONPATH="$root/build/ext:$root/build/wheels-cp313:$root/build/pylib" \
+  "$ORACLE" -m pytest -q -p no:cacheprovider tests/python tests/downstream
+echo "== pyfacade (RustPython + C-API, cp314 wheel builds) =="
+PYTHONPATH="$root/build/ext:$root/build/wheels-cp314:$root/build/pylib" \
+  ./target/debug/pyfacade -m pytest -q -p no:cacheprovider tests/python tests/downstream

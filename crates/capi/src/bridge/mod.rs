@@ -173,6 +173,12 @@ pub unsafe fn aux<'a>(p: *mut PyObject) -> &'a mut Aux {
     unsafe { &mut *h.aux }
 }
 
+/// Whether `p` is a native object (an instance of an extension type).
+pub fn is_native(p: *mut PyObject) -> bool {
+    // SAFETY: mortal objects given to the facade are facade-allocated (checked by magic).
+    !is_immortal(p) && unsafe { try_header(p) }.is_some_and(|h| h.kind == Kind::Native)
+}
+
 pub fn is_immortal(p: *mut PyObject) -> bool {
     // SAFETY: callers pass valid objects; the low 32 bits encode immortality.
     unsafe { ((*p).ob_refcnt as i32) < 0 }

@@ -13,6 +13,7 @@ pub mod modsupport;
 pub mod methodobject;
 pub mod moduleobject;
 pub mod object;
+pub mod pybuffer;
 pub mod pyerrors;
 pub mod pystate;
 pub mod setobject;

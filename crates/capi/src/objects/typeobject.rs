@@ -7,7 +7,7 @@ use std::ffi::{c_int, c_ulong};
 
 use super::{cbool, new_ref, rp};
 use crate::abi::*;
-use crate::runtime::{api, api_noerr, not_implemented, type_error};
+use crate::runtime::{api_noerr, type_error};
 
 fn ty(vm: &VirtualMachine, t: *mut PyTypeObject) -> PyResult<PyRef<PyType>> {
     rp(vm, t.cast())?.downcast::<PyType>().map_err(|o| type_error(vm, format!("expected a type, got '{}'", o.class().name())))
@@ -73,58 +73,3 @@ pub extern "C" fn PyObject_GC_UnTrack(_o: *mut std::ffi::c_void) {}
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_GC_Track(_o: *mut std::ffi::c_void) {}
-
-/// Not implemented until the buffer protocol lands (issue #3).
-#[unsafe(no_mangle)]
-pub extern "C" fn PyObject_GetBuffer(_o: *mut PyObject, _view: *mut Py_buffer, _flags: c_int) -> c_int {
-    api("PyObject_GetBuffer", |vm| Err(not_implemented(vm, "PyObject_GetBuffer")))
-}
-
-/// Releases `view->obj` (the reference `PyObject_GetBuffer` took).
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyBuffer_Release(view: *mut Py_buffer) {
-    if view.is_null() {
-        return;
-    }
-    // SAFETY: view is a filled Py_buffer; obj is an owned reference or NULL.
-    unsafe {
-        let o = (*view).obj;
-        (*view).obj = std::ptr::null_mut();
-        crate::bridge::xdecref(o);
-    }
-}
-
-/// 1 if the buffer is C- (`'C'`), Fortran- (`'F'`) or either (`'A'`) contiguous.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyBuffer_IsContiguous(view: *const Py_buffer, order: std::ffi::c_char) -> c_int {
-    // SAFETY: view is a filled Py_buffer with ndim shape/strides entries.
-    unsafe {
-        let v = &*view;
-        if !v.suboffsets.is_null() {
-            return 0;
-        }
-        if v.strides.is_null() {
-            return 1;
-        }
-        let n = v.ndim.max(0) as usize;
-        let shape = std::slice::from_raw_parts(v.shape, n);
-        let strides = std::slice::from_raw_parts(v.strides, n);
-        let check = |idx: &mut dyn Iterator<Item = usize>| {
-            let mut sd = v.itemsize;
-            for i in idx {
-                if shape[i] > 1 && strides[i] != sd {
-                    return false;
-                }
-                sd *= shape[i];
-            }
-            true
-        };
-        let c = check(&mut (0..n).rev());
-        let f = check(&mut (0..n));
-        cbool(match order as u8 {
-            b'C' => c,
-            b'F' => f,
-            _ => c || f,
-        })
-    }
-}

@@ -508,6 +508,9 @@ fn from_spec(
         let mro: Vec<PyObjectRef> = std::iter::once(twin.clone().into()).chain(twin.mro.read().iter().map(|t| t.clone().into())).collect();
         (*tp).tp_mro = bridge::to_c(vm, vm.ctx.new_tuple(mro).as_object());
     }
+    if !read_slot(tp, AS_BUFFER + offset_of!(PyBufferProcs, bf_getbuffer)).is_null() {
+        twin.slots.as_buffer.store(Some(crate::objects::pybuffer::native_as_buffer));
+    }
     let leaked: &'static Py<PyType> = Box::leak(Box::new(twin.clone()));
     install_slot_wrappers(vm, leaked, tp)?;
     install_methods(vm, leaked, tp)?;

@@ -307,6 +307,84 @@ mod classtest {
         }
     }
 
+    /// Exports its bytes through the buffer protocol (`bf_getbuffer`).
+    #[pyclass]
+    pub struct Blob {
+        data: Vec<u8>,
+        exports: usize,
+    }
+
+    #[pymethods]
+    impl Blob {
+        #[new]
+        fn new(data: Vec<u8>) -> Self {
+            Blob { data, exports: 0 }
+        }
+
+        #[getter]
+        fn exports(&self) -> usize {
+            self.exports
+        }
+
+        unsafe fn __getbuffer__(mut slf: PyRefMut<'_, Self>, view: *mut pyo3::ffi::Py_buffer, flags: std::os::raw::c_int) -> PyResult<()> {
+            if flags & pyo3::ffi::PyBUF_WRITABLE != 0 {
+                return Err(pyo3::exceptions::PyBufferError::new_err("Blob is read-only"));
+            }
+            let (ptr, len) = (slf.data.as_ptr(), slf.data.len());
+            slf.exports += 1;
+            unsafe {
+                let v = &mut *view;
+                v.obj = pyo3::ffi::Py_NewRef(slf.as_ptr());
+                v.buf = ptr as *mut std::os::raw::c_void;
+                v.len = len as isize;
+                v.readonly = 1;
+                v.itemsize = 1;
+                v.format = if flags & pyo3::ffi::PyBUF_FORMAT != 0 { c"B".as_ptr() as *mut _ } else { std::ptr::null_mut() };
+                v.ndim = 1;
+                v.shape = if flags & pyo3::ffi::PyBUF_ND != 0 { &mut v.len } else { std::ptr::null_mut() };
+                v.strides = if flags & pyo3::ffi::PyBUF_STRIDES == pyo3::ffi::PyBUF_STRIDES { &mut v.itemsize } else { std::ptr::null_mut() };
+                v.suboffsets = std::ptr::null_mut();
+                v.internal = std::ptr::null_mut();
+            }
+            Ok(())
+        }
+
+        unsafe fn __releasebuffer__(mut slf: PyRefMut<'_, Self>, _view: *mut pyo3::ffi::Py_buffer) {
+            slf.exports -= 1;
+        }
+    }
+
+    /// Sum of a u8 buffer (bytes, bytearray, memoryview, array('B'), Blob).
+    #[pyfunction]
+    fn buffer_sum(b: pyo3::buffer::PyBuffer<u8>) -> PyResult<u64> {
+        Ok(Python::attach(|py| b.to_vec(py))?.iter().map(|&x| x as u64).sum())
+    }
+
+    /// (len, itemsize, format, ndim, readonly, c_contiguous) of any buffer.
+    #[pyfunction]
+    fn buffer_info(obj: &Bound<'_, PyAny>) -> PyResult<(usize, usize, String, usize, bool, bool)> {
+        let b = pyo3::buffer::PyUntypedBuffer::get(obj)?;
+        Ok((b.len_bytes(), b.item_size(), b.format().to_string_lossy().into_owned(), b.dimensions(), b.readonly(), b.is_c_contiguous()))
+    }
+
+    /// Holds a buffer of `obj` until released; the exporter stays locked meanwhile.
+    #[pyclass]
+    pub struct BufferHold {
+        buf: Option<pyo3::buffer::PyBuffer<u8>>,
+    }
+
+    #[pymethods]
+    impl BufferHold {
+        #[new]
+        fn new(obj: &Bound<'_, PyAny>) -> PyResult<Self> {
+            Ok(BufferHold { buf: Some(pyo3::buffer::PyBuffer::get(obj)?) })
+        }
+
+        fn release(&mut self) {
+            self.buf = None;
+        }
+    }
+
     #[pyfunction]
     fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
         Py::new(py, Counter { count: start, step: 1 })
