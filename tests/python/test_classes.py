@@ -220,3 +220,34 @@ def test_create_drop_loop_keeps_rss_flat():
     assert c.drops() - drops_before == n
     growth = _rss_kib() - before
     assert growth < 16 * 1024, f"RSS grew by {growth} KiB over {n} create/drop iterations"
+
+
+def test_exception_subclass_with_rust_fields():
+    e = c.CodedError(7)
+    assert isinstance(e, ValueError) and isinstance(e, Exception)
+    assert e.code == 7 and e.describe() == "error 7"
+    assert c.coded_code(e) == 7
+    with pytest.raises(c.CodedError) as ei:
+        c.raise_coded(42)
+    assert ei.value.code == 42 and c.coded_code(ei.value) == 42
+    with pytest.raises(ValueError):
+        c.raise_coded(1)
+    try:
+        raise c.CodedError(5, "extra")
+    except ValueError as caught:
+        assert caught.code == 5 and caught.args == (5, "extra")
+
+    class Sub(c.CodedError):
+        pass
+
+    s = Sub(9)
+    assert s.code == 9 and isinstance(s, c.CodedError)
+    gc.collect()
+
+
+def test_dict_subclass_with_rust_fields():
+    d = c.TaggedDict(a=1)  # arguments also reach dict.__init__, as in CPython
+    d.update(b=2)
+    assert d.tag == "tagged" and d.size() == 2
+    assert dict(d) == {"a": 1, "b": 2} and isinstance(d, dict)
+    assert len(d) == 2 and "a" in d

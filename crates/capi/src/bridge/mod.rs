@@ -62,6 +62,10 @@ pub enum Kind {
     Module,
     /// An instance of an extension type (`tp_alloc`); C memory is authoritative.
     Native,
+    /// An instance of an extension type deriving from a builtin (exception,
+    /// dict): the RustPython instance has the builtin's payload, and the
+    /// reference it "holds" on the native object is tracked by the collector.
+    NativeBuiltin,
 }
 
 const MAGIC: u32 = 0x5046_4143; // "PFAC"
@@ -176,7 +180,7 @@ pub unsafe fn aux<'a>(p: *mut PyObject) -> &'a mut Aux {
 /// Whether `p` is a native object (an instance of an extension type).
 pub fn is_native(p: *mut PyObject) -> bool {
     // SAFETY: mortal objects given to the facade are facade-allocated (checked by magic).
-    !is_immortal(p) && unsafe { try_header(p) }.is_some_and(|h| h.kind == Kind::Native)
+    !is_immortal(p) && unsafe { try_header(p) }.is_some_and(|h| matches!(h.kind, Kind::Native | Kind::NativeBuiltin))
 }
 
 pub fn is_immortal(p: *mut PyObject) -> bool {

@@ -78,6 +78,12 @@ pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjec
     // SAFETY: p is facade-allocated.
     unsafe { header(p) }.set_rp(twin.clone());
     register_mirror(&twin, p);
+    link(vm, p);
+    Ok(twin)
+}
+
+/// Records that `p` holds its twin (and the twin, really or virtually, `p`).
+fn link(vm: &VirtualMachine, p: *mut PyObject) {
     let n = {
         let mut l = LINKED.lock();
         l.push(p as usize);
@@ -86,7 +92,22 @@ pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjec
     if n >= THRESHOLD.load(Ordering::Relaxed) {
         collect(vm);
     }
-    Ok(twin)
+}
+
+/// A native object of C type `tp` (size `tp_basicsize`) whose RustPython
+/// side is `instance`, an instance with a builtin payload (exception, dict).
+/// `instance` cannot carry a reference to the native object, so that
+/// reference is virtual: counted in `ob_refcnt` and released by the collector.
+/// Returns a new reference.
+pub fn new_builtin_based(vm: &VirtualMachine, tp: *mut crate::abi::PyTypeObject, instance: PyObjectRef) -> *mut PyObject {
+    // SAFETY: tp is a native type object with a valid basicsize.
+    let size = unsafe { (*tp).tp_basicsize }.max(16) as usize;
+    let p = super::alloc(size, super::Kind::NativeBuiltin, tp, Some(instance.clone()));
+    register_mirror(&instance, p);
+    // SAFETY: the virtual reference of the instance.
+    unsafe { super::incref(p) };
+    link(vm, p);
+    p
 }
 
 /// The native object a twin stands for, if `obj` is a twin.
@@ -112,6 +133,7 @@ fn collect_pass(vm: &VirtualMachine) -> usize {
     let candidates = std::mem::take(&mut *LINKED.lock());
     let mut survivors = Vec::with_capacity(candidates.len());
     let mut garbage: Vec<PyObjectRef> = vec![];
+    let mut virtual_refs: Vec<*mut PyObject> = vec![];
     for addr in candidates {
         let p = addr as *mut PyObject;
         // SAFETY: linked natives are alive (their twin holds a reference).
@@ -120,6 +142,9 @@ fn collect_pass(vm: &VirtualMachine) -> usize {
         if dead {
             if let Some(t) = h.rp.take() {
                 super::unregister(&t, p);
+                if h.kind == super::Kind::NativeBuiltin {
+                    virtual_refs.push(p);
+                }
                 garbage.push(t);
             }
         } else {
@@ -130,9 +155,13 @@ fn collect_pass(vm: &VirtualMachine) -> usize {
     let kept = survivors.len();
     LINKED.lock().extend(survivors);
     THRESHOLD.store((kept * 2).max(MIN_THRESHOLD), Ordering::Relaxed);
-    let _ = vm;
     // Dropping the twins releases the natives (and runs tp_dealloc).
     drop(garbage);
+    for p in virtual_refs {
+        let _g = gil::ensure(vm);
+        // SAFETY: the virtual reference the builtin-payload instance held.
+        unsafe { super::decref(p) };
+    }
     freed
 }
 

@@ -236,6 +236,40 @@ pub unsafe extern "C" fn object_tp_new(tp: *mut PyTypeObject, args: *mut PyObjec
     })
 }
 
+/// `tp_new` of builtin types extension types may derive from (exceptions,
+/// dict): for a native subtype, the RustPython instance is made by the
+/// nearest builtin's `__new__` with the subtype's twin as class, and paired
+/// with native memory of the subtype's size; otherwise `cls.__new__`.
+pub unsafe extern "C" fn builtin_tp_new(tp: *mut PyTypeObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
+    api("tp_new", |vm| {
+        let cls = bridge::to_rp(vm, tp.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "tp_new: not a type"))?;
+        let mut fa = FuncArgs::default();
+        if !args.is_null() {
+            let a = bridge::to_rp(vm, args)?;
+            fa.args = a.downcast_ref::<PyTuple>().map(|t| t.as_slice().to_vec()).unwrap_or_default();
+        }
+        if !kw.is_null() {
+            let d = bridge::to_rp(vm, kw)?;
+            if let Some(d) = d.downcast_ref::<rustpython_vm::builtins::PyDict>() {
+                for (k, v) in d.items_vec() {
+                    let k = k.downcast::<rustpython_vm::builtins::PyStr>().map_err(|_| type_error(vm, "keywords must be strings"))?;
+                    fa.kwargs.insert(k.as_wtf8().to_owned(), v);
+                }
+            }
+        }
+        // The nearest base that is not a heap type: the builtin whose payload instances have.
+        let builtin = cls.mro_map_collect(|t| t.to_owned()).into_iter().find(|t| !t.slots.flags.has_feature(PyTypeFlags::HEAPTYPE)).unwrap_or_else(|| vm.ctx.types.object_type.to_owned());
+        fa.args.insert(0, cls.clone().into());
+        let new = builtin.as_object().get_attr("__new__", vm)?;
+        let instance = new.call(fa, vm)?;
+        if is_native_type(tp) {
+            Ok(bridge::native::new_builtin_based(vm, tp, instance))
+        } else {
+            Ok(bridge::to_c(vm, &instance))
+        }
+    })
+}
+
 /// `PyObject_Init`: sets the type and refcount of memory from `PyObject_Malloc`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Init(o: *mut PyObject, tp: *mut PyTypeObject) -> *mut PyObject {

@@ -468,6 +468,9 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
         if ty.is(vm.ctx.types.object_type) {
             t.tp_new = Some(heaptype::object_tp_new);
             t.tp_alloc = Some(heaptype::PyType_GenericAlloc);
+        } else if ty.fast_issubclass(vm.ctx.exceptions.base_exception_type) || ty.fast_issubclass(vm.ctx.types.dict_type) {
+            // Bases extension types may extend (`#[pyclass(extends=PyException)]`, `extends=PyDict`).
+            t.tp_new = Some(heaptype::builtin_tp_new);
         }
     }
     heaptype::inherit_native(tp);

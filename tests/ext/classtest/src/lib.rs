@@ -385,6 +385,57 @@ mod classtest {
         }
     }
 
+    /// An exception class with Rust fields.
+    #[pyclass(extends = pyo3::exceptions::PyValueError, subclass)]
+    pub struct CodedError {
+        #[pyo3(get)]
+        code: i64,
+    }
+
+    #[pymethods]
+    impl CodedError {
+        #[new]
+        #[pyo3(signature = (code, *_args))]
+        fn new(code: i64, _args: &Bound<'_, PyTuple>) -> Self {
+            CodedError { code }
+        }
+
+        fn describe(&self) -> String {
+            format!("error {}", self.code)
+        }
+    }
+
+    #[pyfunction]
+    fn raise_coded(py: Python<'_>, code: i64) -> PyResult<()> {
+        let e = Bound::new(py, CodedError { code })?;
+        Err(PyErr::from_value(e.into_any()))
+    }
+
+    #[pyfunction]
+    fn coded_code(e: PyRef<'_, CodedError>) -> i64 {
+        e.code
+    }
+
+    /// A dict subclass with Rust fields.
+    #[pyclass(extends = PyDict)]
+    pub struct TaggedDict {
+        #[pyo3(get)]
+        tag: String,
+    }
+
+    #[pymethods]
+    impl TaggedDict {
+        #[new]
+        #[pyo3(signature = (*_args, **_kwargs))]
+        fn new(_args: &Bound<'_, PyTuple>, _kwargs: Option<&Bound<'_, PyDict>>) -> Self {
+            TaggedDict { tag: "tagged".to_owned() }
+        }
+
+        fn size(slf: &Bound<'_, Self>) -> PyResult<usize> {
+            slf.as_any().len()
+        }
+    }
+
     #[pyfunction]
     fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
         Py::new(py, Counter { count: start, step: 1 })
