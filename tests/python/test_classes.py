@@ -251,3 +251,71 @@ def test_dict_subclass_with_rust_fields():
     assert d.tag == "tagged" and d.size() == 2
     assert dict(d) == {"a": 1, "b": 2} and isinstance(d, dict)
     assert len(d) == 2 and "a" in d
+
+
+def test_ord_str_module_and_pickle():
+    a, b = c.Version(1, 2), c.Version(1, 10)
+    assert a < b and b > a and a <= c.Version(1, 2) and a != b
+    assert str(a) == "Version 1.2"
+    assert c.Version.__module__ == "classtest"
+    assert (a.major, a.minor) == (1, 2)
+    r = pickle.loads(pickle.dumps(a))
+    assert type(r) is c.Version and r == a
+    assert sorted([b, a]) == [a, b]
+
+
+def test_mapping_class():
+    assert c.Registry.__module__ == "classtest.registry"
+    reg = c.Registry()
+    val = object()
+    reg["x"] = val
+    reg["y"] = 2
+    assert len(reg) == 2 and reg["x"] is val
+    del reg["y"]
+    assert reg.keys() == ["x"]
+    with pytest.raises(KeyError):
+        reg["missing"]
+    with pytest.raises(KeyError):
+        del reg["missing"]
+
+
+def test_complex_enum():
+    circle = c.Shape.Circle(radius=2.0)
+    rect = c.Shape.Rect(w=2.0, h=3.0)
+    assert circle.radius == 2.0 and circle.area() == 12.0
+    assert rect.area() == 6.0 and c.Shape.Empty().area() == 0.0
+    assert isinstance(circle, c.Shape) and isinstance(circle, c.Shape.Circle)
+    match rect:
+        case c.Shape.Rect(w=w, h=h):
+            assert (w, h) == (2.0, 3.0)
+        case _:
+            raise AssertionError("no match")
+
+
+def test_typed_pyclass_fields():
+    leaf = c.Node(1)
+    root = c.Node(2, leaf)
+    assert root.child is leaf and root.depth() == 2
+    root.child = None
+    assert root.child is None and root.depth() == 1
+    with pytest.raises(TypeError):
+        root.child = "not a node"
+
+
+def test_async_method():
+    import asyncio
+
+    node = c.Node(40)
+    assert asyncio.run(node.later(2)) == 42
+    coro = node.later(1)
+    assert hasattr(coro, "__await__")
+    coro.close()
+
+
+def test_init_subclass_and_class_attributes():
+    class MyPlugin(c.Plugin):
+        pass
+
+    assert MyPlugin.registered is True
+    assert "registered" in MyPlugin.__dict__
+    assert "__init_subclass__" in dir(c.Plugin)

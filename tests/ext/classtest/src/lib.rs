@@ -436,6 +436,121 @@ mod classtest {
         }
     }
 
+    /// ord + str + get_all + __reduce__.
+    #[pyclass(eq, ord, str = "Version {major}.{minor}", frozen, get_all)]
+    #[derive(PartialEq, PartialOrd, Clone)]
+    pub struct Version {
+        major: u32,
+        minor: u32,
+    }
+
+    #[pymethods]
+    impl Version {
+        #[new]
+        fn new(major: u32, minor: u32) -> Self {
+            Version { major, minor }
+        }
+
+        fn __reduce__(&self, py: Python<'_>) -> PyResult<(Py<PyAny>, (u32, u32))> {
+            Ok((py.get_type::<Version>().into_any().unbind(), (self.major, self.minor)))
+        }
+    }
+
+    /// A mapping class.
+    #[pyclass(mapping, module = "classtest.registry")]
+    pub struct Registry {
+        map: std::collections::BTreeMap<String, Py<PyAny>>,
+    }
+
+    #[pymethods]
+    impl Registry {
+        #[new]
+        fn new() -> Self {
+            Registry { map: Default::default() }
+        }
+
+        fn __len__(&self) -> usize {
+            self.map.len()
+        }
+
+        fn __getitem__(&self, py: Python<'_>, key: &str) -> PyResult<Py<PyAny>> {
+            self.map.get(key).map(|v| v.clone_ref(py)).ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(key.to_owned()))
+        }
+
+        fn __setitem__(&mut self, key: String, value: Py<PyAny>) {
+            self.map.insert(key, value);
+        }
+
+        fn __delitem__(&mut self, key: &str) -> PyResult<()> {
+            self.map.remove(key).map(drop).ok_or_else(|| pyo3::exceptions::PyKeyError::new_err(key.to_owned()))
+        }
+
+        fn keys(&self) -> Vec<String> {
+            self.map.keys().cloned().collect()
+        }
+    }
+
+    #[pyclass]
+    pub enum Shape {
+        Circle { radius: f64 },
+        Rect { w: f64, h: f64 },
+        Empty(),
+    }
+
+    #[pymethods]
+    impl Shape {
+        fn area(&self) -> f64 {
+            match self {
+                Shape::Circle { radius } => 3.0 * radius * radius,
+                Shape::Rect { w, h } => w * h,
+                Shape::Empty() => 0.0,
+            }
+        }
+    }
+
+    /// Holds another pyclass instance in a typed field.
+    #[pyclass]
+    pub struct Node {
+        #[pyo3(get, set)]
+        child: Option<Py<Node>>,
+        #[pyo3(get)]
+        value: i64,
+    }
+
+    #[pymethods]
+    impl Node {
+        #[new]
+        #[pyo3(signature = (value, child = None))]
+        fn new(value: i64, child: Option<Py<Node>>) -> Self {
+            Node { child, value }
+        }
+
+        fn depth(&self, py: Python<'_>) -> usize {
+            1 + self.child.as_ref().map_or(0, |c| c.borrow(py).depth(py))
+        }
+
+        async fn later(&self, x: i64) -> i64 {
+            x + self.value
+        }
+    }
+
+    #[pyclass(subclass)]
+    pub struct Plugin {}
+
+    #[pymethods]
+    impl Plugin {
+        #[new]
+        fn new() -> Self {
+            Plugin {}
+        }
+
+        #[classmethod]
+        #[pyo3(signature = (**_kwargs))]
+        fn __init_subclass__(cls: &Bound<'_, PyType>, _kwargs: Option<&Bound<'_, PyDict>>) -> PyResult<()> {
+            cls.setattr("registered", true)
+        }
+    }
+
     #[pyfunction]
     fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
         Py::new(py, Counter { count: start, step: 1 })
