@@ -213,7 +213,7 @@ def test_create_drop_loop_keeps_rss_flat():
     gc.collect()
     before = _rss_kib()
     drops_before = c.drops()
-    n = 200_000
+    n = 1_000_000
     for i in range(n):
         c.Tracked(i)
     gc.collect()
@@ -319,3 +319,26 @@ def test_init_subclass_and_class_attributes():
     assert MyPlugin.registered is True
     assert "registered" in MyPlugin.__dict__
     assert "__init_subclass__" in dir(c.Plugin)
+
+
+def test_cycles_through_traverse_are_collected():
+    gc.collect()
+    before = c.drops()
+    a, b = c.CycleNode(), c.CycleNode()
+    a.link(b)
+    b.link(a)
+    selfref = c.CycleNode()
+    selfref.link(selfref)
+    del a, b, selfref
+    gc.collect()
+    assert c.drops() == before + 3
+    keep = c.CycleNode()
+    other = c.CycleNode()
+    keep.link(other)
+    other.link(keep)
+    del other
+    gc.collect()
+    assert c.drops() == before + 3  # still reachable through `keep`
+    del keep
+    gc.collect()
+    assert c.drops() == before + 5

@@ -121,12 +121,115 @@ pub fn native_of(obj: &rustpython_vm::PyObject) -> Option<*mut PyObject> {
 pub fn collect(vm: &VirtualMachine) -> usize {
     let mut total = 0;
     loop {
-        let freed = collect_pass(vm);
+        let mut freed = collect_pass(vm);
+        if freed == 0 {
+            freed = collect_cycles(vm);
+        }
         total += freed;
         if freed == 0 {
             return total;
         }
     }
+}
+
+unsafe extern "C" fn visit_decref(o: *mut PyObject, arg: *mut std::ffi::c_void) -> std::ffi::c_int {
+    // SAFETY: arg is the map passed by collect_cycles.
+    let refs = unsafe { &mut *arg.cast::<std::collections::HashMap<usize, isize>>() };
+    if let Some(n) = refs.get_mut(&(o as usize)) {
+        *n -= 1;
+    }
+    0
+}
+
+unsafe extern "C" fn visit_collect(o: *mut PyObject, arg: *mut std::ffi::c_void) -> std::ffi::c_int {
+    // SAFETY: arg is the vector passed by collect_cycles.
+    let out = unsafe { &mut *arg.cast::<Vec<usize>>() };
+    out.push(o as usize);
+    0
+}
+
+fn traverse(p: *mut PyObject, visit: crate::abi::visitproc, arg: *mut std::ffi::c_void) {
+    // SAFETY: p is a live native object; tp_traverse follows CPython's contract.
+    unsafe {
+        if let Some(t) = (*(*p).ob_type).tp_traverse {
+            t(p, visit, arg);
+        }
+    }
+}
+
+/// CPython's cycle detection over native objects: references that native
+/// objects hold on each other (reported by `tp_traverse`) and a twin's
+/// reference (when nothing else holds the twin) are internal; what is not
+/// reachable from an object with external references is garbage. Garbage is
+/// unlinked from its twins and `tp_clear`ed, which breaks the cycles.
+/// Cycles that pass through RustPython objects (a twin's `__dict__`) are not seen.
+fn collect_cycles(vm: &VirtualMachine) -> usize {
+    use std::collections::{HashMap, HashSet};
+    let linked: Vec<usize> = LINKED.lock().clone();
+    if linked.is_empty() {
+        return 0;
+    }
+    let _g = gil::ensure(vm);
+    let mut refs: HashMap<usize, isize> = HashMap::with_capacity(linked.len());
+    for &a in &linked {
+        let p = a as *mut PyObject;
+        // SAFETY: linked natives are alive.
+        let h = unsafe { header(p) };
+        let twin_internal = h.rp.as_ref().is_some_and(|t| t.strong_count() == 1) as isize;
+        refs.insert(a, unsafe { (*p).ob_refcnt } - twin_internal);
+    }
+    let arg = (&raw mut refs).cast();
+    for &a in &linked {
+        traverse(a as *mut PyObject, visit_decref, arg);
+    }
+    let mut reachable: HashSet<usize> = HashSet::new();
+    let mut stack: Vec<usize> = refs.iter().filter(|&(_, &n)| n > 0).map(|(&a, _)| a).collect();
+    while let Some(a) = stack.pop() {
+        if !reachable.insert(a) {
+            continue;
+        }
+        let mut next: Vec<usize> = vec![];
+        traverse(a as *mut PyObject, visit_collect, (&raw mut next).cast());
+        stack.extend(next.into_iter().filter(|x| refs.contains_key(x) && !reachable.contains(x)));
+    }
+    let garbage: Vec<usize> = linked.into_iter().filter(|a| !reachable.contains(a)).collect();
+    if garbage.is_empty() {
+        return 0;
+    }
+    let dead: HashSet<usize> = garbage.iter().copied().collect();
+    LINKED.lock().retain(|a| !dead.contains(a));
+    let mut twins = vec![];
+    let mut virtual_refs = vec![];
+    for &a in &garbage {
+        let p = a as *mut PyObject;
+        // SAFETY: still alive: nothing was released yet.
+        let h = unsafe { header(p) };
+        if let Some(t) = h.rp.take() {
+            super::unregister(&t, p);
+            if h.kind == super::Kind::NativeBuiltin {
+                virtual_refs.push(p);
+            }
+            twins.push(t);
+        }
+    }
+    // Break the cycles while every object is still alive (each holds at least
+    // its twin's reference), then release the twins' references.
+    for &a in &garbage {
+        let p = a as *mut PyObject;
+        // SAFETY: p is alive; tp_clear follows CPython's contract.
+        unsafe {
+            if let Some(clear) = (*(*p).ob_type).tp_clear {
+                clear(p);
+                crate::runtime::errors::restore(None);
+            }
+        }
+    }
+    drop(twins);
+    for p in virtual_refs {
+        // SAFETY: the virtual reference of a builtin-payload instance.
+        unsafe { super::decref(p) };
+    }
+    garbage.len()
 }
 
 fn collect_pass(vm: &VirtualMachine) -> usize {

@@ -551,6 +551,42 @@ mod classtest {
         }
     }
 
+    /// Takes part in reference cycles; visible to the collector through
+    /// `__traverse__`/`__clear__`.
+    #[pyclass]
+    pub struct CycleNode {
+        other: Option<Py<PyAny>>,
+    }
+
+    #[pymethods]
+    impl CycleNode {
+        #[new]
+        fn new() -> Self {
+            CycleNode { other: None }
+        }
+
+        fn link(&mut self, other: Py<PyAny>) {
+            self.other = Some(other);
+        }
+
+        fn __traverse__(&self, visit: pyo3::PyVisit<'_>) -> Result<(), pyo3::PyTraverseError> {
+            if let Some(o) = &self.other {
+                visit.call(o)?;
+            }
+            Ok(())
+        }
+
+        fn __clear__(&mut self) {
+            self.other = None;
+        }
+    }
+
+    impl Drop for CycleNode {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
     #[pyfunction]
     fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
         Py::new(py, Counter { count: start, step: 1 })
