@@ -342,3 +342,61 @@ def test_cycles_through_traverse_are_collected():
     del keep
     gc.collect()
     assert c.drops() == before + 5
+
+
+def test_number_protocol():
+    n = c.Num(7)
+    assert (n + 1, 1 + n, n - 2, 10 - n, n * 3) == (c.Num(8), c.Num(8), c.Num(5), c.Num(3), c.Num(21))
+    assert n @ 2 == c.Num(7002)
+    assert n / 2 == 3.5 and n // 2 == c.Num(3) and n % 4 == c.Num(3) and divmod(n, 4) == (1, 3)
+    assert n ** 2 == c.Num(49) and pow(n, 2, 5) == c.Num(4)
+    assert (n << 2, n & 3, n | 8, n ^ 1) == (c.Num(28), c.Num(3), c.Num(15), c.Num(6))
+    assert (-n, +n, abs(c.Num(-3)), ~n) == (c.Num(-7), c.Num(7), c.Num(3), c.Num(-8))
+    assert [10, 20, 30, 40, 50, 60, 70, 80][c.Num(2)] == 30
+    assert int(n) == 7 and float(n) == 7.5 and bool(n) and not bool(c.Num(0))
+    assert hex(c.Num(255)) == "0xff"
+    with pytest.raises(TypeError):
+        n + "x"
+    a = c.Acc(1)
+    a += 5
+    a -= 1
+    a *= 3
+    assert a.v == 15
+
+
+def test_slices_and_indices():
+    s = c.Seq([0, 1, 2, 3, 4, 5])
+    assert s[2] == 2 and s[-1] == 5
+    assert s[1:4] == [1, 2, 3] and s[::2] == [0, 2, 4] and s[::-1] == [5, 4, 3, 2, 1, 0]
+    with pytest.raises(IndexError):
+        s[6]
+    assert list(s) == [0, 1, 2, 3, 4, 5]  # iteration falls back to __getitem__
+
+
+def test_descriptor_protocol():
+    class Owner:
+        f = c.Field()
+
+    o = Owner()
+    assert Owner.f == -1
+    with pytest.raises(AttributeError):
+        o.f
+    o.f = 5
+    assert o.f == 5
+    del o.f
+    with pytest.raises(AttributeError):
+        o.f
+
+
+def test_getattr_setattr_delattr():
+    d = c.Dyn()
+    assert d.real == 7
+    d.x = 3
+    assert d.x == 3
+    with pytest.raises(AttributeError):
+        d.missing
+    del d.x
+    with pytest.raises(AttributeError):
+        d.x
+    with pytest.raises(AttributeError):
+        del d.x

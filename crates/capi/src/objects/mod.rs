@@ -17,6 +17,7 @@ pub mod pybuffer;
 pub mod pyerrors;
 pub mod pystate;
 pub mod setobject;
+pub mod sliceobject;
 pub mod tupleobject;
 pub mod typeobject;
 pub mod unicodeobject;

@@ -587,6 +587,140 @@ mod classtest {
         }
     }
 
+    /// A number type covering the nb_* slots.
+    #[pyclass(frozen, eq)]
+    #[derive(PartialEq)]
+    pub struct Num {
+        #[pyo3(get)]
+        v: i64,
+    }
+
+    #[pymethods]
+    impl Num {
+        #[new]
+        fn new(v: i64) -> Self {
+            Num { v }
+        }
+        fn __repr__(&self) -> String {
+            format!("Num({})", self.v)
+        }
+        fn __add__(&self, o: i64) -> Num { Num { v: self.v + o } }
+        fn __radd__(&self, o: i64) -> Num { Num { v: o + self.v } }
+        fn __sub__(&self, o: i64) -> Num { Num { v: self.v - o } }
+        fn __rsub__(&self, o: i64) -> Num { Num { v: o - self.v } }
+        fn __mul__(&self, o: i64) -> Num { Num { v: self.v * o } }
+        fn __matmul__(&self, o: i64) -> Num { Num { v: self.v * 1000 + o } }
+        fn __truediv__(&self, o: i64) -> f64 { self.v as f64 / o as f64 }
+        fn __floordiv__(&self, o: i64) -> Num { Num { v: self.v.div_euclid(o) } }
+        fn __mod__(&self, o: i64) -> Num { Num { v: self.v.rem_euclid(o) } }
+        fn __divmod__(&self, o: i64) -> (i64, i64) { (self.v.div_euclid(o), self.v.rem_euclid(o)) }
+        fn __pow__(&self, o: u32, m: Option<i64>) -> Num {
+            let r = self.v.pow(o);
+            Num { v: m.map_or(r, |m| r % m) }
+        }
+        fn __lshift__(&self, o: u32) -> Num { Num { v: self.v << o } }
+        fn __and__(&self, o: i64) -> Num { Num { v: self.v & o } }
+        fn __or__(&self, o: i64) -> Num { Num { v: self.v | o } }
+        fn __xor__(&self, o: i64) -> Num { Num { v: self.v ^ o } }
+        fn __neg__(&self) -> Num { Num { v: -self.v } }
+        fn __pos__(&self) -> Num { Num { v: self.v } }
+        fn __abs__(&self) -> Num { Num { v: self.v.abs() } }
+        fn __invert__(&self) -> Num { Num { v: !self.v } }
+        fn __index__(&self) -> i64 { self.v }
+        fn __int__(&self) -> i64 { self.v }
+        fn __float__(&self) -> f64 { self.v as f64 + 0.5 }
+        fn __bool__(&self) -> bool { self.v != 0 }
+    }
+
+    /// In-place operators on a mutable accumulator.
+    #[pyclass]
+    pub struct Acc {
+        #[pyo3(get)]
+        v: i64,
+    }
+
+    #[pymethods]
+    impl Acc {
+        #[new]
+        fn new(v: i64) -> Self { Acc { v } }
+        fn __iadd__(&mut self, o: i64) { self.v += o; }
+        fn __isub__(&mut self, o: i64) { self.v -= o; }
+        fn __imul__(&mut self, o: i64) { self.v *= o; }
+    }
+
+    /// __getitem__ with ints and slices.
+    #[pyclass]
+    pub struct Seq {
+        items: Vec<i64>,
+    }
+
+    #[pymethods]
+    impl Seq {
+        #[new]
+        fn new(items: Vec<i64>) -> Self { Seq { items } }
+        fn __len__(&self) -> usize { self.items.len() }
+        fn __getitem__(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Py<PyAny>> {
+            if let Ok(slice) = key.cast::<pyo3::types::PySlice>() {
+                let idx = slice.indices(self.items.len() as isize)?;
+                let mut out = vec![];
+                let mut i = idx.start;
+                for _ in 0..idx.slicelength {
+                    out.push(self.items[i as usize]);
+                    i += idx.step;
+                }
+                return Ok(out.into_pyobject(py)?.into_any().unbind());
+            }
+            let i: isize = key.extract()?;
+            let n = self.items.len() as isize;
+            let j = if i < 0 { i + n } else { i };
+            if j < 0 || j >= n {
+                return Err(PyIndexError::new_err("Seq index out of range"));
+            }
+            Ok(self.items[j as usize].into_pyobject(py)?.into_any().unbind())
+        }
+    }
+
+    /// A descriptor (__get__/__set__/__delete__).
+    #[pyclass]
+    pub struct Field {
+        value: Option<i64>,
+    }
+
+    #[pymethods]
+    impl Field {
+        #[new]
+        fn new() -> Self { Field { value: None } }
+        fn __get__(&self, obj: Option<&Bound<'_, PyAny>>, _owner: Option<&Bound<'_, PyAny>>) -> PyResult<i64> {
+            if obj.is_none() {
+                return Ok(-1);
+            }
+            self.value.ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err("field not set"))
+        }
+        fn __set__(&mut self, _obj: &Bound<'_, PyAny>, value: i64) { self.value = Some(value); }
+        fn __delete__(&mut self, _obj: &Bound<'_, PyAny>) { self.value = None; }
+    }
+
+    /// __getattr__ fallback, __setattr__, __delattr__.
+    #[pyclass]
+    pub struct Dyn {
+        attrs: std::collections::HashMap<String, i64>,
+        #[pyo3(get)]
+        real: i64,
+    }
+
+    #[pymethods]
+    impl Dyn {
+        #[new]
+        fn new() -> Self { Dyn { attrs: Default::default(), real: 7 } }
+        fn __getattr__(&self, name: &str) -> PyResult<i64> {
+            self.attrs.get(name).copied().ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err(format!("no {name}")))
+        }
+        fn __setattr__(&mut self, name: String, value: i64) { self.attrs.insert(name, value); }
+        fn __delattr__(&mut self, name: &str) -> PyResult<()> {
+            self.attrs.remove(name).map(drop).ok_or_else(|| pyo3::exceptions::PyAttributeError::new_err(name.to_owned()))
+        }
+    }
+
     #[pyfunction]
     fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
         Py::new(py, Counter { count: start, step: 1 })
