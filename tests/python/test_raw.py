@@ -287,3 +287,28 @@ def test_types_defined_outside_the_type_zoo():
     ]:
         assert m.type_name(obj).rsplit(".", 1)[-1] == name
     assert m.subclass_bits(od) == 0x20  # OrderedDict is a dict subclass
+
+
+def test_static_type_readied_by_pytype_ready():
+    S = m.Static
+    assert S.__name__ == "Static" and S.__module__ == "rawmulti"
+    assert S.__doc__ == "A static type."
+    a, b = S(2), S(40)
+    assert repr(a + b) == "Static(42)" and (a + b).value() == 42
+    assert a.raw == 2
+    assert type(a) is S and isinstance(a, S)
+    assert S().value() == 0
+    with pytest.raises(TypeError):
+        S("x")
+    with pytest.raises(TypeError):
+        a + 1
+    with pytest.raises(AttributeError):
+        a.raw = 5  # read-only member
+    with pytest.raises(TypeError):
+        S.new_attribute = 1  # static types are immutable
+
+    class Sub(S):
+        def double(self):
+            return self.value() * 2
+
+    assert Sub(21).double() == 42 and repr(Sub(1)) == "Static(1)"

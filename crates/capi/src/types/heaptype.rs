@@ -183,10 +183,29 @@ fn slot_offset(id: c_int) -> Option<usize> {
     })
 }
 
-/// Reads the pointer-sized slot at `off` of a heap type.
+/// Reads the slot at heap-layout offset `off` of any type object: `tp_*`
+/// slots directly, the others through the type's `tp_as_*` table pointer
+/// (a heap type's tables are inline; a static type's are the extension's).
 fn read_slot(tp: *mut PyTypeObject, off: usize) -> *mut c_void {
-    // SAFETY: off is a slot offset inside PyHeapTypeObject; tp is a heap type.
-    unsafe { *tp.cast::<u8>().add(off).cast::<*mut c_void>() }
+    // SAFETY: tp is a full type object; table pointers are NULL or valid tables.
+    unsafe {
+        if off < size_of::<PyTypeObject>() {
+            return *tp.cast::<u8>().add(off).cast::<*mut c_void>();
+        }
+        let t = &*tp;
+        let (table, base) = if off >= AS_BUFFER {
+            (t.tp_as_buffer.cast::<u8>(), AS_BUFFER)
+        } else if off >= AS_SEQUENCE {
+            (t.tp_as_sequence.cast::<u8>(), AS_SEQUENCE)
+        } else if off >= AS_MAPPING {
+            (t.tp_as_mapping.cast::<u8>(), AS_MAPPING)
+        } else if off >= AS_NUMBER {
+            (t.tp_as_number.cast::<u8>(), AS_NUMBER)
+        } else {
+            (t.tp_as_async.cast::<u8>(), AS_ASYNC)
+        };
+        if table.is_null() { std::ptr::null_mut() } else { *table.add(off - base).cast::<*mut c_void>() }
+    }
 }
 
 fn write_slot(tp: *mut PyTypeObject, off: usize, v: *mut c_void) {
@@ -474,6 +493,30 @@ fn from_spec(
         }
     }
     NATIVE_TYPES.lock().insert(tp as usize);
+    let metaclass = if meta.is_null() {
+        vm.ctx.types.type_type.to_owned()
+    } else {
+        bridge::to_rp(vm, meta.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "metaclass must be a type"))?
+    };
+    make_twin(vm, tp, modname, name, doc, rp_bases, metaclass, true)?;
+    Ok(tp)
+}
+
+/// Builds and registers the RustPython twin of C type `tp` and installs its
+/// slot wrappers, methods, getsets and members. `heap`: `tp` was allocated by
+/// the facade (pre-header) rather than being an extension's static object.
+#[allow(clippy::too_many_arguments)]
+fn make_twin(
+    vm: &VirtualMachine,
+    tp: *mut PyTypeObject,
+    modname: Option<&str>,
+    name: &str,
+    doc: Option<&'static str>,
+    rp_bases: Vec<PyTypeRef>,
+    metaclass: PyTypeRef,
+    heap: bool,
+) -> PyResult<()> {
+    let members = member_defs(tp);
 
     // The twin type.
     // SAFETY: tp was filled above.
@@ -498,11 +541,6 @@ fn from_spec(
         bits.push(PyTypeFlags::HAS_WEAKREF);
     }
     let tslots = PyTypeSlots::new(leak_str(name), PyTypeFlags::from_slice(&bits));
-    let metaclass = if meta.is_null() {
-        vm.ctx.types.type_type.to_owned()
-    } else {
-        bridge::to_rp(vm, meta.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "metaclass must be a type"))?
-    };
     let twin = PyType::new_heap(name, rp_bases, Default::default(), tslots, metaclass, &vm.ctx).map_err(|e| type_error(vm, e))?;
     let t = twin.as_object();
     t.set_attr("__module__", vm.ctx.new_str(modname.unwrap_or("builtins")), vm)?;
@@ -532,9 +570,13 @@ fn from_spec(
         });
         t.set_attr("__new__", vm.ctx.types.staticmethod_type.as_object().call((new,), vm)?, vm)?;
     }
-    // SAFETY: tp is facade-allocated; the header owns the twin (types live forever).
-    unsafe { bridge::header(tp.cast()).set_rp(twin.clone().into()) };
-    bridge::register_mirror(twin.as_object(), tp.cast());
+    if heap {
+        // SAFETY: tp is facade-allocated; the header owns the twin (types live forever).
+        unsafe { bridge::header(tp.cast()).set_rp(twin.clone().into()) };
+        bridge::register_mirror(twin.as_object(), tp.cast());
+    } else {
+        bridge::register_static(tp.cast(), twin.clone().into());
+    }
     // SAFETY: the tuple mirrors are owned by the immortal type.
     unsafe {
         let bases: Vec<PyObjectRef> = twin.bases.read().iter().map(|b| b.clone().into()).collect();
@@ -550,7 +592,11 @@ fn from_spec(
     install_methods(vm, leaked, tp)?;
     install_getsets(vm, leaked, tp)?;
     install_members(vm, leaked, &members)?;
-    Ok(tp)
+    if !heap {
+        // Static types are immutable, as in CPython.
+        twin.slots.flags.insert(PyTypeFlags::IMMUTABLETYPE);
+    }
+    Ok(())
 }
 
 fn leak_str(s: &str) -> &'static str {
@@ -1172,22 +1218,7 @@ pub unsafe extern "C" fn PyType_GetSlot(tp: *mut PyTypeObject, id: c_int) -> *mu
             73 => unsafe { (*tp).tp_getset },
             83 if heap => unsafe { (*tp.cast::<PyHeapTypeObject>()).ht_token },
             _ => match slot_offset(id) {
-                Some(off) if off < size_of::<PyTypeObject>() => read_slot(tp, off),
-                Some(off) => {
-                    // Sub-table slots: follow the type's table pointer.
-                    let (table, base) = if off >= AS_BUFFER {
-                        (unsafe { (*tp).tp_as_buffer }.cast::<u8>(), AS_BUFFER)
-                    } else if off >= AS_SEQUENCE {
-                        (unsafe { (*tp).tp_as_sequence }.cast::<u8>(), AS_SEQUENCE)
-                    } else if off >= AS_MAPPING {
-                        (unsafe { (*tp).tp_as_mapping }.cast::<u8>(), AS_MAPPING)
-                    } else if off >= AS_NUMBER {
-                        (unsafe { (*tp).tp_as_number }.cast::<u8>(), AS_NUMBER)
-                    } else {
-                        (unsafe { (*tp).tp_as_async }.cast::<u8>(), AS_ASYNC)
-                    };
-                    if table.is_null() { std::ptr::null_mut() } else { unsafe { *table.add(off - base).cast::<*mut c_void>() } }
-                }
+                Some(off) => read_slot(tp, off),
                 None => return Err(system_error(vm, format!("PyType_GetSlot: invalid slot {id}"))),
             },
         })
@@ -1249,6 +1280,70 @@ pub unsafe extern "C" fn PyType_Freeze(tp: *mut PyTypeObject) -> c_int {
         unsafe { (*tp).tp_flags |= Py_TPFLAGS_IMMUTABLETYPE };
         Ok(0)
     })
+}
+
+/// `PyType_Ready` for a static type object defined by an extension: fills
+/// inherited slots from `tp_base` (default `object`), marks it ready and
+/// immortal, and gives it a twin type (a foreign static in the bridge).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyType_Ready(tp: *mut PyTypeObject) -> c_int {
+    api("PyType_Ready", |vm| ready(vm, tp).map(|_| 0))
+}
+
+fn ready(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult<()> {
+    if tp.is_null() {
+        return Err(system_error(vm, "PyType_Ready(NULL)"));
+    }
+    // SAFETY: tp is an extension's static PyTypeObject.
+    let t = unsafe { &mut *tp };
+    if t.tp_flags & Py_TPFLAGS_READY != 0 || bridge::to_rp(vm, tp.cast()).is_ok_and(|o| o.downcast_ref::<PyType>().is_some()) {
+        return Ok(());
+    }
+    let full_name = cstr_static(t.tp_name).ok_or_else(|| system_error(vm, "Type does not define the tp_name field."))?;
+    if t.tp_base.is_null() {
+        t.tp_base = crate::types::static_type!(PyBaseObject_Type);
+    }
+    ready(vm, t.tp_base)?;
+    // SAFETY: the base is ready (a full type object).
+    let b = unsafe { &*t.tp_base };
+    if t.ob_base.ob_base.ob_type.is_null() {
+        t.ob_base.ob_base.ob_type = b.ob_base.ob_base.ob_type;
+    }
+    // SAFETY: static types are immortal from here on.
+    unsafe { bridge::make_immortal(tp.cast()) };
+    if t.tp_basicsize == 0 {
+        t.tp_basicsize = b.tp_basicsize;
+    }
+    if t.tp_itemsize == 0 {
+        t.tp_itemsize = b.tp_itemsize;
+    }
+    t.tp_alloc = t.tp_alloc.or(Some(PyType_GenericAlloc));
+    t.tp_free = t.tp_free.or(Some(crate::objects::object::PyObject_Free));
+    t.tp_dealloc = t.tp_dealloc.or(b.tp_dealloc);
+    if t.tp_new.is_none() {
+        if t.tp_base == crate::types::static_type!(PyBaseObject_Type) {
+            t.tp_flags |= Py_TPFLAGS_DISALLOW_INSTANTIATION;
+        } else {
+            t.tp_new = b.tp_new;
+        }
+    }
+    if t.tp_dictoffset == 0 {
+        t.tp_dictoffset = b.tp_dictoffset;
+    }
+    if t.tp_weaklistoffset == 0 {
+        t.tp_weaklistoffset = b.tp_weaklistoffset;
+    }
+    t.tp_flags |= Py_TPFLAGS_READY | (b.tp_flags & 0xFF00_0000);
+    t.tp_flags &= !Py_TPFLAGS_HEAPTYPE;
+    NATIVE_TYPES.lock().insert(tp as usize);
+    let rp_base = bridge::to_rp(vm, t.tp_base.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "tp_base is not a type"))?;
+    let (modname, name) = match full_name.rsplit_once('.') {
+        Some((m, n)) => (Some(m), n),
+        None => (None, full_name),
+    };
+    let doc = cstr_static(t.tp_doc);
+    let meta = bridge::to_rp(vm, t.ob_base.ob_base.ob_type.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "metatype is not a type"))?;
+    make_twin(vm, tp, modname, name, doc, vec![rp_base], meta, false)
 }
 
 /// Inherits the native layout and allocation slots from a native base, for

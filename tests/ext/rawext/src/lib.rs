@@ -14,6 +14,12 @@ unsafe fn err(ty: *mut PyObject, msg: &CStr) -> *mut PyObject {
     null_mut()
 }
 
+macro_rules! meth {
+    ($name:literal, $f:expr, $kind:ident, $flags:expr, $doc:literal) => {
+        PyMethodDef { ml_name: $name.as_ptr(), ml_meth: PyMethodDefPointer { $kind: $f }, ml_flags: $flags, ml_doc: $doc.as_ptr() }
+    };
+}
+
 // ---- METH_* conventions ------------------------------------------------------
 
 /// METH_VARARGS: sum(*args) through PyTuple_Size / PyTuple_GetItem.
@@ -409,13 +415,83 @@ unsafe extern "C" fn call_variadic(_m: *mut PyObject, f: *mut PyObject) -> *mut 
     t
 }
 
+// ---- a static type readied with PyType_Ready ------------------------------------------------
+
+#[repr(C)]
+struct StaticObj {
+    ob_base: PyObject,
+    value: std::ffi::c_long,
+}
+
+static mut STATIC_TYPE: PyTypeObject = unsafe { std::mem::zeroed() };
+static mut STATIC_NUMBER: PyNumberMethods = unsafe { std::mem::zeroed() };
+static mut STATIC_METHODS: [PyMethodDef; 2] = [
+    meth!(c"value", static_value, PyCFunction, METH_NOARGS, c"the wrapped value"),
+    PyMethodDef::zeroed(),
+];
+static mut STATIC_MEMBERS: [PyMemberDef; 2] = [
+    PyMemberDef { name: c"raw".as_ptr(), type_code: Py_T_LONG, offset: 16, flags: Py_READONLY, doc: null() },
+    PyMemberDef { name: null(), type_code: 0, offset: 0, flags: 0, doc: null() },
+];
+
+unsafe fn new_static(tp: *mut PyTypeObject, v: std::ffi::c_long) -> *mut PyObject {
+    let alloc = (*tp).tp_alloc.unwrap();
+    let o = alloc(tp, 0);
+    if !o.is_null() {
+        (*o.cast::<StaticObj>()).value = v;
+    }
+    o
+}
+
+unsafe extern "C" fn static_new(tp: *mut PyTypeObject, args: *mut PyObject, _kw: *mut PyObject) -> *mut PyObject {
+    let mut v: std::ffi::c_long = 0;
+    if PyArg_ParseTuple(args, c"|l:Static".as_ptr(), &mut v) == 0 {
+        return null_mut();
+    }
+    new_static(tp, v)
+}
+
+unsafe extern "C" fn static_dealloc(o: *mut PyObject) {
+    let free = (*Py_TYPE(o)).tp_free.unwrap();
+    free(o.cast());
+}
+
+unsafe extern "C" fn static_repr(o: *mut PyObject) -> *mut PyObject {
+    PyUnicode_FromFormat(c"Static(%ld)".as_ptr(), (*o.cast::<StaticObj>()).value)
+}
+
+unsafe extern "C" fn static_add(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
+    let tp = &raw mut STATIC_TYPE;
+    if PyObject_TypeCheck(a, tp) == 0 || PyObject_TypeCheck(b, tp) == 0 {
+        return Py_NewRef(Py_NotImplemented());
+    }
+    new_static(Py_TYPE(a), (*a.cast::<StaticObj>()).value + (*b.cast::<StaticObj>()).value)
+}
+
+unsafe extern "C" fn static_value(o: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    PyLong_FromLong((*o.cast::<StaticObj>()).value)
+}
+
+unsafe fn ready_static_type() -> c_int {
+    let t = &raw mut STATIC_TYPE;
+    if (*t).tp_name.is_null() {
+        (*t).tp_name = c"rawmulti.Static".as_ptr();
+        (*t).tp_basicsize = std::mem::size_of::<StaticObj>() as Py_ssize_t;
+        (*t).tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE;
+        (*t).tp_doc = c"A static type.".as_ptr();
+        (*t).tp_new = Some(static_new);
+        (*t).tp_dealloc = Some(static_dealloc);
+        (*t).tp_repr = Some(static_repr);
+        (*t).tp_methods = (&raw mut STATIC_METHODS).cast();
+        (*t).tp_members = (&raw mut STATIC_MEMBERS).cast();
+        STATIC_NUMBER.nb_add = Some(static_add);
+        (*t).tp_as_number = &raw mut STATIC_NUMBER;
+    }
+    PyType_Ready(t)
+}
+
 // ---- module definitions ----------------------------------------------------------------
 
-macro_rules! meth {
-    ($name:literal, $f:expr, $kind:ident, $flags:expr, $doc:literal) => {
-        PyMethodDef { ml_name: $name.as_ptr(), ml_meth: PyMethodDefPointer { $kind: $f }, ml_flags: $flags, ml_doc: $doc.as_ptr() }
-    };
-}
 
 static mut METHODS: [PyMethodDef; 31] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
@@ -481,6 +557,9 @@ unsafe extern "C" fn multi_create(spec: *mut PyObject, _def: *mut PyModuleDef) -
 
 unsafe extern "C" fn multi_exec(m: *mut PyObject) -> c_int {
     if PyModule_AddIntConstant(m, c"EXEC_COUNT".as_ptr(), 1) < 0 {
+        return -1;
+    }
+    if ready_static_type() < 0 || PyModule_AddObjectRef(m, c"Static".as_ptr(), (&raw mut STATIC_TYPE).cast()) < 0 {
         return -1;
     }
     PyModule_AddStringConstant(m, c"KIND".as_ptr(), c"multi-phase".as_ptr())
