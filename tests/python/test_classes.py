@@ -400,3 +400,15 @@ def test_getattr_setattr_delattr():
         d.x
     with pytest.raises(AttributeError):
         del d.x
+
+
+def test_freelist_recycling():
+    for round_ in range(3):
+        objs = [c.Pooled(i) for i in range(20)]
+        assert [o.v for o in objs] == list(range(20))
+        ids = {id(o) for o in objs}
+        assert len(ids) == 20
+        del objs
+        gc.collect()
+    fresh = c.Pooled(99)
+    assert fresh.v == 99 and type(fresh) is c.Pooled

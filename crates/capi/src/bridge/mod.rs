@@ -90,6 +90,13 @@ impl PreHeader {
     pub fn set_rp(&mut self, o: PyObjectRef) {
         self.rp = Some(o);
     }
+
+    /// Makes a recycled allocation a fresh native object (no twin yet).
+    pub fn reset_native(&mut self) {
+        self.kind = Kind::Native;
+        self.rp = None;
+        self.epoch = EPOCH.load(Ordering::Relaxed);
+    }
 }
 
 /// Out-of-line state of an object: borrowed references it owns and lazily

@@ -289,10 +289,40 @@ pub unsafe extern "C" fn builtin_tp_new(tp: *mut PyTypeObject, args: *mut PyObje
     })
 }
 
-/// `PyObject_Init`: sets the type and refcount of memory from `PyObject_Malloc`.
+/// `PyObject_Init`: (re)initialises an object's header: type, refcount 1.
+/// Supported for memory the facade allocated (e.g. recycled by a PyO3
+/// `freelist`); raw `PyObject_Malloc` memory has no pre-header to pair it
+/// with a RustPython twin and raises SystemError.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Init(o: *mut PyObject, tp: *mut PyTypeObject) -> *mut PyObject {
-    api("PyObject_Init", |vm| Err::<*mut PyObject, _>(crate::runtime::not_implemented(vm, &format!("PyObject_Init({o:p}, {tp:p}) on raw memory"))))
+    api("PyObject_Init", |vm| {
+        if o.is_null() {
+            return Err(vm.new_exception_empty(vm.ctx.exceptions.memory_error.to_owned()));
+        }
+        // SAFETY: o points to at least a PyObject header.
+        let Some(h) = (unsafe { bridge::try_header(o) }) else {
+            return Err(crate::runtime::not_implemented(vm, "PyObject_Init on memory not allocated by tp_alloc"));
+        };
+        h.reset_native();
+        // SAFETY: o is facade memory of at least tp_basicsize bytes (it came from tp_alloc of this type).
+        unsafe {
+            (*o).ob_type = tp;
+            (*o).ob_refcnt = 1;
+        }
+        Ok(o)
+    })
+}
+
+/// `PyObject_InitVar`: `PyObject_Init` plus `ob_size`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_InitVar(o: *mut PyVarObject, tp: *mut PyTypeObject, size: Py_ssize_t) -> *mut PyVarObject {
+    // SAFETY: forwarded.
+    let r = unsafe { PyObject_Init(o.cast(), tp) };
+    if !r.is_null() {
+        // SAFETY: a variable-size object.
+        unsafe { (*o).ob_size = size };
+    }
+    r.cast()
 }
 
 /// `_PyObject_New` / `PyObject_New`: an instance of `tp` via `PyType_GenericAlloc`.

@@ -721,6 +721,21 @@ mod classtest {
         }
     }
 
+    /// Recycled through PyO3's freelist (tp_alloc/tp_free + PyObject_Init).
+    #[pyclass(freelist = 8)]
+    pub struct Pooled {
+        #[pyo3(get)]
+        v: i64,
+    }
+
+    #[pymethods]
+    impl Pooled {
+        #[new]
+        fn new(v: i64) -> Self {
+            Pooled { v }
+        }
+    }
+
     #[pyfunction]
     fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
         Py::new(py, Counter { count: start, step: 1 })
