@@ -5,6 +5,7 @@ import pickle
 import weakref
 
 import pytest
+from _helpers import rss_kib as _rss_kib
 
 import classtest as c
 
@@ -198,13 +199,6 @@ def test_drop_runs_exactly_once():
     gc.collect()
     assert c.drops() == before + 101
 
-
-def _rss_kib():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def test_create_drop_loop_keeps_rss_flat():

@@ -3,6 +3,7 @@ import gc
 import sys
 
 import pytest
+from _helpers import rss_kib as _rss_kib
 
 import facadetest as f
 
@@ -129,13 +130,6 @@ def test_panic_becomes_panic_exception():
 def test_detach():
     assert f.detached_sum(1000) == 499500
 
-
-def _rss_kib():
-    with open("/proc/self/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    raise RuntimeError("no VmRSS")
 
 
 def _churn(n):

@@ -22,17 +22,22 @@ macro_rules! meth {
 
 // ---- METH_* conventions ------------------------------------------------------
 
-/// METH_VARARGS: sum(*args) through PyTuple_Size / PyTuple_GetItem.
-unsafe extern "C" fn va_sum(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+/// New int: the sum of `n` items fetched by `item(i)` (NULL if one is not an int).
+unsafe fn sum_items(n: Py_ssize_t, item: impl Fn(Py_ssize_t) -> *mut PyObject) -> *mut PyObject {
     let mut total: i64 = 0;
-    for i in 0..PyTuple_Size(args) {
-        let v = PyLong_AsLong(PyTuple_GetItem(args, i));
+    for i in 0..n {
+        let v = PyLong_AsLong(item(i));
         if v == -1 && !PyErr_Occurred().is_null() {
             return null_mut();
         }
         total += v;
     }
     PyLong_FromLong(total)
+}
+
+/// METH_VARARGS: sum(*args) through PyTuple_Size / PyTuple_GetItem.
+unsafe extern "C" fn va_sum(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    sum_items(PyTuple_Size(args), |i| PyTuple_GetItem(args, i))
 }
 
 /// METH_VARARGS | METH_KEYWORDS: (len(args), sorted(kwargs)) via PyDict_Next.
@@ -136,15 +141,7 @@ unsafe extern "C" fn list_sum(_m: *mut PyObject, l: *mut PyObject) -> *mut PyObj
     if PyList_Check(l) == 0 {
         return err(PyExc_TypeError, c"list required");
     }
-    let mut total = 0;
-    for i in 0..PyList_GET_SIZE(l) {
-        let v = PyLong_AsLong(PyList_GET_ITEM(l, i));
-        if v == -1 && !PyErr_Occurred().is_null() {
-            return null_mut();
-        }
-        total += v;
-    }
-    PyLong_FromLong(total)
+    sum_items(PyList_GET_SIZE(l), |i| PyList_GET_ITEM(l, i))
 }
 
 /// Appends through the API, then reads the new last item inline.
