@@ -71,6 +71,10 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         crate::objects::unicodeobject::str_mirror(s, ty, owned)
     } else if let Some(i) = obj.downcast_ref::<PyInt>() {
         let (sign, digits) = crate::objects::longobject::to_digits(i.as_bigint());
+        // RustPython keeps its cached small ints alive forever: their mirrors
+        // can be immortal too (no allocation per crossing).
+        let cached = obj.class().is(vm.ctx.types.int_type)
+            && i64::try_from(i.as_bigint()).is_ok_and(|v| (-5..=256).contains(&v) && vm.ctx.new_int(v).is(obj));
         let p = alloc(LONG_DIGITS_OFFSET + 4 * digits.len().max(1), Kind::Int, ty, owned);
         // SAFETY: room for the digits.
         unsafe {
@@ -78,6 +82,9 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
             let d = p.cast::<u8>().add(LONG_DIGITS_OFFSET).cast::<u32>();
             for (k, v) in digits.iter().enumerate() {
                 *d.add(k) = *v;
+            }
+            if cached {
+                super::make_immortal(p);
             }
         }
         p

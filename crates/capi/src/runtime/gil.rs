@@ -32,6 +32,17 @@ fn acquire_raw() {
     st.owner = Some(me);
 }
 
+/// Takes the GIL if nobody holds it (the common, uncontended case).
+fn try_acquire_raw() -> bool {
+    let mut st = LOCK.lock();
+    if st.owner.is_none() {
+        st.owner = Some(std::thread::current().id());
+        true
+    } else {
+        false
+    }
+}
+
 fn release_raw() {
     let mut st = LOCK.lock();
     st.owner = None;
@@ -42,7 +53,8 @@ fn release_raw() {
 /// Acquires the GIL (reentrantly) for the duration of the returned guard.
 pub fn ensure(vm: &rustpython_vm::VirtualMachine) -> Guard {
     let depth = DEPTH.with(|d| d.get());
-    if depth == 0 {
+    if depth == 0 && !try_acquire_raw() {
+        // Contended: wait detached so a stop-the-world can proceed.
         rustpython_vm::vm::thread::allow_threads(vm, acquire_raw);
     }
     DEPTH.with(|d| d.set(depth + 1));
