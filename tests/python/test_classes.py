@@ -406,3 +406,9 @@ def test_freelist_recycling():
         gc.collect()
     fresh = c.Pooled(99)
     assert fresh.v == 99 and type(fresh) is c.Pooled
+
+
+def test_class_text_signature():
+    assert c.Counter.__text_signature__ == "(start=0, step=1)"
+    assert c.Counter.__doc__ == "A counter."
+    assert c.Counter.incr.__text_signature__ == "($self)"

@@ -570,7 +570,12 @@ fn make_twin(
     if unsafe { (*tp).tp_weaklistoffset } != 0 {
         bits.push(PyTypeFlags::HAS_WEAKREF);
     }
-    let tslots = PyTypeSlots::new(leak_str(name), PyTypeFlags::from_slice(&bits));
+    let mut tslots = PyTypeSlots::new(leak_str(name), PyTypeFlags::from_slice(&bits));
+    // RustPython derives `__text_signature__` from the internal doc
+    // (`Name(sig)\n--\n\n...`); `__doc__` itself is set below without it.
+    if let Some(d) = doc {
+        tslots.doc = ItemDoc::static_text(d);
+    }
     let twin = PyType::new_heap(name, rp_bases, Default::default(), tslots, metaclass, &vm.ctx).map_err(|e| type_error(vm, e))?;
     let t = twin.as_object();
     t.set_attr("__module__", vm.ctx.new_str(modname.unwrap_or("builtins")), vm)?;
@@ -579,9 +584,7 @@ fn make_twin(
         Some(d) => {
             let (sig, body) = split_doc(name, d);
             t.set_attr("__doc__", vm.ctx.new_str(body), vm)?;
-            // RustPython derives a type's `__text_signature__` itself and
-            // does not let it be set; the signature is dropped from `__doc__`.
-            let _ = sig;
+            let _ = sig; // served by `__text_signature__` from the internal doc
         }
         None => t.set_attr("__doc__", vm.ctx.none(), vm)?,
     }
