@@ -412,3 +412,13 @@ def test_class_text_signature():
     assert c.Counter.__text_signature__ == "(start=0, step=1)"
     assert c.Counter.__doc__ == "A counter."
     assert c.Counter.incr.__text_signature__ == "($self)"
+
+
+def test_set_and_float_bases():
+    s = c.TaggedSet([1, 2])  # set.__init__ receives the arguments
+    assert s.size() == 2 and isinstance(s, set) and 2 in s
+    s.add(3)
+    assert s.size() == 3 and len(s) == 3
+    m = c.Meters()
+    # PyO3 calls the base tp_new without arguments: the float value is 0.0.
+    assert float(m) == 0.0 and m.doubled() == 0.0 and isinstance(m, float)

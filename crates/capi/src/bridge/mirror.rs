@@ -115,7 +115,7 @@ pub fn refresh(vm: &VirtualMachine, p: *mut PyObject) {
     }
     // SAFETY: non-immortal objects from the map are facade-allocated.
     let h = unsafe { header(p) };
-    if !matches!(h.kind, Kind::List | Kind::Dict | Kind::Set) {
+    if !matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin) {
         return;
     }
     let now = EPOCH.load(Ordering::Relaxed);
@@ -163,6 +163,7 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
                 unsafe { (*p.cast::<PyDictObject>()).ma_used = d.__len__() as isize };
             }
         }
+        Kind::NativeBuiltin => sync_builtin_base(vm, p, obj),
         Kind::Set => {
             let n = obj.length(vm).unwrap_or(0);
             // SAFETY: set layout.
@@ -173,6 +174,28 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
             }
         }
         _ => {}
+    }
+}
+
+/// Writes the builtin base part of a native object deriving from a builtin
+/// (the fields C reads inline: `ma_used`, `used`, `ob_fval`, `cval`).
+pub fn sync_builtin_base(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
+    // SAFETY: p's memory starts with the base builtin's layout (its type's
+    // basicsize includes it).
+    unsafe {
+        if let Some(d) = obj.downcast_ref::<PyDict>() {
+            (*p.cast::<PyDictObject>()).ma_used = d.__len__() as isize;
+        } else if obj.downcast_ref::<PySet>().is_some() || obj.downcast_ref::<PyFrozenSet>().is_some() {
+            let n = obj.length(vm).unwrap_or(0) as isize;
+            (*p.cast::<PySetObject>()).used = n;
+            (*p.cast::<PySetObject>()).fill = n;
+        } else if let Some(f) = obj.downcast_ref::<PyFloat>() {
+            (*p.cast::<PyFloatObject>()).ob_fval = f.to_f64();
+        } else if let Some(c) = obj.downcast_ref::<rustpython_vm::builtins::PyComplex>() {
+            let v = c.to_complex();
+            (*p.cast::<PyComplexObject>()).real = v.re;
+            (*p.cast::<PyComplexObject>()).imag = v.im;
+        }
     }
 }
 

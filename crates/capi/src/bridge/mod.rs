@@ -29,7 +29,7 @@
 //! crossing, not before.
 
 pub mod builders;
-mod mirror;
+pub(crate) mod mirror;
 pub mod native;
 
 use parking_lot::Mutex;

@@ -104,6 +104,7 @@ pub fn new_builtin_based(vm: &VirtualMachine, tp: *mut crate::abi::PyTypeObject,
     let size = unsafe { (*tp).tp_basicsize }.max(16) as usize;
     let p = super::alloc(size, super::Kind::NativeBuiltin, tp, Some(instance.clone()));
     register_mirror(&instance, p);
+    super::mirror::sync_builtin_base(vm, p, &instance);
     // SAFETY: the virtual reference of the instance.
     unsafe { super::incref(p) };
     link(vm, p);

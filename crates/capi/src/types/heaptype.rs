@@ -656,10 +656,10 @@ fn native_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
     let Some(new) = (unsafe { (*tp).tp_new }) else {
         return Err(type_error(vm, format!("cannot create '{}' instances", cls.slot_name())));
     };
+    bridge::bump_epoch();
     let (a, k) = c_args_kwargs(vm, args)?;
     let r = {
         let _g = gil::ensure(vm);
-        bridge::bump_epoch();
         // SAFETY: newfunc contract; a/k are new references we release below.
         unsafe { new(tp, a, k) }
     };
@@ -1047,6 +1047,7 @@ fn install_methods(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTyp
                 if args.args.is_empty() {
                     return Err(type_error(vm, "descriptor needs an argument"));
                 }
+                bridge::bump_epoch();
                 let slf = bridge::to_c(vm, &args.args.remove(0));
                 let r = call_def(vm, d.0, slf, cls_ptr as *mut PyTypeObject, args);
                 // SAFETY: our reference from to_c.
@@ -1095,6 +1096,7 @@ fn install_getsets(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTyp
             descr = descr.with_get(move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
                 let g = &g;
                 let _gil = gil::ensure(vm);
+                bridge::bump_epoch();
                 let p = bridge::to_c(vm, &obj);
                 // SAFETY: the getter of a static PyGetSetDef.
                 let r = unsafe { ((*g.0).get.unwrap())(p, (*g.0).closure) };
@@ -1123,6 +1125,7 @@ fn install_getsets(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTyp
 
 fn set_via(vm: &VirtualMachine, g: *const PyGetSetDef, obj: &PyObjectRef, value: Option<&PyObjectRef>, name: &str) -> PyResult<()> {
     let _gil = gil::ensure(vm);
+    bridge::bump_epoch();
     let p = bridge::to_c(vm, obj);
     let v = value.map_or(std::ptr::null_mut(), |v| bridge::to_c(vm, v));
     // SAFETY: the setter of a static PyGetSetDef.
@@ -1166,6 +1169,7 @@ fn install_members(vm: &VirtualMachine, cls: &'static Py<PyType>, members: &[&'s
 
 /// Address of member `m` inside the native object behind `obj`.
 fn member_addr(vm: &VirtualMachine, m: &PyMemberDef, obj: &PyObjectRef) -> PyResult<(*mut u8, *mut PyObject)> {
+    bridge::bump_epoch();
     let p = bridge::to_c(vm, obj);
     // SAFETY: p is a native instance of a type declaring this member.
     Ok((unsafe { p.cast::<u8>().offset(m.offset) }, p))

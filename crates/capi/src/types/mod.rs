@@ -468,8 +468,19 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
         if ty.is(vm.ctx.types.object_type) {
             t.tp_new = Some(heaptype::object_tp_new);
             t.tp_alloc = Some(heaptype::PyType_GenericAlloc);
-        } else if ty.fast_issubclass(vm.ctx.exceptions.base_exception_type) || ty.fast_issubclass(vm.ctx.types.dict_type) {
-            // Bases extension types may extend (`#[pyclass(extends=PyException)]`, `extends=PyDict`).
+        } else if [
+            vm.ctx.exceptions.base_exception_type,
+            vm.ctx.types.dict_type,
+            vm.ctx.types.set_type,
+            vm.ctx.types.frozenset_type,
+            vm.ctx.types.float_type,
+            vm.ctx.types.complex_type,
+        ]
+        .iter()
+        .any(|b| ty.fast_issubclass(*b))
+        {
+            // Builtins an extension type may extend (PyO3: exceptions, PyDict,
+            // PySet, PyFrozenSet, PyFloat, PyComplex).
             t.tp_new = Some(heaptype::builtin_tp_new);
         }
     }

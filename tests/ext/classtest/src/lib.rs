@@ -736,6 +736,40 @@ mod classtest {
         }
     }
 
+    #[pyclass(extends = pyo3::types::PySet)]
+    pub struct TaggedSet {}
+
+    #[pymethods]
+    impl TaggedSet {
+        #[new]
+        #[pyo3(signature = (*_args))]
+        fn new(_args: &Bound<'_, PyTuple>) -> Self {
+            TaggedSet {}
+        }
+
+        /// PySet::len reads the base's `used` field inline.
+        fn size(slf: &Bound<'_, Self>) -> usize {
+            slf.as_super().len()
+        }
+    }
+
+    #[pyclass(extends = pyo3::types::PyFloat)]
+    pub struct Meters {}
+
+    #[pymethods]
+    impl Meters {
+        #[new]
+        #[pyo3(signature = (*_args))]
+        fn new(_args: &Bound<'_, PyTuple>) -> Self {
+            Meters {}
+        }
+
+        /// PyFloat::value reads the base's `ob_fval` inline.
+        fn doubled(slf: &Bound<'_, Self>) -> f64 {
+            slf.as_super().value() * 2.0
+        }
+    }
+
     #[pyfunction]
     fn make_counter(py: Python<'_>, start: i64) -> PyResult<Py<Counter>> {
         Py::new(py, Counter { count: start, step: 1 })
