@@ -312,3 +312,11 @@ def test_static_type_readied_by_pytype_ready():
             return self.value() * 2
 
     assert Sub(21).double() == 42 and repr(Sub(1)) == "Static(1)"
+
+
+def test_list_item_array_is_stable_unless_the_list_grows():
+    lst = ["a", "b", "c"]
+    stable, first = m.list_array_stable(lst, lambda: None)
+    assert stable is True and first == "a"
+    stable, first = m.list_array_stable(lst, lambda: lst.__setitem__(0, "z"))
+    assert stable is True and lst[0] == "z"

@@ -138,23 +138,25 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
             let Some(list) = obj.downcast_ref::<PyList>() else { return };
             let items: Vec<_> = list.borrow_vec().to_vec();
             let new: Vec<*mut PyObject> = items.iter().map(|i| to_c(vm, i)).collect();
-            // SAFETY: list layout; the old array and its references are ours.
+            // SAFETY: list layout; the array and the references in it are ours.
+            // As in CPython, the array only moves when the list outgrows it, so
+            // C code holding `ob_item` across a call keeps a valid pointer.
             unsafe {
                 let l = p.cast::<PyListObject>();
-                let old = (*l).ob_item;
-                let old_n = (*l).ob_base.ob_size as usize;
-                let arr = if new.is_empty() {
-                    std::ptr::null_mut()
-                } else {
+                let old_n = (*l).ob_base.ob_size.max(0) as usize;
+                let old_items: Vec<*mut PyObject> = (0..old_n).map(|i| *(*l).ob_item.add(i)).collect();
+                if new.len() > (*l).allocated.max(0) as usize || (*l).ob_item.is_null() && !new.is_empty() {
                     let a = libc::malloc(8 * new.len()).cast::<*mut PyObject>();
-                    std::ptr::copy_nonoverlapping(new.as_ptr(), a, new.len());
-                    a
-                };
-                (*l).ob_item = arr;
+                    libc::free((*l).ob_item.cast());
+                    (*l).ob_item = a;
+                    (*l).allocated = new.len() as isize;
+                }
+                if !new.is_empty() {
+                    std::ptr::copy_nonoverlapping(new.as_ptr(), (*l).ob_item, new.len());
+                }
                 (*l).ob_base.ob_size = new.len() as isize;
-                (*l).allocated = new.len() as isize;
-                release_items(old, old_n);
-                libc::free(old.cast());
+                let mut old = old_items;
+                release_items(old.as_mut_ptr(), old.len());
             }
         }
         Kind::Dict => {

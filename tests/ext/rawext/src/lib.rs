@@ -155,6 +155,27 @@ unsafe extern "C" fn list_append_inline(_m: *mut PyObject, args: *mut PyObject) 
     Py_NewRef(PyList_GET_ITEM(l, n - 1))
 }
 
+/// Whether a list's `ob_item` array stays put across a Python callback and
+/// an API call on the list, and its first item read through the saved array.
+unsafe extern "C" fn list_array_stable(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let l = PyTuple_GET_ITEM(args, 0);
+    let f = PyTuple_GET_ITEM(args, 1);
+    let before = (*l.cast::<PyListObject>()).ob_item;
+    let r = PyObject_CallNoArgs(f);
+    if r.is_null() {
+        return null_mut();
+    }
+    Py_DECREF(r);
+    if PyList_GetItem(l, 0).is_null() {
+        return null_mut();
+    }
+    let after = (*l.cast::<PyListObject>()).ob_item;
+    let t = PyTuple_New(2);
+    PyTuple_SET_ITEM(t, 0, PyBool_FromLong((before == after) as _));
+    PyTuple_SET_ITEM(t, 1, Py_NewRef(*before));
+    t
+}
+
 /// Items of a tuple read with PyTuple_GET_ITEM, returned in reverse.
 unsafe extern "C" fn tuple_reverse(_m: *mut PyObject, t: *mut PyObject) -> *mut PyObject {
     if PyTuple_Check(t) == 0 {
@@ -490,7 +511,7 @@ unsafe fn ready_static_type() -> c_int {
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 31] = [
+static mut METHODS: [PyMethodDef; 32] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -503,6 +524,7 @@ static mut METHODS: [PyMethodDef; 31] = [
     meth!(c"list_sum", list_sum, PyCFunction, METH_O, c"sum through PyList_GET_ITEM"),
     meth!(c"list_append_inline", list_append_inline, PyCFunction, METH_VARARGS, c"append, then read inline"),
     meth!(c"tuple_reverse", tuple_reverse, PyCFunction, METH_O, c"reverse through PyTuple_GET_ITEM"),
+    meth!(c"list_array_stable", list_array_stable, PyCFunction, METH_VARARGS, c"ob_item stability"),
     meth!(c"bytes_sum", bytes_sum, PyCFunction, METH_O, c"sum through PyBytes_AS_STRING"),
     meth!(c"unicode_info", unicode_info, PyCFunction, METH_O, c"(length, kind, utf8 size)"),
     meth!(c"build", build, PyCFunction, METH_NOARGS, c"objects built in place"),
@@ -523,7 +545,7 @@ static mut METHODS: [PyMethodDef; 31] = [
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 32] = [PyMethodDef::zeroed(); 32];
+static mut SENTINEL_METHODS: [PyMethodDef; 33] = [PyMethodDef::zeroed(); 33];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
