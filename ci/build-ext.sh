@@ -26,4 +26,16 @@ for ext in "$root"/tests/ext/*/Cargo.toml; do
     done
   done
 done
-echo "built: $(cd "$out" && find . -name '*.so' | sort | tr '\n' ' ')"
+# Stable-ABI (abi3, Python >= 3.11) builds of the crates marked with an
+# `abi3` file, installed as <name>.abi3.so in build/ext-abi3; one such .so
+# serves CPython 3.13 and pyfacade alike.
+for marker in "$root"/tests/ext/*/abi3; do
+  [ -e "$marker" ] || continue
+  dir="$(dirname "$marker")"
+  name="$(basename "$dir")"
+  PYO3_NO_PYTHON=1 cargo build --quiet --release --manifest-path "$dir/Cargo.toml" \
+    --features pyo3/abi3-py311 --target-dir "$root/target/ext-abi3"
+  mkdir -p "$root/build/ext-abi3"
+  cp "$root/target/ext-abi3/release/lib$name.so" "$root/build/ext-abi3/$name.abi3.so"
+done
+echo "built: $(cd "$root/build" && find ext ext-abi3 -name '*.so' 2>/dev/null | sort | tr '\n' ' ')"

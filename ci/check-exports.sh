@@ -8,7 +8,8 @@ abi="$root/../shared/abi"
 need="$(mktemp)"
 {
   if [ -d "$abi" ]; then cat "$abi"/cp314-*.symbols | awk '{print $1}'; fi
-  for so in "$root"/build/ext/*.cpython-314-x86_64-linux-gnu.so "$root"/build/ext/*/*.cpython-314-x86_64-linux-gnu.so; do
+  for so in "$root"/build/ext/*.cpython-314-x86_64-linux-gnu.so "$root"/build/ext/*/*.cpython-314-x86_64-linux-gnu.so "$root"/build/ext-abi3/*.abi3.so; do
+    [ -e "$so" ] || continue
     nm -D --undefined-only "$so" | awk '{print $2}'
   done
 } | grep -E '^_?Py' | grep -v '^PyFacade_NoSuchSymbol$' | sort -u > "$need"

@@ -30,3 +30,10 @@ PYTHONPATH="$root/build/ext:$root/build/wheels-cp313:$root/build/pylib" \
 echo "== pyfacade (RustPython + C-API, cp314 wheel builds) =="
 PYTHONPATH="$root/build/ext:$root/build/wheels-cp314:$root/build/pylib" \
   ./target/debug/pyfacade -m pytest -q -p no:cacheprovider tests/python tests/downstream
+
+# The stable-ABI build of the module-function extension, on both interpreters.
+ABI3_TESTS="tests/python/test_basics.py tests/python/test_objects.py tests/python/test_threads.py"
+echo "== abi3 build on CPython 3.13 (oracle) =="
+PYTHONPATH="$root/build/ext-abi3:$root/build/pylib" "$ORACLE" -m pytest -q -p no:cacheprovider $ABI3_TESTS
+echo "== abi3 build on pyfacade =="
+PYTHONPATH="$root/build/ext-abi3:$root/build/pylib" ./target/debug/pyfacade -m pytest -q -p no:cacheprovider $ABI3_TESTS

@@ -54,6 +54,22 @@ pub unsafe extern "C" fn _Py_DecRef(o: *mut PyObject) {
     unsafe { Py_DecRef(o) }
 }
 
+/// `Py_NewRef`: increments and returns `o` (new reference).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn Py_NewRef(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: a valid object from C.
+    unsafe { bridge::incref(o) };
+    o
+}
+
+/// `Py_XNewRef`: `Py_NewRef` that accepts NULL.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn Py_XNewRef(o: *mut PyObject) -> *mut PyObject {
+    // SAFETY: forwarded.
+    unsafe { Py_IncRef(o) };
+    o
+}
+
 /// `Py_TYPE` as a function (abi3 >= 3.14). Borrowed.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn Py_TYPE(o: *mut PyObject) -> *mut PyTypeObject {
@@ -655,4 +671,54 @@ pub unsafe extern "C" fn PyObject_SelfIter(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyOS_FSPath(path: *mut PyObject) -> *mut PyObject {
     new_ref("PyOS_FSPath", |vm| vm.import("os", 0)?.get_attr("fspath", vm)?.call((rp(vm, path)?,), vm))
+}
+
+/// `PyVectorcall_Function`: the type's vectorcall function, or NULL. Facade
+/// types have none, so inline vectorcall code falls back to `_PyObject_MakeTpCall`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyVectorcall_Function(_callable: *mut PyObject) -> Option<vectorcallfunc> {
+    None
+}
+
+/// `_PyObject_MakeTpCall` (3.11 inline vectorcall fallback): new reference to
+/// `callable(*args[:nargs], **dict(zip(kwnames, rest)))`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _PyObject_MakeTpCall(
+    _tstate: *mut c_void,
+    callable: *mut PyObject,
+    args: *const *mut PyObject,
+    nargs: Py_ssize_t,
+    kwnames: *mut PyObject,
+) -> *mut PyObject {
+    // SAFETY: forwarded vectorcall arguments.
+    unsafe { PyObject_Vectorcall(callable, args, nargs.max(0) as usize, kwnames) }
+}
+
+/// `_Py_CheckFunctionResult`: SystemError for NULL without an exception or
+/// a result with an exception set; otherwise `result` unchanged.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_CheckFunctionResult(
+    _tstate: *mut c_void,
+    _callable: *mut PyObject,
+    result: *mut PyObject,
+    _where: *const c_char,
+) -> *mut PyObject {
+    api("_Py_CheckFunctionResult", |vm| {
+        let pending = crate::runtime::errors::is_set();
+        if result.is_null() {
+            return match pending {
+                true => Err(crate::runtime::errors::take().expect("pending error")),
+                false => Err(system_error(vm, "a function returned NULL without setting an exception")),
+            };
+        }
+        if pending {
+            let cause = crate::runtime::errors::take();
+            // SAFETY: the caller passed us ownership of result.
+            unsafe { bridge::decref(result) };
+            let e = system_error(vm, "a function returned a result with an exception set");
+            e.set_cause(cause);
+            return Err(e);
+        }
+        Ok(result)
+    })
 }
