@@ -83,7 +83,7 @@ pub fn create_dynamic(vm: &VirtualMachine, spec: PyObjectRef) -> PyResult {
         set_file(vm, &m, &path);
         return Ok(m);
     }
-    let m = methodobject::c_result(vm, result, &format!("PyInit_{short}"))?;
+    let m = methodobject::c_result(vm, result, format_args!("PyInit_{short}"))?;
     set_file(vm, &m, &path);
     Ok(m)
 }

@@ -31,7 +31,8 @@ unsafe impl Send for Def {}
 unsafe impl Sync for Def {}
 
 /// Converts the C result of an extension call into a RustPython result.
-pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: &str) -> PyResult {
+/// `what` names the callee in error messages; it is only formatted on error.
+pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: impl std::fmt::Display) -> PyResult {
     if r.is_null() {
         return Err(errors::take().unwrap_or_else(|| system_error(vm, format!("{what} returned NULL without setting an exception"))));
     }
@@ -154,7 +155,7 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
         }
         _ => return Err(system_error(vm, format!("{name}() method: bad call flags 0x{flags:x}"))),
     };
-    c_result(vm, r, &format!("{name}()"))
+    c_result(vm, r, format_args!("{name}()"))
 }
 
 /// Makes the RustPython function for a C method definition.

@@ -664,7 +664,7 @@ fn native_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
         unsafe { new(tp, a, k) }
     };
     release2(a, k);
-    c_result(vm, r, &format!("{}.__new__", cls.slot_name()))
+    c_result(vm, r, format_args!("{}.__new__", cls.slot_name()))
 }
 
 /// Positional arguments as a C tuple and keywords as a C dict (or NULL).
