@@ -320,3 +320,12 @@ def test_list_item_array_is_stable_unless_the_list_grows():
     assert stable is True and first == "a"
     stable, first = m.list_array_stable(lst, lambda: lst.__setitem__(0, "z"))
     assert stable is True and lst[0] == "z"
+
+
+def test_bad_input_gives_cpython_errors():
+    with pytest.raises(SystemError, match="is not a BaseException subclass"):
+        m.raise_with(int, "x")
+    with pytest.raises(TypeError, match="a bytes-like object is required, not 'int'"):
+        m.parse_pos(1, 2)
+    with pytest.raises(TypeError, match="list required"):
+        m.list_sum((1, 2))

@@ -673,7 +673,17 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         const char *s;
         Py_ssize_t n;
         if (u == 'y') {
-            if (_pyfacade_kind(arg) != K_BYTES) { arg_type_error(c, pos, "bytes", arg); return -1; }
+            if (_pyfacade_kind(arg) != K_BYTES) {
+                /* CPython reports this through the buffer protocol. */
+                PyObject *t = PyObject_Type(arg);
+                PyObject *tn = t ? PyObject_GetAttrString(t, "__name__") : NULL;
+                char msg[160];
+                snprintf(msg, sizeof msg, "a bytes-like object is required, not '%.50s'", tn ? PyUnicode_AsUTF8AndSize(tn, NULL) : "?");
+                PyErr_SetString(PyExc_TypeError, msg);
+                if (tn) Py_DecRef(tn);
+                if (t) Py_DecRef(t);
+                return -1;
+            }
             s = PyBytes_AsString(arg);
             n = PyBytes_Size(arg);
         } else {

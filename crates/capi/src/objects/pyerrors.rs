@@ -11,11 +11,14 @@ use crate::runtime::{api, api_noerr, errors, system_error, type_error};
 
 /// Makes an exception instance from a type and a value, as `PyErr_SetObject` does.
 fn make_exception(vm: &VirtualMachine, ty: PyObjectRef, value: Option<PyObjectRef>) -> PyResult<PyBaseExceptionRef> {
-    let ty = ty
-        .downcast::<PyType>()
-        .ok()
-        .filter(|t| t.fast_issubclass(vm.ctx.exceptions.base_exception_type))
-        .ok_or_else(|| system_error(vm, "exception is not a BaseException subclass"))?;
+    let not_exc = |o: &PyObjectRef| {
+        let r = o.repr(vm).map(|r| r.as_wtf8().to_string()).unwrap_or_else(|_| "?".into());
+        system_error(vm, format!("_PyErr_SetObject: exception {r} is not a BaseException subclass"))
+    };
+    let ty = match ty.clone().downcast::<PyType>() {
+        Ok(t) if t.fast_issubclass(vm.ctx.exceptions.base_exception_type) => t,
+        _ => return Err(not_exc(&ty)),
+    };
     if let Some(v) = &value {
         if let Ok(e) = v.clone().downcast::<PyBaseException>() {
             if e.class().fast_issubclass(&ty) {
