@@ -475,7 +475,12 @@ fn from_spec(
         let t = &mut *tp;
         t.ob_base.ob_base.ob_type = if meta.is_null() { crate::types::static_type!(PyType_Type) } else { meta };
         t.tp_name = spec.name;
-        t.tp_basicsize = if spec.basicsize > 0 { spec.basicsize as isize } else { b.tp_basicsize };
+        // PEP 697: a negative basicsize extends the base by that many bytes.
+        t.tp_basicsize = match spec.basicsize {
+            n if n > 0 => n as isize,
+            0 => b.tp_basicsize,
+            n => align8(b.tp_basicsize) + (-n) as isize,
+        };
         t.tp_itemsize = if spec.itemsize > 0 { spec.itemsize as isize } else { b.tp_itemsize };
         t.tp_flags = spec.flags as std::ffi::c_ulong | Py_TPFLAGS_HEAPTYPE | Py_TPFLAGS_READY | (b.tp_flags & 0xFF00_0000);
         t.tp_base = c_base;
@@ -1381,6 +1386,52 @@ fn ready(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult<()> {
     let doc = cstr_static(t.tp_doc);
     let meta = bridge::to_rp(vm, t.ob_base.ob_base.ob_type.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "metatype is not a type"))?;
     make_twin(vm, tp, modname, name, doc, vec![rp_base], meta, false)
+}
+
+fn align8(n: isize) -> isize {
+    (n + 7) & !7
+}
+
+/// `PyObject_GetTypeData` (PEP 697): the part of `o` that `cls` added to its base.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_GetTypeData(o: *mut PyObject, cls: *mut PyTypeObject) -> *mut c_void {
+    // SAFETY: cls is a type of o with a base type.
+    unsafe { o.cast::<u8>().offset(align8((*(*cls).tp_base).tp_basicsize)).cast() }
+}
+
+/// `PyType_GetTypeDataSize` (PEP 697).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyType_GetTypeDataSize(cls: *mut PyTypeObject) -> Py_ssize_t {
+    // SAFETY: cls is a type object with a base.
+    unsafe { ((*cls).tp_basicsize - align8((*(*cls).tp_base).tp_basicsize)).max(0) }
+}
+
+/// `PyType_GetBaseByToken` (3.14): 1 and a new reference in `*result` to the
+/// first type in `tp`'s MRO created with `Py_tp_token == token`; 0 if none.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyType_GetBaseByToken(tp: *mut PyTypeObject, token: *mut c_void, result: *mut *mut PyTypeObject) -> c_int {
+    api("PyType_GetBaseByToken", |vm| {
+        if !result.is_null() {
+            // SAFETY: out pointer.
+            unsafe { *result = std::ptr::null_mut() };
+        }
+        if token.is_null() {
+            return Err(system_error(vm, "PyType_GetBaseByToken called with token=NULL"));
+        }
+        let ty = bridge::to_rp(vm, tp.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "expected a type"))?;
+        for t in ty.mro_map_collect(|t| t.to_owned()) {
+            let c = bridge::type_ptr(vm, &t);
+            // SAFETY: heap types created from specs have the heap layout.
+            if is_native_type(c) && unsafe { (*c).tp_flags } & Py_TPFLAGS_HEAPTYPE != 0 && unsafe { (*c.cast::<PyHeapTypeObject>()).ht_token } == token {
+                if !result.is_null() {
+                    // SAFETY: out pointer; types are immortal (the reference is nominal).
+                    unsafe { *result = c };
+                }
+                return Ok(1);
+            }
+        }
+        Ok(0)
+    })
 }
 
 /// Inherits the native layout and allocation slots from a native base, for
