@@ -329,3 +329,7 @@ def test_bad_input_gives_cpython_errors():
         m.parse_pos(1, 2)
     with pytest.raises(TypeError, match="list required"):
         m.list_sum((1, 2))
+
+
+def test_type_data_api():
+    assert m.type_data(m.Static(77)) == (8, 77)

@@ -490,6 +490,17 @@ unsafe extern "C" fn static_value(o: *mut PyObject, _unused: *mut PyObject) -> *
     PyLong_FromLong((*o.cast::<StaticObj>()).value)
 }
 
+/// (PyType_GetTypeDataSize(type), value read through PyObject_GetTypeData).
+unsafe extern "C" fn type_data(_m: *mut PyObject, o: *mut PyObject) -> *mut PyObject {
+    let tp = &raw mut STATIC_TYPE;
+    if PyObject_TypeCheck(o, tp) == 0 {
+        return err(PyExc_TypeError, c"Static instance required");
+    }
+    let size = PyType_GetTypeDataSize(tp);
+    let value = *PyObject_GetTypeData(o, tp).cast::<std::ffi::c_long>();
+    Py_BuildValue(c"(nl)".as_ptr(), size, value)
+}
+
 unsafe fn ready_static_type() -> c_int {
     let t = &raw mut STATIC_TYPE;
     if (*t).tp_name.is_null() {
@@ -511,7 +522,7 @@ unsafe fn ready_static_type() -> c_int {
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 32] = [
+static mut METHODS: [PyMethodDef; 33] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -525,6 +536,7 @@ static mut METHODS: [PyMethodDef; 32] = [
     meth!(c"list_append_inline", list_append_inline, PyCFunction, METH_VARARGS, c"append, then read inline"),
     meth!(c"tuple_reverse", tuple_reverse, PyCFunction, METH_O, c"reverse through PyTuple_GET_ITEM"),
     meth!(c"list_array_stable", list_array_stable, PyCFunction, METH_VARARGS, c"ob_item stability"),
+    meth!(c"type_data", type_data, PyCFunction, METH_O, c"PEP 697 type data"),
     meth!(c"bytes_sum", bytes_sum, PyCFunction, METH_O, c"sum through PyBytes_AS_STRING"),
     meth!(c"unicode_info", unicode_info, PyCFunction, METH_O, c"(length, kind, utf8 size)"),
     meth!(c"build", build, PyCFunction, METH_NOARGS, c"objects built in place"),
@@ -545,7 +557,7 @@ static mut METHODS: [PyMethodDef; 32] = [
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 33] = [PyMethodDef::zeroed(); 33];
+static mut SENTINEL_METHODS: [PyMethodDef; 34] = [PyMethodDef::zeroed(); 34];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
