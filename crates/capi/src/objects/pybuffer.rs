@@ -409,8 +409,10 @@ pub(crate) fn native_as_buffer(obj: &RpObject, flags: BufferFlags, vm: &VirtualM
                 let shape = unsafe { *v.shape.add(i) } as usize;
                 let stride = if v.strides.is_null() {
                     // C-contiguous strides from the shape.
+                    // SAFETY: j < ndim shape entries.
                     (i + 1..ndim).map(|j| unsafe { *v.shape.add(j) } as isize).product::<isize>() * itemsize as isize
                 } else {
+                    // SAFETY: i < ndim stride entries.
                     unsafe { *v.strides.add(i) }
                 };
                 (shape, stride, 0)

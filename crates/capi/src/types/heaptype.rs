@@ -500,16 +500,18 @@ fn from_spec(
     }
     let mut doc: Option<&'static str> = None;
     for &(id, f) in &slots {
+        // SAFETY: tp is the fresh PyHeapTypeObject above; f is the spec's
+        // static data (doc string, method/member/getset tables, token).
+        let t = unsafe { &mut *tp.cast::<PyHeapTypeObject>() };
         match id {
             56 => {
                 doc = cstr_static(f.cast());
-                // SAFETY: tp_doc points at the static doc string.
-                unsafe { (*tp).tp_doc = f.cast() };
+                t.ht_type.tp_doc = f.cast();
             }
-            64 => unsafe { (*tp).tp_methods = f.cast() },
-            72 => unsafe { (*tp).tp_members = f },
-            73 => unsafe { (*tp).tp_getset = f },
-            83 => unsafe { (*tp.cast::<PyHeapTypeObject>()).ht_token = f },
+            64 => t.ht_type.tp_methods = f.cast(),
+            72 => t.ht_type.tp_members = f,
+            73 => t.ht_type.tp_getset = f,
+            83 => t.ht_token = f,
             _ => match slot_offset(id) {
                 Some(off) => write_slot(tp, off, f),
                 None => return Err(system_error(vm, format!("invalid slot offset {id} in type spec of {full_name}"))),
@@ -519,11 +521,12 @@ fn from_spec(
     // tp_members carries the special offsets.
     let members = member_defs(tp);
     for m in &members {
-        // SAFETY: static member definitions.
+        // SAFETY: tp is the fresh type object above, exclusively ours here.
+        let t = unsafe { &mut *tp };
         match cstr_static(m.name) {
-            Some("__dictoffset__") => unsafe { (*tp).tp_dictoffset = m.offset },
-            Some("__weaklistoffset__") => unsafe { (*tp).tp_weaklistoffset = m.offset },
-            Some("__vectorcalloffset__") => unsafe { (*tp).tp_vectorcall_offset = m.offset },
+            Some("__dictoffset__") => t.tp_dictoffset = m.offset,
+            Some("__weaklistoffset__") => t.tp_weaklistoffset = m.offset,
+            Some("__vectorcalloffset__") => t.tp_vectorcall_offset = m.offset,
             _ => {}
         }
     }
@@ -1249,15 +1252,17 @@ fn write_member(vm: &VirtualMachine, m: &PyMemberDef, obj: &PyObjectRef, value: 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GetSlot(tp: *mut PyTypeObject, id: c_int) -> *mut c_void {
     api("PyType_GetSlot", |vm| {
-        // SAFETY: tp is a type object; only heap types have the trailing tables.
-        let heap = unsafe { (*tp).tp_flags } & Py_TPFLAGS_HEAPTYPE != 0;
+        // SAFETY: tp is a full type object from C.
+        let t = unsafe { &*tp };
+        let heap = t.tp_flags & Py_TPFLAGS_HEAPTYPE != 0;
         Ok(match id {
-            48 => unsafe { (*tp).tp_base }.cast(),
-            49 => unsafe { (*tp).tp_bases }.cast(),
-            56 => unsafe { (*tp).tp_doc }.cast_mut().cast(),
-            64 => unsafe { (*tp).tp_methods }.cast(),
-            72 => unsafe { (*tp).tp_members },
-            73 => unsafe { (*tp).tp_getset },
+            48 => t.tp_base.cast(),
+            49 => t.tp_bases.cast(),
+            56 => t.tp_doc.cast_mut().cast(),
+            64 => t.tp_methods.cast(),
+            72 => t.tp_members,
+            73 => t.tp_getset,
+            // SAFETY: only heap types have ht_token (checked by the guard).
             83 if heap => unsafe { (*tp.cast::<PyHeapTypeObject>()).ht_token },
             _ => match slot_offset(id) {
                 Some(off) => read_slot(tp, off),
