@@ -333,3 +333,20 @@ def test_bad_input_gives_cpython_errors():
 
 def test_type_data_api():
     assert m.type_data(m.Static(77)) == (8, 77)
+
+
+def test_capsules():
+    import gc
+
+    assert m.cap_read(m.CAP) == 4242
+    assert m.cap_import() == 4242
+    assert "capsule" in repr(m.CAP)
+    other = m.cap_with_dtor()
+    with pytest.raises(ValueError):
+        m.cap_read(other)  # wrong name
+    with pytest.raises(ValueError):
+        m.cap_read(object())
+    before = m.dtor_count()
+    del other
+    gc.collect()
+    assert m.dtor_count() == before + 1

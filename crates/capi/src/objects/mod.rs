@@ -14,6 +14,7 @@ pub mod methodobject;
 pub mod moduleobject;
 pub mod object;
 pub mod pybuffer;
+pub mod pycapsule;
 pub mod pyerrors;
 pub mod pystate;
 pub mod setobject;

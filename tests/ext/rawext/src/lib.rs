@@ -501,6 +501,44 @@ unsafe extern "C" fn type_data(_m: *mut PyObject, o: *mut PyObject) -> *mut PyOb
     Py_BuildValue(c"(nl)".as_ptr(), size, value)
 }
 
+// ---- capsules ---------------------------------------------------------------------------
+
+static mut CAP_VALUE: std::ffi::c_long = 4242;
+static DTOR_COUNT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+/// Reads the long behind a capsule named "rawmulti.CAP".
+unsafe extern "C" fn cap_read(_m: *mut PyObject, c: *mut PyObject) -> *mut PyObject {
+    let p = PyCapsule_GetPointer(c, c"rawmulti.CAP".as_ptr()).cast::<std::ffi::c_long>();
+    if p.is_null() {
+        return null_mut();
+    }
+    PyLong_FromLong(*p)
+}
+
+/// Reads the same long through PyCapsule_Import("rawmulti.CAP").
+unsafe extern "C" fn cap_import(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    let p = PyCapsule_Import(c"rawmulti.CAP".as_ptr(), 0).cast::<std::ffi::c_long>();
+    if p.is_null() {
+        return null_mut();
+    }
+    PyLong_FromLong(*p)
+}
+
+unsafe extern "C" fn cap_destructor(c: *mut PyObject) {
+    if PyCapsule_IsValid(c, c"rawmulti.tmp".as_ptr()) == 1 {
+        DTOR_COUNT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A capsule with a destructor; (capsule, destructor runs so far).
+unsafe extern "C" fn cap_with_dtor(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    PyCapsule_New((&raw mut CAP_VALUE).cast(), c"rawmulti.tmp".as_ptr(), Some(cap_destructor))
+}
+
+unsafe extern "C" fn dtor_count(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
+    PyLong_FromSize_t(DTOR_COUNT.load(std::sync::atomic::Ordering::SeqCst))
+}
+
 unsafe fn ready_static_type() -> c_int {
     let t = &raw mut STATIC_TYPE;
     if (*t).tp_name.is_null() {
@@ -522,7 +560,7 @@ unsafe fn ready_static_type() -> c_int {
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 33] = [
+static mut METHODS: [PyMethodDef; 37] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -537,6 +575,10 @@ static mut METHODS: [PyMethodDef; 33] = [
     meth!(c"tuple_reverse", tuple_reverse, PyCFunction, METH_O, c"reverse through PyTuple_GET_ITEM"),
     meth!(c"list_array_stable", list_array_stable, PyCFunction, METH_VARARGS, c"ob_item stability"),
     meth!(c"type_data", type_data, PyCFunction, METH_O, c"PEP 697 type data"),
+    meth!(c"cap_read", cap_read, PyCFunction, METH_O, c"PyCapsule_GetPointer"),
+    meth!(c"cap_import", cap_import, PyCFunction, METH_NOARGS, c"PyCapsule_Import"),
+    meth!(c"cap_with_dtor", cap_with_dtor, PyCFunction, METH_NOARGS, c"capsule with destructor"),
+    meth!(c"dtor_count", dtor_count, PyCFunction, METH_NOARGS, c"capsule destructor runs"),
     meth!(c"bytes_sum", bytes_sum, PyCFunction, METH_O, c"sum through PyBytes_AS_STRING"),
     meth!(c"unicode_info", unicode_info, PyCFunction, METH_O, c"(length, kind, utf8 size)"),
     meth!(c"build", build, PyCFunction, METH_NOARGS, c"objects built in place"),
@@ -557,7 +599,7 @@ static mut METHODS: [PyMethodDef; 33] = [
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 34] = [PyMethodDef::zeroed(); 34];
+static mut SENTINEL_METHODS: [PyMethodDef; 38] = [PyMethodDef::zeroed(); 38];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
@@ -593,6 +635,11 @@ unsafe extern "C" fn multi_exec(m: *mut PyObject) -> c_int {
     if ready_static_type() < 0 || PyModule_AddObjectRef(m, c"Static".as_ptr(), (&raw mut STATIC_TYPE).cast()) < 0 {
         return -1;
     }
+    let cap = PyCapsule_New((&raw mut CAP_VALUE).cast(), c"rawmulti.CAP".as_ptr(), None);
+    if cap.is_null() || PyModule_AddObjectRef(m, c"CAP".as_ptr(), cap) < 0 {
+        return -1;
+    }
+    Py_DECREF(cap);
     PyModule_AddStringConstant(m, c"KIND".as_ptr(), c"multi-phase".as_ptr())
 }
 
