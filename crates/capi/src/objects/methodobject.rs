@@ -128,16 +128,7 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
             if c == METH_VARARGS && nkw != 0 {
                 return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
             }
-            let t = bridge::to_c(vm, vm.ctx.new_tuple(args.args).as_object());
-            let kw = if nkw == 0 {
-                std::ptr::null_mut()
-            } else {
-                let d = vm.ctx.new_dict();
-                for (k, v) in args.kwargs {
-                    d.set_item(k.as_ref() as &rustpython_vm::common::wtf8::Wtf8, v, vm)?;
-                }
-                bridge::to_c(vm, d.as_object())
-            };
+            let (t, kw) = c_args_kwargs(vm, args)?;
             // SAFETY: the signature matches METH_VARARGS[|METH_KEYWORDS].
             let r = unsafe {
                 if c == METH_VARARGS {
@@ -156,6 +147,23 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
         _ => return Err(system_error(vm, format!("{name}() method: bad call flags 0x{flags:x}"))),
     };
     c_result(vm, r, format_args!("{name}()"))
+}
+
+/// RustPython call arguments as a C tuple (new reference) and a C keyword
+/// dict (new reference, or NULL when there are no keywords).
+pub(crate) fn c_args_kwargs(vm: &VirtualMachine, args: FuncArgs) -> PyResult<(*mut PyObject, *mut PyObject)> {
+    let kwargs = if args.kwargs.is_empty() {
+        None
+    } else {
+        let d = vm.ctx.new_dict();
+        for (key, v) in args.kwargs {
+            d.set_item(&*vm.ctx.new_str(key), v, vm)?;
+        }
+        Some(d)
+    };
+    let a = bridge::to_c(vm, vm.ctx.new_tuple(args.args).as_object());
+    let k = kwargs.map_or(std::ptr::null_mut(), |d| bridge::to_c(vm, d.as_object()));
+    Ok((a, k))
 }
 
 /// Makes the RustPython function for a C method definition.

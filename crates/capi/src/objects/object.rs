@@ -495,12 +495,17 @@ fn func_args(args: Vec<PyObjectRef>, kwargs: Vec<(String, PyObjectRef)>) -> Func
     FuncArgs::with_kwargs_names(all.into_iter(), names.into_iter())
 }
 
+/// RustPython call arguments from a C argument tuple and keyword dict (either may be NULL).
+pub(crate) fn c_call_args(vm: &VirtualMachine, args: *mut PyObject, kwargs: *mut PyObject) -> PyResult<FuncArgs> {
+    Ok(func_args(tuple_args(vm, args)?, dict_kwargs(vm, kwargs)?))
+}
+
 /// New reference to `callable(*args, **kwargs)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Call(callable: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> *mut PyObject {
     new_ref("PyObject_Call", |vm| {
         let f = rp(vm, callable)?;
-        call_rp(vm, &f, func_args(tuple_args(vm, args)?, dict_kwargs(vm, kwargs)?))
+        call_rp(vm, &f, c_call_args(vm, args, kwargs)?)
     })
 }
 

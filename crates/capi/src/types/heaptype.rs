@@ -18,7 +18,7 @@ use std::sync::LazyLock;
 
 use crate::abi::*;
 use crate::bridge::{self, Kind};
-use crate::objects::methodobject::{c_result, call_def};
+use crate::objects::methodobject::{c_args_kwargs, c_result, call_def};
 use crate::runtime::{api, errors, gil, system_error, type_error};
 
 #[repr(C)]
@@ -262,20 +262,7 @@ pub unsafe extern "C" fn object_tp_new(tp: *mut PyTypeObject, args: *mut PyObjec
 pub unsafe extern "C" fn builtin_tp_new(tp: *mut PyTypeObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
     api("tp_new", |vm| {
         let cls = bridge::to_rp(vm, tp.cast())?.downcast::<PyType>().map_err(|_| type_error(vm, "tp_new: not a type"))?;
-        let mut fa = FuncArgs::default();
-        if !args.is_null() {
-            let a = bridge::to_rp(vm, args)?;
-            fa.args = a.downcast_ref::<PyTuple>().map(|t| t.as_slice().to_vec()).unwrap_or_default();
-        }
-        if !kw.is_null() {
-            let d = bridge::to_rp(vm, kw)?;
-            if let Some(d) = d.downcast_ref::<rustpython_vm::builtins::PyDict>() {
-                for (k, v) in d.items_vec() {
-                    let k = k.downcast::<rustpython_vm::builtins::PyStr>().map_err(|_| type_error(vm, "keywords must be strings"))?;
-                    fa.kwargs.insert(k.as_wtf8().to_owned(), v);
-                }
-            }
-        }
+        let mut fa = crate::objects::object::c_call_args(vm, args, kw)?;
         // The nearest base that is not a heap type: the builtin whose payload instances have.
         let builtin = cls.mro_map_collect(|t| t.to_owned()).into_iter().find(|t| !t.slots.flags.has_feature(PyTypeFlags::HEAPTYPE)).unwrap_or_else(|| vm.ctx.types.object_type.to_owned());
         fa.args.insert(0, cls.clone().into());
@@ -673,21 +660,6 @@ fn native_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
     };
     release2(a, k);
     c_result(vm, r, format_args!("{}.__new__", cls.slot_name()))
-}
-
-/// Positional arguments as a C tuple and keywords as a C dict (or NULL).
-fn c_args_kwargs(vm: &VirtualMachine, args: FuncArgs) -> PyResult<(*mut PyObject, *mut PyObject)> {
-    let a = bridge::to_c(vm, vm.ctx.new_tuple(args.args).as_object());
-    let k = if args.kwargs.is_empty() {
-        std::ptr::null_mut()
-    } else {
-        let d = vm.ctx.new_dict();
-        for (key, v) in args.kwargs {
-            d.set_item(&*vm.ctx.new_str(key), v, vm)?;
-        }
-        bridge::to_c(vm, d.as_object())
-    };
-    Ok((a, k))
 }
 
 fn release2(a: *mut PyObject, b: *mut PyObject) {
