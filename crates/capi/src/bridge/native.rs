@@ -57,9 +57,6 @@ static LINKED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
 const MIN_THRESHOLD: usize = 1024;
 
-/// Called by `PyType_GenericAlloc` for every native allocation.
-pub fn track(_p: *mut PyObject) {}
-
 /// The twin of native object `p` (created on first crossing).
 pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     // SAFETY: p is a native object; its type pointer is a full type object.
@@ -133,6 +130,40 @@ pub fn collect(vm: &VirtualMachine) -> usize {
     }
 }
 
+/// Twin links taken from garbage native objects, released together.
+#[derive(Default)]
+struct Unlinked {
+    twins: Vec<PyObjectRef>,
+    /// Natives whose twin has a builtin payload: their reference is virtual.
+    virtual_refs: Vec<*mut PyObject>,
+}
+
+impl Unlinked {
+    /// Takes garbage native `p`'s link to its twin and its identity entry.
+    fn take(&mut self, p: *mut PyObject) {
+        // SAFETY: p is a linked native, still alive (nothing was released yet).
+        let h: &mut PreHeader = unsafe { header(p) };
+        if let Some(t) = h.rp.take() {
+            super::unregister(&t, p);
+            if h.kind == super::Kind::NativeBuiltin {
+                self.virtual_refs.push(p);
+            }
+            self.twins.push(t);
+        }
+    }
+
+    /// Drops the twins (each releases its native object, running
+    /// `tp_dealloc`), then the builtin-payload twins' virtual references.
+    fn release(self, vm: &VirtualMachine) {
+        drop(self.twins);
+        let _g = gil::ensure(vm);
+        for p in self.virtual_refs {
+            // SAFETY: the virtual reference the builtin-payload instance held.
+            unsafe { super::decref(p) };
+        }
+    }
+}
+
 unsafe extern "C" fn visit_decref(o: *mut PyObject, arg: *mut std::ffi::c_void) -> std::ffi::c_int {
     // SAFETY: arg is the map passed by collect_cycles.
     let refs = unsafe { &mut *arg.cast::<std::collections::HashMap<usize, isize>>() };
@@ -199,19 +230,9 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
     }
     let dead: HashSet<usize> = garbage.iter().copied().collect();
     LINKED.lock().retain(|a| !dead.contains(a));
-    let mut twins = vec![];
-    let mut virtual_refs = vec![];
+    let mut unlinked = Unlinked::default();
     for &a in &garbage {
-        let p = a as *mut PyObject;
-        // SAFETY: still alive: nothing was released yet.
-        let h = unsafe { header(p) };
-        if let Some(t) = h.rp.take() {
-            super::unregister(&t, p);
-            if h.kind == super::Kind::NativeBuiltin {
-                virtual_refs.push(p);
-            }
-            twins.push(t);
-        }
+        unlinked.take(a as *mut PyObject);
     }
     // Break the cycles while every object is still alive (each holds at least
     // its twin's reference), then release the twins' references.
@@ -225,47 +246,30 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
             }
         }
     }
-    drop(twins);
-    for p in virtual_refs {
-        // SAFETY: the virtual reference of a builtin-payload instance.
-        unsafe { super::decref(p) };
-    }
+    unlinked.release(vm);
     garbage.len()
 }
 
 fn collect_pass(vm: &VirtualMachine) -> usize {
     let candidates = std::mem::take(&mut *LINKED.lock());
     let mut survivors = Vec::with_capacity(candidates.len());
-    let mut garbage: Vec<PyObjectRef> = vec![];
-    let mut virtual_refs: Vec<*mut PyObject> = vec![];
+    let mut unlinked = Unlinked::default();
     for addr in candidates {
         let p = addr as *mut PyObject;
         // SAFETY: linked natives are alive (their twin holds a reference).
-        let h: &mut PreHeader = unsafe { header(p) };
+        let h: &PreHeader = unsafe { header(p) };
         let dead = unsafe { (*p).ob_refcnt } == 1 && h.rp.as_ref().is_some_and(|t| t.strong_count() == 1);
         if dead {
-            if let Some(t) = h.rp.take() {
-                super::unregister(&t, p);
-                if h.kind == super::Kind::NativeBuiltin {
-                    virtual_refs.push(p);
-                }
-                garbage.push(t);
-            }
+            unlinked.take(p);
         } else {
             survivors.push(addr);
         }
     }
-    let freed = garbage.len();
+    let freed = unlinked.twins.len();
     let kept = survivors.len();
     LINKED.lock().extend(survivors);
     THRESHOLD.store((kept * 2).max(MIN_THRESHOLD), Ordering::Relaxed);
-    // Dropping the twins releases the natives (and runs tp_dealloc).
-    drop(garbage);
-    for p in virtual_refs {
-        let _g = gil::ensure(vm);
-        // SAFETY: the virtual reference the builtin-payload instance held.
-        unsafe { super::decref(p) };
-    }
+    unlinked.release(vm);
     freed
 }
 

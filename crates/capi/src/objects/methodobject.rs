@@ -8,7 +8,7 @@ use std::ffi::{CStr, c_void};
 use super::{new_ref, rp};
 use crate::abi::*;
 use crate::bridge;
-use crate::runtime::{errors, gil, system_error, type_error};
+use crate::runtime::{Shared, errors, gil, system_error, type_error};
 
 /// An owned `PyObject*` released when the RustPython function is dropped.
 struct Owned(*mut PyObject);
@@ -22,13 +22,6 @@ impl Drop for Owned {
         unsafe { bridge::xdecref(self.0) }
     }
 }
-
-#[derive(Clone, Copy)]
-struct Def(*const PyMethodDef);
-// SAFETY: method definitions are immutable static data of the extension.
-unsafe impl Send for Def {}
-// SAFETY: as above.
-unsafe impl Sync for Def {}
 
 /// Converts the C result of an extension call into a RustPython result.
 /// `what` names the callee in error messages; it is only formatted on error.
@@ -182,7 +175,7 @@ pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut
         unsafe { bridge::incref(slf) };
     }
     let owned = Owned(slf);
-    let def = Def(ml);
+    let def = Shared(ml.cast_const());
     let cls_addr = cls as usize;
     let doc = doc.map_or(ItemDoc::NONE, ItemDoc::static_text);
     // RustPython renders `__doc__` and `__text_signature__` from CPython's

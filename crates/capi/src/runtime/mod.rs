@@ -22,6 +22,17 @@ pub fn new_thread_vm() -> Option<rustpython_vm::vm::thread::ThreadedVirtualMachi
     seed.as_ref().map(|s| s.run(|vm| vm.new_thread()))
 }
 
+/// C data an extension shares with the interpreter for its whole life —
+/// static method/getset/member definitions and function pointers — that
+/// closures on any thread may read. Never written through.
+#[derive(Clone, Copy)]
+pub(crate) struct Shared<T: Copy>(pub T);
+// SAFETY: the wrapped values are immutable static C data (or pointers to it)
+// of an extension that is never unloaded; C code reads them from any thread.
+unsafe impl<T: Copy> Send for Shared<T> {}
+// SAFETY: as above; nothing is written through them.
+unsafe impl<T: Copy> Sync for Shared<T> {}
+
 /// The value a C-API function returns to signal "an exception is set".
 pub trait ErrValue {
     fn err_value() -> Self;

@@ -19,7 +19,7 @@ use std::sync::LazyLock;
 use crate::abi::*;
 use crate::bridge::{self, Kind};
 use crate::objects::methodobject::{c_args_kwargs, c_result, call_def};
-use crate::runtime::{api, errors, gil, system_error, type_error};
+use crate::runtime::{Shared, api, errors, gil, system_error, type_error};
 
 #[repr(C)]
 pub struct PyType_Slot {
@@ -229,7 +229,6 @@ pub unsafe extern "C" fn PyType_GenericAlloc(tp: *mut PyTypeObject, nitems: Py_s
         // SAFETY: a variable-size object starts with PyVarObject.
         unsafe { (*p.cast::<PyVarObject>()).ob_size = nitems };
     }
-    bridge::native::track(p);
     p
 }
 
@@ -862,16 +861,10 @@ fn call_slot(vm: &VirtualMachine, name: &'static str, call: Call, f: *mut c_void
     }
 }
 
-#[derive(Clone, Copy)]
-struct SlotFn(*mut c_void);
-// SAFETY: a C function pointer of the extension; immutable and callable from any thread.
-unsafe impl Send for SlotFn {}
-// SAFETY: as above.
-unsafe impl Sync for SlotFn {}
 
 /// Adds a method descriptor `name` to `cls` calling C slot `f` as `call`.
 fn add_wrapper(vm: &VirtualMachine, cls: &'static Py<PyType>, name: &'static str, call: Call, f: *mut c_void) -> PyResult<()> {
-    let f = SlotFn(f);
+    let f = Shared(f);
     let def = vm.ctx.new_method_def(
         name,
         move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
@@ -1019,7 +1012,7 @@ fn install_methods(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTyp
             let f = crate::objects::methodobject::make_function(vm, ml, std::ptr::null_mut(), None, tp)?;
             vm.ctx.types.staticmethod_type.as_object().call((f,), vm)?
         } else {
-            let def = Def(ml);
+            let def = Shared(ml);
             let cls_ptr = tp as usize;
             let is_class = flags & METH_CLASS != 0;
             let func = move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
@@ -1050,25 +1043,13 @@ fn install_methods(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTyp
     Ok(())
 }
 
-#[derive(Clone, Copy)]
-struct Def(*mut PyMethodDef);
-// SAFETY: static, immutable method definitions.
-unsafe impl Send for Def {}
-// SAFETY: as above.
-unsafe impl Sync for Def {}
 
-#[derive(Clone, Copy)]
-struct GetSet(*const PyGetSetDef);
-// SAFETY: static, immutable getset definitions.
-unsafe impl Send for GetSet {}
-// SAFETY: as above.
-unsafe impl Sync for GetSet {}
 
 fn install_getsets(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTypeObject) -> PyResult<()> {
     // SAFETY: tp_getset is a static array ending with a NULL name.
     let mut gs = unsafe { (*tp).tp_getset }.cast::<PyGetSetDef>();
     while !gs.is_null() && !unsafe { (*gs).name }.is_null() {
-        let g = GetSet(gs);
+        let g = Shared(gs.cast_const());
         // SAFETY: within the array.
         let (name, has_get, has_set) = unsafe { (cstr_static((*gs).name).unwrap_or("?"), (*gs).get.is_some(), (*gs).set.is_some()) };
         let mut descr = PyGetSet::new(name, cls, &vm.ctx);
@@ -1114,12 +1095,6 @@ fn set_via(vm: &VirtualMachine, g: *const PyGetSetDef, obj: &PyObjectRef, value:
     int_result(vm, r, name).map(drop)
 }
 
-#[derive(Clone, Copy)]
-struct Member(&'static PyMemberDef);
-// SAFETY: static, immutable member definitions.
-unsafe impl Send for Member {}
-// SAFETY: as above.
-unsafe impl Sync for Member {}
 
 fn install_members(vm: &VirtualMachine, cls: &'static Py<PyType>, members: &[&'static PyMemberDef]) -> PyResult<()> {
     for m in members {
@@ -1127,7 +1102,7 @@ fn install_members(vm: &VirtualMachine, cls: &'static Py<PyType>, members: &[&'s
         if name.starts_with("__") && name.ends_with("offset__") {
             continue;
         }
-        let mem = Member(m);
+        let mem = Shared(*m);
         let mut descr = PyGetSet::new(name, cls, &vm.ctx).with_get(move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
             let m = &mem;
             read_member(vm, m.0, &obj)
