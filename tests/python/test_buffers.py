@@ -28,6 +28,9 @@ def test_reading_python_buffers():
     assert c.buffer_sum(b"\x01\x02\x03") == 6
     assert c.buffer_sum(bytearray(b"\x05\x05")) == 10
     assert c.buffer_sum(memoryview(b"\x00\x01\x02\x03\x04")[1:4]) == 6
+    # Strided: copied out through PyBuffer_ToContiguous.
+    assert c.buffer_sum(memoryview(b"\x01\x02\x03\x04\x05")[::2]) == 9
+    assert c.buffer_sum(memoryview(b"\x01\x02\x03\x04\x05")[::-2]) == 9
     assert c.buffer_sum(array.array("B", [7, 8])) == 15
     assert c.buffer_sum(b"") == 0
     with pytest.raises(TypeError):

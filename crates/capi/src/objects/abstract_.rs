@@ -1,7 +1,6 @@
 //! `abstract.h`: the number, sequence, mapping and iterator protocols.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::AsObject as _;
 use rustpython_vm::protocol::PyIterReturn;
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 use std::ffi::c_int;

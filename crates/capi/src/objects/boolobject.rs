@@ -1,7 +1,5 @@
 //! `boolobject.h`.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
 use std::ffi::c_long;
 
 use crate::abi::PyObject;

@@ -1,6 +1,5 @@
 //! `bytesobject.h` and `bytearrayobject.h`.
 
-#[allow(unused_imports)]
 use rustpython_vm::{AsObject as _, PyPayload as _};
 use rustpython_vm::builtins::{PyByteArray, PyBytes};
 use std::ffi::c_char;

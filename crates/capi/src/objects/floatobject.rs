@@ -1,7 +1,6 @@
 //! `floatobject.h` and `boolobject.h`-adjacent numeric helpers.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::AsObject as _;
 use rustpython_vm::builtins::PyFloat;
 
 use super::{new_ref, rp};

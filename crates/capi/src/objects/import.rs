@@ -1,7 +1,5 @@
 //! `import.h`.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
 use rustpython_vm::builtins::PyStr;
 use std::ffi::c_char;
 

@@ -1,8 +1,7 @@
 //! `listobject.h`. RustPython's list is authoritative; the mirror's
 //! `ob_item` is re-synced after every call here.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::AsObject as _;
 use rustpython_vm::builtins::PyList;
 use rustpython_vm::{PyRef, PyResult, VirtualMachine};
 

@@ -1,7 +1,6 @@
 //! `longobject.h`: `PyLong_*`, with CPython's conversion and overflow rules.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::AsObject as _;
 use malachite_bigint::{BigInt, Sign};
 use rustpython_vm::builtins::PyInt;
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};

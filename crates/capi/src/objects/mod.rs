@@ -23,8 +23,6 @@ pub mod tupleobject;
 pub mod typeobject;
 pub mod unicodeobject;
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 use std::ffi::{CStr, c_char};
 

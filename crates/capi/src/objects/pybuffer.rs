@@ -256,13 +256,13 @@ pub unsafe extern "C" fn PyBuffer_ToContiguous(buf: *mut c_void, src: *const Py_
             let mut idx = vec![0isize; n];
             let mut out = buf.cast::<u8>();
             let total: isize = shape.iter().product();
+            // The index advances with the last dimension fastest for 'C', the first for 'F'.
+            let order_dims: Vec<usize> = if order as u8 == b'F' { (0..n).collect() } else { (0..n).rev().collect() };
             for _ in 0..total {
                 let p = PyBuffer_GetPointer(src, idx.as_ptr()).cast::<u8>();
                 std::ptr::copy_nonoverlapping(p, out, v.itemsize as usize);
                 out = out.offset(v.itemsize);
-                // Advance the index: last dimension fastest for 'C', first for 'F'.
-                let order_dims: Vec<usize> = if order as u8 == b'F' { (0..n).collect() } else { (0..n).rev().collect() };
-                for d in order_dims {
+                for &d in &order_dims {
                     idx[d] += 1;
                     if idx[d] < shape[d] {
                         break;

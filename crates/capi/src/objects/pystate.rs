@@ -1,13 +1,12 @@
 //! `pystate.h` / `ceval.h` / `pylifecycle.h`: thread states and the GIL.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
 use std::cell::Cell;
 use std::ffi::{c_int, c_void};
 
 use crate::runtime::{api_noerr, gil};
 
 #[repr(C)]
+#[derive(Clone, Copy)]
 pub struct ThreadState {
     saved_depth: usize,
 }
@@ -15,13 +14,6 @@ pub struct ThreadState {
 thread_local! {
     static TSTATE: Cell<ThreadState> = const { Cell::new(ThreadState { saved_depth: 0 }) };
 }
-
-impl Clone for ThreadState {
-    fn clone(&self) -> Self {
-        ThreadState { saved_depth: self.saved_depth }
-    }
-}
-impl Copy for ThreadState {}
 
 fn tstate_ptr() -> *mut c_void {
     TSTATE.with(|t| t.as_ptr().cast())

@@ -1,7 +1,6 @@
 //! `tupleobject.h`.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::AsObject as _;
 use rustpython_vm::builtins::PyTuple;
 
 use super::{new_ref, rp};

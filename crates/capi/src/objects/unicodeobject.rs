@@ -7,8 +7,7 @@
 //! first request and owned by the mirror. A `PyUnicode_New` builder has its
 //! fixed-width data inline (offset 40 or 56) as CPython lays it out.
 
-#[allow(unused_imports)]
-use rustpython_vm::{AsObject as _, PyPayload as _};
+use rustpython_vm::AsObject as _;
 use rustpython_vm::builtins::PyStr;
 use rustpython_vm::common::wtf8::{CodePoint, Wtf8Buf};
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
