@@ -28,6 +28,7 @@ pub fn is_installed() -> bool {
 pub fn install(vm: &VirtualMachine) -> PyResult<()> {
     if !INSTALLED.swap(true, Ordering::AcqRel) {
         types::install(vm);
+        bridge::mirror::install_sort_hook(vm);
         runtime::set_seed(vm);
     }
     import::install_hooks(vm)

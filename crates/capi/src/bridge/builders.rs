@@ -65,7 +65,9 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
                 let n = (*p.cast::<PyVarObject>()).ob_size as usize;
                 item_objects(vm, p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n, "tuple")?
             };
-            vm.ctx.new_tuple(items).into()
+            let t: PyObjectRef = vm.ctx.new_tuple(items).into();
+            super::mirror::adopt_tuple(vm, p, &t);
+            t
         }
         Kind::List => {
             // SAFETY: list layout.
@@ -73,7 +75,9 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
                 let l = p.cast::<PyListObject>();
                 item_objects(vm, (*l).ob_item, (*l).ob_base.ob_size as usize, "list")?
             };
-            vm.ctx.new_list(items).into()
+            let l = vm.ctx.new_list(items);
+            super::mirror::adopt_list(vm, p, &l);
+            l.into()
         }
         Kind::Bytes => {
             // SAFETY: bytes layout with ob_size bytes.
@@ -86,6 +90,9 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
         Kind::Str => crate::objects::unicodeobject::realise_str(vm, p)?,
         k => return Err(system_error(vm, format!("cannot realise a {k:?} object"))),
     };
+    if matches!(h.kind, Kind::Bytes | Kind::Str) {
+        super::mirror::mark_persistent(vm, p, &obj);
+    }
     h.rp = Some(obj.clone());
     register_mirror(&obj, p);
     Ok(obj)

@@ -4,10 +4,11 @@ use rustpython_vm::builtins::{
     PyBaseException, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple,
     PyType,
 };
-use rustpython_vm::{AsObject, Py, PyObject as RpObject, VirtualMachine};
-use std::sync::atomic::Ordering;
+use rustpython_vm::{AsObject, Py, PyObject as RpObject, PyObjectRef, VirtualMachine};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU32, Ordering};
 
-use super::{EPOCH, Kind, alloc, decref, header, lookup, register_mirror, to_c};
+use super::{EPOCH, Kind, NESTED, PERSISTENT, alloc, aux, header, incref, lookup, register_mirror, to_c, xdecref};
 use crate::abi::*;
 
 /// The `PyTypeObject*` for a RustPython type (borrowed; types are immortal).
@@ -41,13 +42,15 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
             (*v).ob_size = items.len() as isize;
             (*p.cast::<PyTupleObject>()).ob_hash = -1;
             let slots = p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast::<*mut PyObject>();
-            for (i, it) in items.into_iter().enumerate() {
+            for (i, &it) in items.iter().enumerate() {
                 *slots.add(i) = it;
             }
         }
+        set_nested(p, &items);
         p
     } else if obj.downcast_ref::<PyList>().is_some() {
         let p = alloc(size_of::<PyListObject>(), Kind::List, ty, owned);
+        mark_persistent(vm, p, obj);
         // A list can contain itself: register before filling.
         register_mirror(obj, p);
         sync(vm, p, obj);
@@ -104,18 +107,81 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
     } else {
         alloc(size_of::<PyObject>(), Kind::Plain, ty, owned)
     };
+    mark_persistent(vm, p, obj);
     register_mirror(obj, p);
     p
 }
 
-/// Re-reads a mutable container's inline fields if this epoch has not yet.
+/// Marks mirror `p` persistent (parked, not freed, at refcount 0) if `obj` is
+/// of an exact builtin type that can neither be weakly referenced nor have a
+/// finaliser, so that keeping it alive a while longer is unobservable.
+pub(crate) fn mark_persistent(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
+    let t = &vm.ctx.types;
+    let cls = obj.class();
+    let exact = [
+        t.tuple_type, t.list_type, t.dict_type, t.set_type, t.frozenset_type, t.bytes_type, t.str_type, t.int_type,
+        t.float_type,
+    ];
+    if !super::is_immortal(p) && exact.iter().any(|e| cls.is(*e)) {
+        // SAFETY: p is facade-allocated.
+        unsafe { header(p) }.flags |= PERSISTENT;
+    }
+}
+
+/// Whether crossing the container that holds `c` must re-check `c`.
+fn needs_check(c: *mut PyObject) -> bool {
+    if c.is_null() || super::is_immortal(c) {
+        return false;
+    }
+    // SAFETY: non-immortal items of a mirror's item array are facade-allocated.
+    unsafe { super::try_header(c) }.is_some_and(|h| {
+        matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin) || h.flags & NESTED != 0
+    })
+}
+
+/// Records which of a container mirror's items must be re-checked when it
+/// crosses (lists, dicts, sets, and containers holding them).
+fn set_nested(p: *mut PyObject, items: &[*mut PyObject]) {
+    // SAFETY: p is a facade-allocated container mirror.
+    let h = unsafe { header(p) };
+    let had = h.flags & NESTED != 0;
+    let mut nested: Vec<usize> = items.iter().filter(|&&c| c != p && needs_check(c)).map(|&c| c as usize).collect();
+    if nested.is_empty() {
+        h.flags &= !NESTED;
+        if had {
+            // SAFETY: p has an aux block (NESTED was set).
+            unsafe { aux(p) }.nested = Vec::new();
+        }
+        return;
+    }
+    nested.dedup();
+    h.flags |= NESTED;
+    // SAFETY: p is facade-allocated.
+    unsafe { aux(p) }.nested = nested;
+}
+
+/// Notes that `item` was added to container mirror `p`'s item array.
+fn add_nested(p: *mut PyObject, item: *mut PyObject) {
+    if item != p && needs_check(item) {
+        // SAFETY: p is facade-allocated.
+        unsafe {
+            header(p).flags |= NESTED;
+            aux(p).nested.push(item as usize);
+        }
+    }
+}
+
+/// Brings the inline fields of `p` and of the containers nested in it up to
+/// date, once per epoch: O(1) for an unchanged container plus O(1) for each
+/// nested mutable container.
 pub fn refresh(vm: &VirtualMachine, p: *mut PyObject) {
     if super::is_immortal(p) {
         return;
     }
     // SAFETY: non-immortal objects from the map are facade-allocated.
     let h = unsafe { header(p) };
-    if !matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin) {
+    let own = matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin);
+    if !own && h.flags & NESTED == 0 {
         return;
     }
     let now = EPOCH.load(Ordering::Relaxed);
@@ -123,9 +189,103 @@ pub fn refresh(vm: &VirtualMachine, p: *mut PyObject) {
         return;
     }
     h.epoch = now;
-    if let Some(rp) = h.rp.clone() {
-        sync(vm, p, &rp);
+    check(vm, p);
+    if h.flags & NESTED == 0 {
+        return;
     }
+    // SAFETY: NESTED implies an aux block.
+    let mut stack: Vec<usize> = unsafe { aux(p) }.nested.clone();
+    while let Some(c) = stack.pop() {
+        let c = c as *mut PyObject;
+        // SAFETY: nested items are owned by their container's item array.
+        let ch = unsafe { header(c) };
+        if ch.epoch == now {
+            continue;
+        }
+        ch.epoch = now;
+        check(vm, c);
+        if ch.flags & NESTED != 0 {
+            // SAFETY: as above.
+            stack.extend(unsafe { aux(c) }.nested.iter().copied());
+        }
+    }
+}
+
+/// Re-reads one mirror's own inline fields if its object may have changed.
+fn check(vm: &VirtualMachine, p: *mut PyObject) {
+    // SAFETY: p is a facade-allocated mirror.
+    let h = unsafe { header(p) };
+    let Some(rp) = h.rp.clone() else { return };
+    match h.kind {
+        Kind::List => {
+            if !list_in_sync(p, &rp) {
+                sync(vm, p, &rp);
+            }
+        }
+        Kind::Dict | Kind::Set | Kind::NativeBuiltin => sync(vm, p, &rp),
+        _ => {}
+    }
+}
+
+/// Offset of RustPython's private `PyList::mutation_counter`, found once by
+/// probing: it is the only 32-bit word of a `PyList` that `borrow_vec_mut`
+/// increments. RustPython bumps it on every mutation except `list.sort`
+/// (see [`install_sort_hook`]). `None` if the probe finds no unique word: then
+/// lists are compared item by item on every crossing (correct, O(n)).
+fn counter_offset() -> Option<usize> {
+    static OFFSET: OnceLock<Option<usize>> = OnceLock::new();
+    *OFFSET.get_or_init(|| {
+        let l = PyList::from(Vec::new());
+        let base = (&raw const l).cast::<u8>();
+        let words = size_of::<PyList>() / 4;
+        let snap = || -> Vec<u32> {
+            // SAFETY: reads within the PyList value, 4-aligned (PyList is 8-aligned).
+            (0..words).map(|i| unsafe { std::ptr::read_volatile(base.add(4 * i).cast::<u32>()) }).collect()
+        };
+        let a = snap();
+        drop(l.borrow_vec_mut());
+        let b = snap();
+        drop(l.borrow_vec_mut());
+        drop(l.borrow_vec_mut());
+        let c = snap();
+        let hits: Vec<usize> = (0..words)
+            .filter(|&i| b[i] == a[i].wrapping_add(1) && c[i] == b[i].wrapping_add(2))
+            .collect();
+        let others_stable = (0..words).all(|i| hits.contains(&i) || (a[i] == b[i] && b[i] == c[i]));
+        (hits.len() == 1 && others_stable).then(|| 4 * hits[0])
+    })
+}
+
+/// The mutation count of `list` (see [`counter_offset`]).
+fn list_version(list: &PyList) -> Option<u32> {
+    let off = counter_offset()?;
+    // SAFETY: off is the offset of an AtomicU32 field inside PyList.
+    Some(unsafe { &*(&raw const *list).cast::<u8>().add(off).cast::<AtomicU32>() }.load(Ordering::Relaxed))
+}
+
+/// Whether list mirror `p` still shows its list: same mutation count and length.
+fn list_in_sync(p: *mut PyObject, obj: &RpObject) -> bool {
+    let Some(list) = obj.downcast_ref::<PyList>() else { return true };
+    let guard = list.borrow_vec();
+    // SAFETY: p has the list layout.
+    let (h, n) = unsafe { (header(p), (*p.cast::<PyListObject>()).ob_base.ob_size) };
+    list_version(list).is_some_and(|v| v == h.version) && guard.len() as isize == n
+}
+
+/// Re-synchronises list mirror `p` if its list changed (O(1) if it did not).
+pub fn ensure_synced(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
+    if !super::is_immortal(p) && !list_in_sync(p, obj) {
+        sync(vm, p, obj);
+    }
+}
+
+/// The RustPython object address an item slot's mirror stands for.
+fn item_rp(c: *mut PyObject) -> usize {
+    if c.is_null() || super::is_immortal(c) {
+        return 0;
+    }
+    // SAFETY: non-immortal mirrors in item arrays are facade-allocated.
+    unsafe { super::try_header(c) }.and_then(|h| h.rp.as_deref()).map_or(0, |o| o as *const RpObject as usize)
 }
 
 /// Makes a container mirror's inline fields match its RustPython object now.
@@ -136,28 +296,53 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
     match h.kind {
         Kind::List => {
             let Some(list) = obj.downcast_ref::<PyList>() else { return };
-            let items: Vec<_> = list.borrow_vec().to_vec();
-            let new: Vec<*mut PyObject> = items.iter().map(|i| to_c(vm, i)).collect();
             // SAFETY: list layout; the array and the references in it are ours.
-            // As in CPython, the array only moves when the list outgrows it, so
-            // C code holding `ob_item` across a call keeps a valid pointer.
-            unsafe {
-                let l = p.cast::<PyListObject>();
-                let old_n = (*l).ob_base.ob_size.max(0) as usize;
-                let old_items: Vec<*mut PyObject> = (0..old_n).map(|i| *(*l).ob_item.add(i)).collect();
-                if new.len() > (*l).allocated.max(0) as usize || (*l).ob_item.is_null() && !new.is_empty() {
-                    let a = libc::malloc(8 * new.len()).cast::<*mut PyObject>();
-                    libc::free((*l).ob_item.cast());
-                    (*l).ob_item = a;
-                    (*l).allocated = new.len() as isize;
+            let l = p.cast::<PyListObject>();
+            let old: Vec<*mut PyObject> = unsafe {
+                let n = (*l).ob_base.ob_size.max(0) as usize;
+                if n == 0 { Vec::new() } else { std::slice::from_raw_parts((*l).ob_item, n).to_vec() }
+            };
+            // Under the read lock: reuse the slots that still hold the same
+            // object (their references move over), take the rest to convert.
+            let (version, mut new, changed) = {
+                let items = list.borrow_vec();
+                let mut new: Vec<*mut PyObject> = Vec::with_capacity(items.len());
+                let mut changed: Vec<(usize, PyObjectRef)> = Vec::new();
+                for (i, it) in items.iter().enumerate() {
+                    match old.get(i) {
+                        Some(&o) if item_rp(o) == (&**it as *const RpObject as usize) => new.push(o),
+                        _ => {
+                            new.push(std::ptr::null_mut());
+                            changed.push((i, it.clone()));
+                        }
+                    }
                 }
+                (list_version(list), new, changed)
+            };
+            for (i, it) in changed {
+                new[i] = to_c(vm, &it);
+            }
+            // References of old slots that were not reused are released.
+            let mut released: Vec<*mut PyObject> = Vec::new();
+            for (i, &o) in old.iter().enumerate() {
+                if new.get(i) != Some(&o) {
+                    released.push(o);
+                }
+            }
+            // SAFETY: list layout. As in CPython, the array only moves when the
+            // list outgrows it, so C code holding `ob_item` across a call keeps
+            // a valid pointer.
+            unsafe {
+                reserve(l, new.len());
                 if !new.is_empty() {
                     std::ptr::copy_nonoverlapping(new.as_ptr(), (*l).ob_item, new.len());
                 }
                 (*l).ob_base.ob_size = new.len() as isize;
-                let mut old = old_items;
-                release_items(old.as_mut_ptr(), old.len());
             }
+            h.version = version.unwrap_or(h.version.wrapping_add(1));
+            set_nested(p, &new);
+            // SAFETY: each released slot held one reference.
+            unsafe { release_items(released.as_mut_ptr(), released.len()) };
         }
         Kind::Dict => {
             if let Some(d) = obj.downcast_ref::<PyDict>() {
@@ -177,6 +362,168 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
         }
         _ => {}
     }
+}
+
+/// Grows list `l`'s item array to hold `n` items, with CPython's
+/// over-allocation (amortised O(1) appends).
+///
+/// # Safety
+/// `l` must be a facade list object.
+unsafe fn reserve(l: *mut PyListObject, n: usize) {
+    // SAFETY: per the contract.
+    unsafe {
+        if n as isize <= (*l).allocated && !(*l).ob_item.is_null() {
+            return;
+        }
+        if n == 0 {
+            return;
+        }
+        let cap = (n + (n >> 3) + 6) & !3;
+        let a = libc::realloc((*l).ob_item.cast(), 8 * cap).cast::<*mut PyObject>();
+        if a.is_null() {
+            std::process::abort();
+        }
+        (*l).ob_item = a;
+        (*l).allocated = cap as isize;
+    }
+}
+
+/// An in-place edit of a list, applied to the RustPython list and, if it was
+/// in sync, to the mirror's item array with CPython's cost.
+pub enum ListEdit {
+    /// Append (the array takes a new reference to the item).
+    Append,
+    /// Insert at an index clamped as `list.insert` does (new reference).
+    Insert(isize),
+    /// Replace the item at an index (the array takes the caller's reference).
+    Set(usize),
+}
+
+/// Applies `edit` with `value` (whose mirror is `item`) to list `list` and its
+/// mirror `p`; `Err(())` if a `Set` index is out of range. When the mirror
+/// was not in sync, it is re-synchronised in full instead.
+pub fn list_edit(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, edit: ListEdit, value: PyObjectRef, item: *mut PyObject) -> Result<(), ()> {
+    let l = p.cast::<PyListObject>();
+    // SAFETY: p is the facade list mirror of `list`.
+    let h = unsafe { header(p) };
+    let (in_sync, released) = {
+        let mut v = list.borrow_vec_mut();
+        // borrow_vec_mut bumped the count: in sync if nothing else did since.
+        let version = list_version(list);
+        // SAFETY: list layout.
+        let n = unsafe { (*l).ob_base.ob_size };
+        let in_sync = version.is_some_and(|x| x.wrapping_sub(1) == h.version) && v.len() as isize == n;
+        let mut released = std::ptr::null_mut();
+        match edit {
+            ListEdit::Append => v.push(value),
+            ListEdit::Insert(i) => {
+                let len = v.len() as isize;
+                let at = if i < 0 { (i + len).max(0) } else { i.min(len) };
+                v.insert(at as usize, value);
+                if in_sync {
+                    // SAFETY: list layout; room is reserved before the move.
+                    unsafe {
+                        reserve(l, v.len());
+                        let a = (*l).ob_item.add(at as usize);
+                        std::ptr::copy(a, a.add(1), (n - at) as usize);
+                        incref(item);
+                        *a = item;
+                        (*l).ob_base.ob_size = n + 1;
+                    }
+                }
+            }
+            ListEdit::Set(i) => {
+                let Some(slot) = v.get_mut(i) else { return Err(()) };
+                *slot = value;
+                if in_sync {
+                    // SAFETY: i < n (in sync); the array takes the caller's reference.
+                    unsafe {
+                        let s = (*l).ob_item.add(i);
+                        released = *s;
+                        *s = item;
+                    }
+                }
+            }
+        }
+        if in_sync {
+            if let ListEdit::Append = edit {
+                // SAFETY: list layout; room is reserved first.
+                unsafe {
+                    reserve(l, v.len());
+                    incref(item);
+                    *(*l).ob_item.add(n as usize) = item;
+                    (*l).ob_base.ob_size = n + 1;
+                }
+            }
+            h.version = version.unwrap_or(0);
+        }
+        (in_sync, released)
+    };
+    if in_sync {
+        add_nested(p, item);
+        // SAFETY: the replaced slot's reference.
+        unsafe { xdecref(released) };
+    } else {
+        if let ListEdit::Set(_) = edit {
+            // The caller's reference was meant for the array; sync takes its own.
+            // SAFETY: stolen reference.
+            unsafe { xdecref(item) };
+        }
+        sync(vm, p, list.as_object());
+    }
+    Ok(())
+}
+
+/// Initialises a realised list builder's mirror state (version, nested items).
+pub(crate) fn adopt_list(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>) {
+    // SAFETY: p is the list builder just realised as `list`'s mirror.
+    unsafe {
+        let l = p.cast::<PyListObject>();
+        let n = (*l).ob_base.ob_size.max(0) as usize;
+        let items = if n == 0 { &[][..] } else { std::slice::from_raw_parts((*l).ob_item, n) };
+        header(p).version = {
+            let _g = list.borrow_vec();
+            list_version(list).unwrap_or(0)
+        };
+        set_nested(p, items);
+    }
+    mark_persistent(vm, p, list.as_object());
+}
+
+/// Initialises a realised tuple builder's mirror state (nested items).
+pub(crate) fn adopt_tuple(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
+    // SAFETY: p is a tuple builder with ob_size filled slots.
+    unsafe {
+        let n = (*p.cast::<PyVarObject>()).ob_size.max(0) as usize;
+        set_nested(p, std::slice::from_raw_parts(p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n));
+    }
+    mark_persistent(vm, p, obj);
+}
+
+/// Makes `list.sort` (the one mutation RustPython does not count) bump the
+/// list's mutation count, so that a sorted list is never mistaken for an
+/// unchanged one. The replacement is a method descriptor with the same name,
+/// signature and doc that calls the original one.
+pub fn install_sort_hook(vm: &VirtualMachine) {
+    use rustpython_vm::function::{FuncArgs, PyMethodFlags};
+    let list_type = vm.ctx.types.list_type;
+    let Some(orig) = list_type.get_attr(vm.ctx.intern_str("sort")) else { return };
+    let doc: &'static str = orig
+        .get_attr("__doc__", vm)
+        .ok()
+        .and_then(|d| d.downcast::<rustpython_vm::builtins::PyStr>().ok())
+        .map_or("", |s| Box::leak(s.to_string().into_boxed_str()));
+    let func = move |args: FuncArgs, vm: &VirtualMachine| -> rustpython_vm::PyResult {
+        let zelf = args.args.first().cloned();
+        let r = orig.call(args, vm);
+        if let Some(l) = zelf.as_ref().and_then(|z| z.downcast_ref::<PyList>()) {
+            drop(l.borrow_vec_mut());
+        }
+        r
+    };
+    let doc = rustpython_vm::function::ItemDoc::static_text(doc);
+    let m = vm.ctx.new_method_def("sort", func, PyMethodFlags::METHOD, doc).build_method(list_type, vm);
+    list_type.set_attr(vm.ctx.intern_str("sort"), m.into());
 }
 
 /// Writes the builtin base part of a native object deriving from a builtin
@@ -231,5 +578,4 @@ pub(super) unsafe fn release_body(p: *mut PyObject, kind: Kind) {
             _ => {}
         }
     }
-    let _ = decref;
 }

@@ -9,44 +9,86 @@
 //!   `PyUnicode_New`) that C fills in place; they carry a pre-header with no
 //!   RustPython object yet and are *realised* when they first cross into
 //!   Python, becoming mirrors of the new object;
-//! * **statics** (singletons, builtin type objects), immortal, found in a map.
+//! * **statics** (singletons, builtin type objects), immortal, found in a map;
+//! * **native objects** (instances of extension types), see [`native`].
 //!
-//! Identity: one map from RustPython object address to `PyObject*`. An entry
-//! lives exactly as long as its mirror; the mirror holds the RustPython object
-//! alive while C holds the mirror (`ob_refcnt > 0`).
+//! Identity: one map from RustPython object address to `PyObject*`; an entry
+//! lives exactly as long as its mirror.
+//!
+//! # Mirror lifetime and cost model
+//!
+//! A mirror holds its RustPython object strongly while it is registered. What
+//! happens when C's last reference goes (`ob_refcnt` reaches 0) depends on the
+//! object:
+//! * **Persistent mirrors** — exact `tuple`, `list`, `dict`, `set`,
+//!   `frozenset`, `bytes`, `str`, `int` and `float` — are *parked*: they stay registered, keep
+//!   their inline data (item arrays, bytes, characters), and are reused by the
+//!   next crossing at no cost. If the mirror was the RustPython object's only
+//!   holder it is freed at once instead. A parked mirror is freed by a *sweep*
+//!   once its RustPython object has no other holder. Sweeps run when the number
+//!   of parked mirrors has doubled since the last one (amortised O(1) per park)
+//!   and at the start of every RustPython garbage collection; a full collection
+//!   (`gc.collect()`) frees every parked mirror, so that reference cycles
+//!   through parked objects can be collected. Consequence (documented in the
+//!   README): objects reachable only through a container that crossed into C
+//!   and was then dropped by Python are finalised at the next sweep or
+//!   collection rather than at once — none of these types can be weakly
+//!   referenced or have `__del__` themselves.
+//! * **Other mirrors** (instances of Python classes and of builtin
+//!   subclasses, functions, exceptions, ...) are freed at once, so that
+//!   `__del__` and weak references behave as on CPython.
+//!
+//! Costs:
+//! * crossing an object whose mirror exists: one map lookup, no allocation;
+//! * first crossing: one allocation; tuples and lists convert their items,
+//!   bytes and str copy their data — once per object, not per crossing;
+//! * a list mirror records RustPython's mutation count of the list: crossing
+//!   an unchanged list is O(1); one changed by Python since is re-synchronised
+//!   in O(n) pointer comparisons plus one conversion per changed item;
+//! * container mirrors remember which of their items are themselves mutable
+//!   containers (`nested`); only those are re-checked when the container
+//!   crosses (once per epoch);
+//! * `PyList_Append`/`Insert`/`SetItem` edit the mirror in place (amortised
+//!   O(1) / O(n) / O(1), as CPython); `PyList_GetItem` is O(1);
+//!   `PyDict_Next` is O(1) per step; dict and set sizes are O(1).
 //!
 //! Borrowed references (`PyDict_GetItem`, `PyDict_Next`, `PyModule_GetDict`,
 //! ...) are owned by the container's mirror ([`borrow_from`]), so they stay
-//! valid as long as the container's mirror lives — at least as long as CPython
-//! promises. Tuple and list items are owned by the inline item arrays.
+//! valid as long as C holds the container, at least as long as CPython
+//! promises; they are released when the container's mirror is parked, and a
+//! dict's set of them is pruned to its current keys and values whenever it
+//! has grown past twice the dict's size. Tuple and list items are owned by the
+//! inline item arrays.
 //!
 //! Mutable containers: RustPython's list/dict/set is authoritative. Their
-//! inline fields (`ob_size`/`ob_item`, `ma_used`, `used`) are refreshed when the
-//! object crosses into C, after every C-API call on it, and for every mirror
-//! reached from a crossing object once per *epoch* (each entry into extension
-//! code starts one). Staleness window: Python code that mutates a list while C
-//! holds its pointer without any further C-API call on it is seen on the next
-//! crossing, not before.
+//! inline fields (`ob_size`/`ob_item`, `ma_used`, `used`) are checked when
+//! the object crosses into C, after every C-API call on it, and for every
+//! mirror nested in a crossing container once per *epoch* (each entry into
+//! extension code starts one). Staleness window: Python code that mutates a
+//! list while C holds its pointer without any further C-API call on it is
+//! seen on the next crossing, not before.
 
 pub mod builders;
 pub(crate) mod mirror;
 pub mod native;
+mod parked;
 
 use parking_lot::Mutex;
 use rustpython_vm::{PyObject as RpObject, PyObjectRef, PyResult, VirtualMachine};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 
 use crate::abi::{IMMORTAL_REFCNT, PyObject, PyTypeObject};
 use crate::runtime::system_error;
 
 pub use mirror::{refresh, type_ptr};
+pub use parked::{parked, sweep};
 
 /// What the inline body of an allocation holds, so that deallocation knows
 /// which owned references and buffers to release.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-#[repr(u32)]
+#[repr(u8)]
 pub enum Kind {
     Plain = 1,
     Tuple,
@@ -70,18 +112,32 @@ pub enum Kind {
 
 const MAGIC: u32 = 0x5046_4143; // "PFAC"
 
+/// `PreHeader::flags`: the mirror is parked at refcount 0 instead of freed.
+pub(crate) const PERSISTENT: u8 = 1;
+/// `PreHeader::flags`: the mirror is in the parked queue (owned by the sweep).
+pub(crate) const QUEUED: u8 = 2;
+/// `PreHeader::flags`: `Aux::nested` lists items to re-check on crossing.
+pub(crate) const NESTED: u8 = 4;
+
 /// Hidden header in front of every object the facade allocates.
 #[repr(C)]
 pub struct PreHeader {
     magic: u32,
     kind: Kind,
-    /// Epoch of the last refresh of the inline fields (mutable containers).
-    epoch: u64,
+    flags: u8,
+    _pad: u16,
+    /// Epoch of the last refresh of the inline fields (containers). Wraps
+    /// after 2^32 entries into extension code; a mirror untouched for exactly
+    /// that long skips one refresh.
+    epoch: u32,
+    /// List mirrors: the list's mutation count when `ob_item` was last synced.
+    version: u32,
     /// The RustPython object; `None` for a builder not yet realised.
     rp: Option<PyObjectRef>,
     aux: *mut Aux,
 }
 pub const PRE: usize = std::mem::size_of::<PreHeader>();
+// CPython objects are 16-byte aligned; calloc'd blocks are, so PRE must keep it.
 const _: () = assert!(PRE == 32);
 
 impl PreHeader {
@@ -94,17 +150,20 @@ impl PreHeader {
     /// Makes a recycled allocation a fresh native object (no twin yet).
     pub fn reset_native(&mut self) {
         self.kind = Kind::Native;
+        self.flags = 0;
         self.rp = None;
         self.epoch = EPOCH.load(Ordering::Relaxed);
     }
 }
 
-/// Out-of-line state of an object: borrowed references it owns and lazily
-/// made buffers (UTF-8 and fixed-width copies of a str).
+/// Out-of-line state of an object: borrowed references it owns, lazily made
+/// buffers (UTF-8 and fixed-width copies of a str), and the items of a
+/// container mirror that must be re-checked when it crosses.
 #[derive(Default)]
 pub struct Aux {
     pub borrowed: HashSet<usize>,
     pub buffers: Vec<Box<[u8]>>,
+    pub nested: Vec<usize>,
 }
 
 struct Maps {
@@ -116,12 +175,14 @@ struct Maps {
 
 static MAPS: LazyLock<Mutex<Maps>> =
     LazyLock::new(|| Mutex::new(Maps { rp2c: HashMap::new(), statics: HashMap::new() }));
-static EPOCH: AtomicU64 = AtomicU64::new(1);
+static EPOCH: AtomicU32 = AtomicU32::new(1);
 
-/// Starts a new refresh epoch: mirrors reached from now on re-read their
-/// RustPython object before C sees them again.
+/// Starts a new refresh epoch (each entry into extension code): mirrors
+/// reached from now on re-check their RustPython object before C sees them
+/// again. Also a safe point for a due sweep of parked mirrors.
 pub fn bump_epoch() {
     EPOCH.fetch_add(1, Ordering::Relaxed);
+    parked::sweep_if_due();
 }
 
 fn rp_key(obj: &RpObject) -> usize {
@@ -159,7 +220,10 @@ pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObject
         base.cast::<PreHeader>().write(PreHeader {
             magic: MAGIC,
             kind,
+            flags: 0,
+            _pad: 0,
             epoch: EPOCH.load(Ordering::Relaxed),
+            version: 0,
             rp,
             aux: std::ptr::null_mut(),
         });
@@ -258,9 +322,11 @@ fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
 }
 
 /// A new reference to the `PyObject*` of `obj`, creating its mirror if needed.
+/// O(1) for an object that has a mirror (parked or not).
 pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
     if let Some(p) = lookup(obj) {
-        // SAFETY: p is registered, hence alive (an entry lives as long as its object).
+        // SAFETY: p is registered, hence alive (an entry lives as long as its
+        // mirror); a parked mirror (refcount 0) is revived by this reference.
         unsafe { incref(p) };
         refresh(vm, p);
         return p;
@@ -271,7 +337,7 @@ pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
 /// After a C-API call mutated `obj`, brings the inline fields of its mirror
 /// `p` (if it is a container mirror) up to date.
 pub fn refresh_now(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
-    if !is_immortal(p) && !p.is_null() {
+    if !p.is_null() && !is_immortal(p) {
         mirror::sync(vm, p, obj);
     }
 }
@@ -308,7 +374,8 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
 }
 
 /// Borrowed reference to `obj`'s `PyObject*`, owned by `owner`'s mirror: valid
-/// for as long as `owner`'s mirror lives.
+/// for as long as C holds `owner`. Returns the reference and whether it was
+/// new to `owner`.
 pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) -> *mut PyObject {
     let p = to_c(vm, obj);
     if is_immortal(p) {
@@ -322,6 +389,43 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
         unsafe { decref(p) };
     }
     p
+}
+
+/// Number of borrowed references `owner` holds.
+pub fn borrowed_count(owner: *mut PyObject) -> usize {
+    // SAFETY: owner is a live facade object or a static (no aux).
+    if is_immortal(owner) {
+        return 0;
+    }
+    unsafe { try_header(owner) }.filter(|h| !h.aux.is_null()).map_or(0, |h| {
+        // SAFETY: aux is owned by the header.
+        unsafe { (*h.aux).borrowed.len() }
+    })
+}
+
+/// Releases the borrowed references `owner` holds on objects for which
+/// `keep` (given the RustPython object) is false.
+pub fn prune_borrowed(owner: *mut PyObject, keep: impl Fn(&RpObject) -> bool) {
+    // SAFETY: owner is a live facade object.
+    let Some(h) = (unsafe { try_header(owner) }) else { return };
+    if h.aux.is_null() {
+        return;
+    }
+    // SAFETY: aux is owned by the header.
+    let a = unsafe { &mut *h.aux };
+    let mut dropped = Vec::new();
+    a.borrowed.retain(|&b| {
+        // SAFETY: each entry holds a reference, so the object is alive.
+        let alive = unsafe { try_header(b as *mut PyObject) }.and_then(|bh| bh.rp.as_deref()).is_some_and(&keep);
+        if !alive {
+            dropped.push(b);
+        }
+        alive
+    });
+    for b in dropped {
+        // SAFETY: the reference the set held.
+        unsafe { decref(b as *mut PyObject) };
+    }
 }
 
 thread_local! {
@@ -343,12 +447,30 @@ pub fn borrow_for_thread(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
     p
 }
 
-/// Frees a facade-allocated object whose refcount reached zero
-/// (`tp_dealloc` of every mirror type).
+/// `tp_dealloc` of every mirror type: called when `ob_refcnt` reaches zero.
+/// Persistent mirrors are parked (see the module docs); others are freed.
 ///
 /// # Safety
 /// `p` must be facade-allocated with refcount 0 and no other users.
 pub unsafe extern "C" fn dealloc(p: *mut PyObject) {
+    // SAFETY: guaranteed by the caller.
+    let h = unsafe { header(p) };
+    if h.flags & PERSISTENT != 0 && h.rp.is_some() {
+        // SAFETY: p is a mirror at refcount 0.
+        unsafe { parked::park(p) };
+    } else {
+        // SAFETY: forwarded.
+        drop(unsafe { free(p) });
+    }
+}
+
+/// Unregisters and frees `p`, releasing everything its body and aux block
+/// own; returns its RustPython object for the caller to drop (dropping it
+/// can run arbitrary Python code, so callers do it after their bookkeeping).
+///
+/// # Safety
+/// `p` must be facade-allocated with refcount 0, not queued for a sweep.
+pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     // SAFETY: guaranteed by the caller.
     let h = unsafe { header(p) };
     if let Some(rp) = &h.rp {
@@ -356,23 +478,30 @@ pub unsafe extern "C" fn dealloc(p: *mut PyObject) {
     }
     // SAFETY: the layout of p is the one its kind says.
     unsafe { mirror::release_body(p, h.kind) };
-    if !h.aux.is_null() {
-        // SAFETY: aux was made by Box::into_raw in aux().
-        let a = unsafe { Box::from_raw(h.aux) };
-        h.aux = std::ptr::null_mut();
-        for b in &a.borrowed {
-            // SAFETY: each borrowed entry holds one reference.
-            unsafe { decref(*b as *mut PyObject) };
-        }
-    }
+    release_aux(h);
     let rp = h.rp.take();
     h.magic = 0;
     // SAFETY: base was allocated by calloc in alloc().
     unsafe { libc::free(p.cast::<u8>().sub(PRE).cast()) };
-    drop(rp);
+    rp
 }
 
-/// Number of live mirrors (for leak tests).
+/// Frees the aux block and the borrowed references it owns.
+fn release_aux(h: &mut PreHeader) {
+    if h.aux.is_null() {
+        return;
+    }
+    // SAFETY: aux was made by Box::into_raw in aux().
+    let a = unsafe { Box::from_raw(h.aux) };
+    h.aux = std::ptr::null_mut();
+    h.flags &= !NESTED;
+    for b in &a.borrowed {
+        // SAFETY: each borrowed entry holds a reference.
+        unsafe { decref(*b as *mut PyObject) };
+    }
+}
+
+/// Number of live mirrors, parked ones included (for leak tests).
 pub fn live_mirrors() -> usize {
     let m = MAPS.lock();
     m.rp2c.len() - m.statics.len()

@@ -121,15 +121,22 @@ for _i, _h in enumerate(sys.path_hooks):
         sys.path_hooks[_i] = _be.FileFinder.path_hook(*_loaders)
 sys.path_importer_cache.clear()
 
-# Native/twin pairs are collected with every gc.collect().
+# Parked mirrors are swept when a collection starts (all of them before a
+# full one, so that cycles through them can be collected); native/twin
+# pairs are collected after it.
 import gc as _gc
-_gc.callbacks.append(lambda phase, info: _pyfacade.collect_natives() if phase == 'stop' else None)
+def _gc_hook(phase, info, _f=_pyfacade):
+    if phase == 'start':
+        _f.sweep_mirrors(info.get('generation', 2) >= 2)
+    else:
+        _f.collect_natives()
+_gc.callbacks.append(_gc_hook)
 
 import sysconfig as _sc
 _vars = _sc.get_config_vars()
 _vars['EXT_SUFFIX'] = _SUFFIXES[0]
 _vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
-del _sc, _vars, _loaders, _mod, _i, _h, _gc
+del _sc, _vars, _loaders, _mod, _i, _h, _gc, _gc_hook
 "#;
 
 /// Makes the `_pyfacade` module and routes extension imports through it.
@@ -140,6 +147,8 @@ pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     mo.set_attr("exec_dynamic", vm.new_function("exec_dynamic", |m: PyObjectRef, vm: &VirtualMachine| exec_dynamic(vm, m)), vm)?;
     mo.set_attr("live_mirrors", vm.new_function("live_mirrors", |_a: FuncArgs| bridge::live_mirrors()), vm)?;
     mo.set_attr("collect_natives", vm.new_function("collect_natives", |vm: &VirtualMachine| bridge::native::collect(vm)), vm)?;
+    mo.set_attr("sweep_mirrors", vm.new_function("sweep_mirrors", |full: bool, vm: &VirtualMachine| bridge::sweep(vm, full)), vm)?;
+    mo.set_attr("parked_mirrors", vm.new_function("parked_mirrors", |_a: FuncArgs| bridge::parked()), vm)?;
     mo.set_attr("linked_natives", vm.new_function("linked_natives", |_a: FuncArgs| bridge::native::linked()), vm)?;
     let suffixes = vm.ctx.new_tuple(EXTENSION_SUFFIXES.iter().map(|s| vm.ctx.new_str(*s).into()).collect());
     mo.set_attr("EXTENSION_SUFFIXES", suffixes, vm)?;

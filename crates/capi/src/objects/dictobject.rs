@@ -2,13 +2,28 @@
 //! owned by the dict's mirror.
 
 use rustpython_vm::builtins::PyDict;
-use rustpython_vm::{AsObject, PyObjectRef, PyRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyObject as RpObject, PyObjectRef, PyRef, PyResult, VirtualMachine};
+use std::collections::HashSet;
 use std::ffi::{c_char, c_int};
 
 use super::{cstr, new_ref, rp};
 use crate::abi::*;
 use crate::bridge;
 use crate::runtime::{api, api_noerr, system_error};
+
+/// Borrowed reference to `v` (a key or value of `d`), owned by dict `o`'s
+/// mirror. The mirror's set of borrowed references is pruned to the dict's
+/// current keys and values whenever it has grown past four times the dict's
+/// size, so it stays O(len) on a long-lived dict (amortised O(1) per call).
+fn borrow(vm: &VirtualMachine, o: *mut PyObject, d: &PyDict, v: &RpObject) -> *mut PyObject {
+    let p = bridge::borrow_from(vm, o, v);
+    if bridge::borrowed_count(o) > 4 * d.__len__() + 16 {
+        let addr = |x: &RpObject| x as *const RpObject as usize;
+        let live: HashSet<usize> = d.items_vec().iter().flat_map(|(k, v)| [addr(k), addr(v)]).collect();
+        bridge::prune_borrowed(o, |x| live.contains(&addr(x)));
+    }
+    p
+}
 
 fn dict(vm: &VirtualMachine, o: *mut PyObject, f: &str) -> PyResult<PyRef<PyDict>> {
     rp(vm, o)?
@@ -60,16 +75,24 @@ fn lookup(vm: &VirtualMachine, o: *mut PyObject, key: &PyObjectRef) -> PyResult<
     dict(vm, o, "PyDict_GetItem")?.get_item_opt(&**key, vm)
 }
 
+/// Borrowed reference to `d[key]` owned by the dict, NULL if missing.
+fn lookup_borrowed(vm: &VirtualMachine, o: *mut PyObject, key: &PyObjectRef) -> PyResult<*mut PyObject> {
+    let d = dict(vm, o, "PyDict_GetItem")?;
+    Ok(match d.get_item_opt(&**key, vm)? {
+        Some(v) => borrow(vm, o, &d, &v),
+        None => std::ptr::null_mut(),
+    })
+}
+
 /// Borrowed reference or NULL. Errors do not propagate: as in CPython 3.13+,
 /// they are reported as unraisable and the caller's indicator is preserved.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyDict_GetItem(o: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     api_noerr("PyDict_GetItem", std::ptr::null_mut(), |vm| {
         let saved = crate::runtime::errors::take();
-        let r = rp(vm, key).and_then(|k| lookup(vm, o, &k));
+        let r = rp(vm, key).and_then(|k| lookup_borrowed(vm, o, &k));
         let p = match r {
-            Ok(Some(v)) => bridge::borrow_from(vm, o, &v),
-            Ok(None) => std::ptr::null_mut(),
+            Ok(p) => p,
             Err(e) => {
                 let msg = "Exception ignored in PyDict_GetItem(); consider using PyDict_GetItemRef() or PyDict_GetItemWithError()";
                 vm.run_unraisable(e, Some(msg.to_owned()), vm.ctx.none());
@@ -85,7 +108,7 @@ pub extern "C" fn PyDict_GetItem(o: *mut PyObject, key: *mut PyObject) -> *mut P
 #[unsafe(no_mangle)]
 pub extern "C" fn PyDict_GetItemWithError(o: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
     api("PyDict_GetItemWithError", |vm| {
-        Ok(lookup(vm, o, &rp(vm, key)?)?.map_or(std::ptr::null_mut(), |v| bridge::borrow_from(vm, o, &v)))
+        lookup_borrowed(vm, o, &rp(vm, key)?)
     })
 }
 
@@ -93,10 +116,7 @@ pub extern "C" fn PyDict_GetItemWithError(o: *mut PyObject, key: *mut PyObject) 
 pub extern "C" fn PyDict_GetItemString(o: *mut PyObject, key: *const c_char) -> *mut PyObject {
     api_noerr("PyDict_GetItemString", std::ptr::null_mut(), |vm| {
         let Ok(k) = cstr(vm, key) else { return std::ptr::null_mut() };
-        match lookup(vm, o, &vm.ctx.new_str(k).into()) {
-            Ok(Some(v)) => bridge::borrow_from(vm, o, &v),
-            _ => std::ptr::null_mut(),
-        }
+        lookup_borrowed(vm, o, &vm.ctx.new_str(k).into()).unwrap_or(std::ptr::null_mut())
     })
 }
 
@@ -169,7 +189,8 @@ pub extern "C" fn PyDict_Clear(o: *mut PyObject) {
 }
 
 /// Iterates `(key, value)` as borrowed references owned by the dict;
-/// `*pos` is an opaque cursor starting at 0.
+/// `*pos` is an opaque cursor starting at 0 (RustPython's entry index, so
+/// each step is O(1)).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyDict_Next(o: *mut PyObject, pos: *mut Py_ssize_t, key: *mut *mut PyObject, value: *mut *mut PyObject) -> c_int {
     api_noerr("PyDict_Next", 0, |vm| {
@@ -179,15 +200,15 @@ pub unsafe extern "C" fn PyDict_Next(o: *mut PyObject, pos: *mut Py_ssize_t, key
         if i < 0 {
             return 0;
         }
-        let Some((k, v)) = d.items_vec().into_iter().nth(i as usize) else { return 0 };
+        let Some((next, k, v)) = d.next_entry(i as usize) else { return 0 };
         // SAFETY: out pointers (each may be NULL).
         unsafe {
-            *pos = i + 1;
+            *pos = next as Py_ssize_t;
             if !key.is_null() {
-                *key = bridge::borrow_from(vm, o, &k);
+                *key = borrow(vm, o, &d, &k);
             }
             if !value.is_null() {
-                *value = bridge::borrow_from(vm, o, &v);
+                *value = borrow(vm, o, &d, &v);
             }
         }
         1

@@ -1,5 +1,7 @@
 //! `listobject.h`. RustPython's list is authoritative; the mirror's
-//! `ob_item` is re-synced after every call here.
+//! `ob_item` is checked (O(1)) before items are read and edited in place by
+//! `Append`/`Insert`/`SetItem` (see `bridge::mirror::list_edit`); other
+//! mutations re-synchronise it.
 
 use rustpython_vm::AsObject as _;
 use rustpython_vm::builtins::PyList;
@@ -7,6 +9,7 @@ use rustpython_vm::{PyRef, PyResult, VirtualMachine};
 
 use super::{new_ref, rp};
 use crate::abi::*;
+use crate::bridge::mirror::ListEdit;
 use crate::bridge::{self, builders};
 use crate::runtime::{api, system_error};
 
@@ -49,8 +52,8 @@ pub extern "C" fn PyList_Size(o: *mut PyObject) -> Py_ssize_t {
 pub extern "C" fn PyList_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
     api("PyList_GetItem", |vm| {
         let l = list(vm, o, "PyList_GetItem")?;
-        bridge::refresh_now(vm, o, l.as_ref());
-        // SAFETY: list layout, just synced.
+        bridge::mirror::ensure_synced(vm, o, l.as_ref());
+        // SAFETY: list layout, just checked.
         let (n, items) = unsafe { ((*o.cast::<PyListObject>()).ob_base.ob_size, (*o.cast::<PyListObject>()).ob_item) };
         if i < 0 || i >= n {
             return Err(index_error(vm, "list index out of range"));
@@ -89,16 +92,18 @@ pub unsafe extern "C" fn PyList_SetItem(o: *mut PyObject, i: Py_ssize_t, v: *mut
             }
             return Ok(0);
         }
-        let value = rp(vm, v);
-        // SAFETY: the reference was stolen.
-        unsafe { bridge::xdecref(v) };
-        let value = value?;
-        mutate(vm, o, "PyList_SetItem", |l| {
-            let mut vec = l.borrow_vec_mut();
-            let slot = usize::try_from(i).ok().and_then(|i| vec.get_mut(i)).ok_or_else(|| index_error(vm, "list assignment index out of range"))?;
-            *slot = value;
-            Ok(0)
-        })
+        let r = (|| {
+            let value = rp(vm, v)?;
+            let l = list(vm, o, "PyList_SetItem")?;
+            let out_of_range = || index_error(vm, "list assignment index out of range");
+            let i = usize::try_from(i).map_err(|_| out_of_range())?;
+            bridge::mirror::list_edit(vm, o, &l, ListEdit::Set(i), value, v).map_err(|()| out_of_range())
+        })();
+        if r.is_err() {
+            // SAFETY: the reference was stolen; on error nobody keeps it.
+            unsafe { bridge::xdecref(v) };
+        }
+        r.map(|()| 0)
     })
 }
 
@@ -106,10 +111,9 @@ pub unsafe extern "C" fn PyList_SetItem(o: *mut PyObject, i: Py_ssize_t, v: *mut
 pub extern "C" fn PyList_Append(o: *mut PyObject, v: *mut PyObject) -> i32 {
     api("PyList_Append", |vm| {
         let value = rp(vm, v)?;
-        mutate(vm, o, "PyList_Append", |l| {
-            l.borrow_vec_mut().push(value);
-            Ok(0)
-        })
+        let l = list(vm, o, "PyList_Append")?;
+        let _ = bridge::mirror::list_edit(vm, o, &l, ListEdit::Append, value, v);
+        Ok(0)
     })
 }
 
@@ -117,13 +121,9 @@ pub extern "C" fn PyList_Append(o: *mut PyObject, v: *mut PyObject) -> i32 {
 pub extern "C" fn PyList_Insert(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) -> i32 {
     api("PyList_Insert", |vm| {
         let value = rp(vm, v)?;
-        mutate(vm, o, "PyList_Insert", |l| {
-            let mut vec = l.borrow_vec_mut();
-            let n = vec.len() as isize;
-            let at = if i < 0 { (i + n).max(0) } else { i.min(n) };
-            vec.insert(at as usize, value);
-            Ok(0)
-        })
+        let l = list(vm, o, "PyList_Insert")?;
+        let _ = bridge::mirror::list_edit(vm, o, &l, ListEdit::Insert(i), value, v);
+        Ok(0)
     })
 }
 

@@ -182,6 +182,82 @@ mod facadetest {
         Ok(l.len())
     }
 
+    /// Builds a list of `0..n` with `PyList_Append` (scaling tests).
+    #[pyfunction]
+    fn build_list(py: Python<'_>, n: usize) -> PyResult<Bound<'_, PyList>> {
+        let l = PyList::empty(py);
+        for i in 0..n {
+            l.append(i)?;
+        }
+        Ok(l)
+    }
+
+    /// Sums a list of ints through `PyList_GET_ITEM` (PyO3's list iterator).
+    #[pyfunction]
+    fn list_sum(l: &Bound<'_, PyList>) -> PyResult<i64> {
+        l.iter().map(|x| x.extract::<i64>()).sum()
+    }
+
+    /// Inserts `x` at the front of `l` `n` times (`PyList_Insert`).
+    #[pyfunction]
+    fn list_insert_front<'py>(l: &Bound<'py, PyList>, x: &Bound<'py, PyAny>, n: usize) -> PyResult<usize> {
+        for _ in 0..n {
+            l.insert(0, x)?;
+        }
+        Ok(l.len())
+    }
+
+    /// Replaces every item of `l` by `x` (`PyList_SetItem`).
+    #[pyfunction]
+    fn list_fill<'py>(l: &Bound<'py, PyList>, x: &Bound<'py, PyAny>) -> PyResult<()> {
+        for i in 0..l.len() {
+            l.set_item(i, x)?;
+        }
+        Ok(())
+    }
+
+    /// Counts the entries of a dict with `PyDict_Next` (PyO3's dict iterator).
+    #[pyfunction]
+    fn dict_count(d: &Bound<'_, PyDict>) -> usize {
+        let mut n = 0;
+        for (_k, _v) in d.iter() {
+            n += 1;
+        }
+        n
+    }
+
+    /// Looks up `k` in `d` `n` times (`PyDict_GetItemRef`); returns the last value.
+    #[pyfunction]
+    fn dict_get_many<'py>(d: &Bound<'py, PyDict>, k: &Bound<'py, PyAny>, n: usize) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let mut last = None;
+        for _ in 0..n {
+            last = d.get_item(k)?;
+        }
+        Ok(last)
+    }
+
+    /// Sums the list at `t[0]`, read inline through the tuple (nested mirrors).
+    #[pyfunction]
+    fn tuple_list_sum(t: &Bound<'_, PyTuple>) -> PyResult<i64> {
+        t.get_item(0)?.cast::<PyList>()?.iter().map(|x| x.extract::<i64>()).sum()
+    }
+
+    /// Length of the dict at `t[0]`, read inline (`ma_used`) through the tuple.
+    #[pyfunction]
+    fn tuple_dict_len(t: &Bound<'_, PyTuple>) -> PyResult<usize> {
+        Ok(t.get_item(0)?.cast::<PyDict>()?.len())
+    }
+
+    /// Takes any object and ignores it (crossing cost).
+    #[pyfunction]
+    fn ignore(_x: &Bound<'_, PyAny>) {}
+
+    /// Length of a `bytes` read inline (`PyBytes_AS_STRING`/`Py_SIZE`).
+    #[pyfunction]
+    fn bytes_len(b: &Bound<'_, PyBytes>) -> usize {
+        b.as_bytes().len()
+    }
+
     #[pyfunction]
     fn list_get<'py>(l: &Bound<'py, PyList>, i: usize) -> PyResult<Bound<'py, PyAny>> {
         l.get_item(i)

@@ -1,0 +1,108 @@
+//! Parked mirrors: persistent mirrors whose `ob_refcnt` reached zero while
+//! their RustPython object is still held elsewhere. They stay registered and
+//! keep their inline data, so that the next crossing costs one map lookup;
+//! a sweep frees those whose RustPython object nobody else holds any more.
+//!
+//! The queue holds each parked mirror once (`QUEUED` flag). A mirror revived
+//! by a crossing stays queued until the next sweep drops it from the queue;
+//! while queued it is freed only by a sweep, never by `dealloc`.
+
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+use super::{QUEUED, free, header};
+use crate::abi::PyObject;
+
+static QUEUE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
+static DUE: AtomicBool = AtomicBool::new(false);
+const MIN_THRESHOLD: usize = 4096;
+
+/// Parks mirror `p` (refcount 0): the borrowed references it handed out
+/// lapse with C's last reference to it; the mirror itself is freed at once
+/// if it is its RustPython object's only holder, else queued.
+///
+/// # Safety
+/// `p` must be a persistent mirror at refcount 0.
+pub(super) unsafe fn park(p: *mut PyObject) {
+    // SAFETY: guaranteed by the caller.
+    let h = unsafe { header(p) };
+    if !h.aux.is_null() {
+        // SAFETY: aux is owned by the header; its entries each hold a reference.
+        let borrowed = std::mem::take(unsafe { &mut (*h.aux).borrowed });
+        for b in borrowed {
+            // SAFETY: as above. Releasing can park or free other mirrors, never p
+            // (p is at refcount 0 and not referenced by what it borrowed).
+            unsafe { super::decref(b as *mut PyObject) };
+        }
+    }
+    if h.flags & QUEUED != 0 {
+        return;
+    }
+    if h.rp.as_ref().is_some_and(|o| o.strong_count() == 1) {
+        // SAFETY: p is at refcount 0 and not queued.
+        drop(unsafe { free(p) });
+        return;
+    }
+    h.flags |= QUEUED;
+    let n = {
+        let mut q = QUEUE.lock();
+        q.push(p as usize);
+        q.len()
+    };
+    if n >= THRESHOLD.load(Ordering::Relaxed) {
+        DUE.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Runs a sweep if the queue has doubled since the last one. Called at safe
+/// points (entries into extension code), never from inside `dealloc`.
+pub(super) fn sweep_if_due() {
+    if DUE.load(Ordering::Relaxed) && DUE.swap(false, Ordering::Relaxed) {
+        rustpython_vm::vm::thread::try_with_current_vm(|vm| sweep(vm, false));
+    }
+}
+
+/// Frees parked mirrors whose RustPython object has no other holder (every
+/// parked mirror if `full`), repeating until a pass frees nothing (freeing a
+/// container releases its items). Returns how many were freed.
+pub fn sweep(vm: &rustpython_vm::VirtualMachine, full: bool) -> usize {
+    let _g = crate::runtime::gil::ensure(vm);
+    let mut total = 0;
+    loop {
+        let candidates = std::mem::take(&mut *QUEUE.lock());
+        let mut kept = Vec::with_capacity(candidates.len());
+        let mut dropped = Vec::new();
+        for a in candidates {
+            let p = a as *mut PyObject;
+            // SAFETY: queued mirrors are alive until a sweep frees them.
+            let h = unsafe { header(p) };
+            // SAFETY: p is alive.
+            if unsafe { (*p).ob_refcnt } > 0 {
+                // Revived by a crossing: it is queued again when parked again.
+                h.flags &= !QUEUED;
+            } else if full || h.rp.as_ref().is_none_or(|o| o.strong_count() == 1) {
+                h.flags &= !QUEUED;
+                // SAFETY: refcount 0 and no longer queued.
+                dropped.push(unsafe { free(p) });
+            } else {
+                kept.push(a);
+            }
+        }
+        let freed = dropped.len();
+        let n_kept = kept.len();
+        QUEUE.lock().extend(kept);
+        THRESHOLD.store((2 * n_kept).max(MIN_THRESHOLD), Ordering::Relaxed);
+        // Dropping can run Python code (finalisers) and park further mirrors.
+        drop(dropped);
+        total += freed;
+        if freed == 0 {
+            return total;
+        }
+    }
+}
+
+/// Number of parked mirrors in the queue (for tests).
+pub fn parked() -> usize {
+    QUEUE.lock().len()
+}

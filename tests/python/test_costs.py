@@ -1,0 +1,182 @@
+"""The bridge's cost model: container APIs with CPython's complexity, O(1)
+crossings of unchanged objects, and no growth on long-lived objects.
+
+Timings compare n and 8n items (or a small and a large object) in the same
+run with generous bounds: they fail on O(n^2) or O(n)-per-crossing, not on a
+slow machine. The same file runs on CPython 3.13 and on pyfacade.
+"""
+import gc
+import time
+import weakref
+
+import facadetest as f
+from _helpers import rss_kib
+
+
+def best(fn, rounds=3):
+    out = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return min(out)
+
+
+def ratio(small, large, rounds=3):
+    return best(large, rounds) / max(best(small, rounds), 1e-6)
+
+
+def test_list_append_is_linear():
+    n = 20_000
+    assert f.build_list(10) == list(range(10))
+    r = ratio(lambda: f.build_list(n), lambda: f.build_list(8 * n))
+    assert r < 24, f"8x the appends took {r:.1f}x the time"
+
+
+def test_list_insert_and_set_item():
+    l = [1, 2]
+    assert f.list_insert_front(l, 0, 3) == 5
+    assert l == [0, 0, 0, 1, 2]
+    f.list_fill(l, "x")
+    assert l == ["x"] * 5
+    assert f.list_sum([5] * 1000) == 5000
+
+
+def test_dict_next_is_linear():
+    n = 20_000
+    small = {i: i for i in range(n)}
+    large = {i: i for i in range(8 * n)}
+    assert f.dict_count(small) == n
+    r = ratio(lambda: f.dict_count(small), lambda: f.dict_count(large))
+    assert r < 24, f"iterating 8x the keys took {r:.1f}x the time"
+
+
+def test_dict_next_after_deletions():
+    d = {i: str(i) for i in range(1000)}
+    for i in range(0, 1000, 2):
+        del d[i]
+    assert f.dict_count(d) == 500
+    assert sorted(k for k, _ in f.dict_items(d)) == list(range(1, 1000, 2))
+
+
+def test_crossing_an_unchanged_list_is_constant():
+    small = list(range(10))
+    large = list(range(100_000))
+    calls = 2000
+
+    def cross(x):
+        return lambda: [f.ignore(x) for _ in range(calls)]
+
+    f.ignore(large)
+    r = ratio(cross(small), cross(large))
+    assert r < 20, f"crossing a 100k list costs {r:.1f}x a 10-item one"
+
+
+def test_crossing_large_bytes_is_constant():
+    small = b"x" * 16
+    large = b"x" * (1 << 20)
+    calls = 2000
+    assert f.bytes_len(large) == 1 << 20
+    r = ratio(lambda: [f.bytes_len(small) for _ in range(calls)], lambda: [f.bytes_len(large) for _ in range(calls)])
+    assert r < 20, f"crossing 1 MiB of bytes costs {r:.1f}x 16 bytes"
+
+
+def test_python_mutations_are_seen():
+    l = [1, 2, 3]
+    assert f.list_sum(l) == 6
+    l.append(4)
+    assert f.list_sum(l) == 10
+    l[0] = 10
+    assert f.list_sum(l) == 19
+    del l[1:3]
+    assert f.list_sum(l) == 14
+    l.extend(range(5))
+    assert f.list_sum(l) == 24
+    l.sort()
+    assert [f.list_get(l, i) for i in range(len(l))] == sorted(l)
+    l.sort(reverse=True)
+    assert f.list_get(l, 0) == 10
+    l.reverse()
+    assert f.list_get(l, 0) == 0
+    l.clear()
+    assert f.list_sum(l) == 0
+
+
+def test_list_sort_is_still_a_method():
+    assert [3, 1, 2].sort() is None
+    l = ["b", "A", "c"]
+    l.sort(key=str.lower, reverse=True)
+    assert l == ["c", "b", "A"]
+    assert "sort" in list.sort.__doc__.lower() or list.sort.__doc__
+
+
+def test_nested_containers_are_refreshed():
+    inner = [1, 2]
+    t = (inner,)
+    assert f.tuple_list_sum(t) == 3
+    inner.append(10)
+    assert f.tuple_list_sum(t) == 13
+    d = {}
+    td = (d,)
+    assert f.tuple_dict_len(td) == 0
+    d["a"] = 1
+    d["b"] = 2
+    assert f.tuple_dict_len(td) == 2
+    outer = [[1], [2]]
+    assert f.list_sum(outer[0]) == 1
+    outer[0].append(5)
+    assert f.tuple_list_sum((outer[0],)) == 6
+
+
+class Canary:
+    pass
+
+
+def test_values_replaced_in_a_dict_are_released():
+    d = {"k": Canary()}
+    wr = weakref.ref(d["k"])
+    assert f.dict_count(d) == 1
+    d["k"] = 1
+    assert wr() is None
+
+
+def test_objects_in_dropped_containers_are_collected():
+    c = Canary()
+    wr = weakref.ref(c)
+    l = [c, 1, "s"]
+    t = (c, b"b")
+    f.ignore(l)
+    f.ignore(t)
+    f.ignore({"c": c})
+    del c, l, t
+    gc.collect()
+    assert wr() is None
+
+
+def test_no_growth_crossing_new_containers():
+    def churn(n):
+        for i in range(n):
+            f.ignore([i, str(i)])
+            f.ignore((i, b"x"))
+            f.list_sum([i])
+            f.dict_count({i: i})
+
+    churn(20_000)
+    gc.collect()
+    before = rss_kib()
+    churn(100_000)
+    gc.collect()
+    grown = rss_kib() - before
+    assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
+
+
+def test_no_growth_on_a_long_lived_dict():
+    d = {"k": 0}
+    f.dict_count(d)
+    gc.collect()
+    before = rss_kib()
+    for i in range(100_000):
+        d["k"] = str(i)
+        f.dict_count(d)
+    grown = rss_kib() - before
+    assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
