@@ -1,15 +1,22 @@
-"""Micro-benchmarks of calls into extensions; prints one JSON object.
+"""Benchmarks of the bridge's costs; prints one JSON object.
 
 Run by ci/bench.sh under pyfacade (cp314 builds) and CPython 3.13 (cp313
-builds). Each case is timed as the best of several rounds, in ns per call.
+builds). Each case is timed as the best of several rounds, in ns per call,
+and names the builtin case it is compared with on the same interpreter
+(the nearest RustPython builtin doing the same kind of work).
 """
+import hashlib
 import json
 import sys
 import time
 
+import blake3
 import classtest as c
 import facadetest as f
+import jiter
 import rpds
+
+SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
 
 
 def best(fn, n, rounds=5):
@@ -28,22 +35,88 @@ def loop(call):
     return run
 
 
+def json_doc(size):
+    """A deterministic JSON document of about `size` bytes."""
+    items, total, i = [], 2, 0
+    while total < size:
+        item = {"id": i, "name": f"user{i}", "score": i * 1.5, "tags": ["a", "bb", f"t{i % 7}"], "ok": i % 2 == 0}
+        s = json.dumps(item)
+        items.append(s)
+        total += len(s) + 1
+        i += 1
+    return "[" + ",".join(items) + "]"
+
+
 obj = object()
 counter = c.Counter(0)
 m = rpds.HashTrieMap({"a": 1})
-N = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
-cases = {
-    # Baselines: builtins of the running interpreter.
-    "builtin abs(-1)": loop(lambda: abs(-1)),
-    "builtin len('abc')": loop(lambda: len("abc")),
-    # Extension calls.
-    "ext add(1, 2)": loop(lambda: f.add(1, 2)),
-    "ext echo(obj)": loop(lambda: f.echo(obj)),
-    "ext upper('abc')": loop(lambda: f.upper("abc")),
-    "ext defaults(1, c='x')": loop(lambda: f.defaults(1, c="x")),
-    "ext list_double([1,2,3])": loop(lambda: f.list_double([1, 2, 3])),
-    "pyclass method incr()": loop(lambda: counter.incr()),
-    "pyclass create+drop": loop(lambda: c.Tracked(1)),
-    "rpds insert": loop(lambda: m.insert("b", 2)),
-}
-print(json.dumps({name: best(fn, N) for name, fn in cases.items()}))
+lists = {n: list(range(n)) for n in (10, 10_000, 100_000)}
+mib = b"x" * (1 << 20)
+four_mib = bytes(range(256)) * (1 << 14)
+dicts = {n: {i: i for i in range(n)} for n in (1_000, 8_000)}
+doc = json_doc(1_500_000)
+doc_bytes = doc.encode()
+for l in lists.values():
+    f.ignore(l)
+
+
+def rpds_inserts(n):
+    h = rpds.HashTrieMap()
+    for i in range(n):
+        h = h.insert(i, i)
+
+
+def dict_inserts(n):
+    d = {}
+    for i in range(n):
+        d[i] = i
+
+
+# name -> (runner, iterations, builtin case it is compared with)
+cases = {}
+
+
+def case(name, runner, iters, pair=None):
+    cases[name] = (runner, max(1, int(iters * SCALE)), pair)
+
+
+# Builtins of the running interpreter (the baselines).
+case("builtin abs(1)", loop(lambda: abs(1)), 20_000)
+case("builtin divmod(7, 2)", loop(lambda: divmod(7, 2)), 20_000)
+case("builtin id(obj)", loop(lambda: id(obj)), 20_000)
+case("builtin object()", loop(lambda: object()), 20_000)
+for n, l in lists.items():
+    case(f"builtin len(list {n})", loop(lambda l=l: len(l)), 20_000)
+case("builtin len(bytes 1 MiB)", loop(lambda: len(mib)), 20_000)
+case("builtin list(range(2k))", loop(lambda: list(range(2_000))), 200)
+case("builtin list(range(16k))", loop(lambda: list(range(16_000))), 25)
+for n, d in dicts.items():
+    case(f"builtin list(dict {n}.items())", loop(lambda d=d: list(d.items())), 8_000 // n * 25)
+case("builtin sha256(4 MiB)", loop(lambda: hashlib.sha256(four_mib).digest()), 5)
+case("builtin json.loads(1.5 MB)", loop(lambda: json.loads(doc)), 3)
+case("builtin dict 20k inserts", loop(lambda: dict_inserts(20_000)), 3)
+
+# Calls into extensions.
+case("ext no_args()", loop(lambda: f.no_args()), 20_000, "builtin abs(1)")
+case("ext add(7, 2)", loop(lambda: f.add(7, 2)), 20_000, "builtin divmod(7, 2)")
+case("ext echo(obj)", loop(lambda: f.echo(obj)), 20_000, "builtin id(obj)")
+case("ext upper('abc')", loop(lambda: f.upper("abc")), 20_000, "builtin abs(1)")
+case("ext list_double([1,2,3])", loop(lambda: f.list_double([1, 2, 3])), 20_000, "builtin abs(1)")
+case("pyclass method incr()", loop(lambda: counter.incr()), 20_000, "builtin abs(1)")
+case("pyclass create+drop", loop(lambda: c.Tracked(1)), 20_000, "builtin object()")
+# Crossing containers and bytes that do not change.
+for n, l in lists.items():
+    case(f"ext ignore(list {n})", loop(lambda l=l: f.ignore(l)), 20_000, f"builtin len(list {n})")
+case("ext bytes_len(1 MiB)", loop(lambda: f.bytes_len(mib)), 20_000, "builtin len(bytes 1 MiB)")
+# Container APIs at scale.
+case("ext PyList_Append x2k", loop(lambda: f.build_list(2_000)), 200, "builtin list(range(2k))")
+case("ext PyList_Append x16k", loop(lambda: f.build_list(16_000)), 25, "builtin list(range(16k))")
+for n, d in dicts.items():
+    case(f"ext PyDict_Next x{n}", loop(lambda d=d: f.dict_count(d)), 8_000 // n * 25, f"builtin list(dict {n}.items())")
+# Native-bound work through real wheels.
+case("blake3(4 MiB)", loop(lambda: blake3.blake3(four_mib).digest()), 5, "builtin sha256(4 MiB)")
+case("jiter from_json(1.5 MB)", loop(lambda: jiter.from_json(doc_bytes)), 3, "builtin json.loads(1.5 MB)")
+case("rpds 20k inserts", loop(lambda: rpds_inserts(20_000)), 3, "builtin dict 20k inserts")
+case("rpds insert", loop(lambda: m.insert("b", 2)), 20_000, "builtin abs(1)")
+
+print(json.dumps({name: [best(run, n), pair] for name, (run, n, pair) in cases.items()}))

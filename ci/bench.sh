@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark calls into extensions on pyfacade against CPython 3.13 (same
-# extension source, cp313 build) and against the running interpreter's own
-# builtins. Usage: ci/bench.sh [iterations]; PROFILE=release for optimised builds.
+# Benchmarks of the bridge's costs on pyfacade against CPython 3.13 (same
+# extension source, cp313 build; same wheels' cp313 builds) and against the
+# nearest builtin of the same interpreter, all in one run. Prints a markdown
+# table (the README's). Usage: ci/bench.sh [scale]; PROFILE=release for
+# optimised builds (the README's numbers).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -9,15 +11,25 @@ profile="${PROFILE:-debug}"
 if [ "$profile" = release ]; then cargo build --quiet --release; else cargo build --quiet; fi
 ./ci/build-ext.sh >/dev/null
 ./ci/fetch-wheels.sh
-n="${1:-20000}"
-facade="$(PYTHONPATH="$root/build/ext:$root/build/wheels-cp314" "./target/$profile/pyfacade" ci/bench.py "$n")"
-cpython="$(PYTHONPATH="$root/build/ext:$root/build/wheels-cp313" PYENV_VERSION=3.13.0 python3.13 ci/bench.py "$n")"
+scale="${1:-1}"
+facade="$(PYTHONPATH="$root/build/ext:$root/build/wheels-cp314" "./target/$profile/pyfacade" ci/bench.py "$scale")"
+cpython="$(PYTHONPATH="$root/build/ext:$root/build/wheels-cp313" PYENV_VERSION=3.13.0 python3.13 ci/bench.py "$scale")"
 python3 - "$facade" "$cpython" "$profile" <<'PY'
 import json, sys
 fa, cp, profile = json.loads(sys.argv[1]), json.loads(sys.argv[2]), sys.argv[3]
-base = fa["builtin abs(-1)"]
-print(f"pyfacade ({profile} build) vs CPython 3.13; ns per call (best of 5)")
-print(f"{'case':28} {'pyfacade':>10} {'cpython':>10} {'ratio':>7} {'x rp-builtin':>13}")
-for k in fa:
-    print(f"{k:28} {fa[k]:10.0f} {cp[k]:10.0f} {fa[k] / cp[k]:7.1f} {fa[k] / base:13.1f}")
+def fmt(ns):
+    return f"{ns / 1e6:.2f} ms" if ns >= 1e6 else f"{ns / 1e3:.1f} µs" if ns >= 1e4 else f"{ns:.0f} ns"
+print(f"pyfacade ({profile} build) vs CPython 3.13, one run; time per call (best of 5)\n")
+print("| case | pyfacade | CPython 3.13 | × CPython | × builtin (pyfacade) | × builtin (CPython) | builtin compared |")
+print("|---|---:|---:|---:|---:|---:|---|")
+for k, (t, pair) in fa.items():
+    if pair is None:
+        continue
+    c = cp[k][0]
+    print(f"| {k} | {fmt(t)} | {fmt(c)} | {t / c:.2f} | {t / fa[pair][0]:.2f} | {c / cp[pair][0]:.2f} | {pair} |")
+print("\n| builtin | pyfacade | CPython 3.13 | × CPython |")
+print("|---|---:|---:|---:|")
+for k, (t, pair) in fa.items():
+    if pair is None:
+        print(f"| {k} | {fmt(t)} | {fmt(cp[k][0])} | {t / cp[k][0]:.2f} |")
 PY

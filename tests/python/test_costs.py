@@ -180,3 +180,35 @@ def test_no_growth_on_a_long_lived_dict():
         f.dict_count(d)
     grown = rss_kib() - before
     assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
+
+
+def test_closures_are_released_with_their_function():
+    dropped = []
+    token = Canary()
+    wr = weakref.ref(token)
+    fn = f.make_closure(token, lambda: dropped.append(1))
+    assert fn(1, 2) == (token, (1, 2))
+    assert fn.__name__
+    del token
+    assert wr() is not None
+    del fn
+    assert dropped == [1]
+    # PyO3 defers the release of `Py<T>` dropped outside a call into the
+    # extension to its next call (on CPython as well).
+    f.no_args()
+    assert wr() is None
+
+
+def test_no_growth_creating_closures():
+    def churn(n):
+        for i in range(n):
+            fn = f.make_closure(i, lambda: None)
+            assert fn()[0] == i
+
+    churn(20_000)
+    gc.collect()
+    before = rss_kib()
+    churn(100_000)
+    gc.collect()
+    grown = rss_kib() - before
+    assert grown < 16 * 1024, f"RSS grew by {grown} KiB"

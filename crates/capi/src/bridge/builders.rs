@@ -2,7 +2,10 @@
 //! (`PyTuple_New`, `PyList_New`, `PyBytes_FromStringAndSize(NULL, n)`,
 //! `PyUnicode_New`). The C memory is authoritative until the object first
 //! crosses into Python, when it is *realised*: the RustPython object is made
-//! from the inline data and the builder becomes its mirror.
+//! from the inline data and the builder becomes its mirror. Such a mirror is
+//! not persistent (see the bridge docs): C made the object for Python, and it
+//! is freed with C's last reference, so that what it contains is released as
+//! promptly as on CPython; if it crosses back into C, it gets a new mirror.
 
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
@@ -65,9 +68,8 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
                 let n = (*p.cast::<PyVarObject>()).ob_size as usize;
                 item_objects(vm, p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n, "tuple")?
             };
-            let t: PyObjectRef = vm.ctx.new_tuple(items).into();
-            super::mirror::adopt_tuple(vm, p, &t);
-            t
+            super::mirror::adopt_tuple(p);
+            vm.ctx.new_tuple(items).into()
         }
         Kind::List => {
             // SAFETY: list layout.
@@ -76,7 +78,7 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
                 item_objects(vm, (*l).ob_item, (*l).ob_base.ob_size as usize, "list")?
             };
             let l = vm.ctx.new_list(items);
-            super::mirror::adopt_list(vm, p, &l);
+            super::mirror::adopt_list(p, &l);
             l.into()
         }
         Kind::Bytes => {
@@ -90,9 +92,6 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
         Kind::Str => crate::objects::unicodeobject::realise_str(vm, p)?,
         k => return Err(system_error(vm, format!("cannot realise a {k:?} object"))),
     };
-    if matches!(h.kind, Kind::Bytes | Kind::Str) {
-        super::mirror::mark_persistent(vm, p, &obj);
-    }
     h.rp = Some(obj.clone());
     register_mirror(&obj, p);
     Ok(obj)

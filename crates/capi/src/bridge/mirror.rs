@@ -475,7 +475,7 @@ pub fn list_edit(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, edit:
 }
 
 /// Initialises a realised list builder's mirror state (version, nested items).
-pub(crate) fn adopt_list(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>) {
+pub(crate) fn adopt_list(p: *mut PyObject, list: &Py<PyList>) {
     // SAFETY: p is the list builder just realised as `list`'s mirror.
     unsafe {
         let l = p.cast::<PyListObject>();
@@ -487,17 +487,15 @@ pub(crate) fn adopt_list(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList
         };
         set_nested(p, items);
     }
-    mark_persistent(vm, p, list.as_object());
 }
 
 /// Initialises a realised tuple builder's mirror state (nested items).
-pub(crate) fn adopt_tuple(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
+pub(crate) fn adopt_tuple(p: *mut PyObject) {
     // SAFETY: p is a tuple builder with ob_size filled slots.
     unsafe {
         let n = (*p.cast::<PyVarObject>()).ob_size.max(0) as usize;
         set_nested(p, std::slice::from_raw_parts(p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n));
     }
-    mark_persistent(vm, p, obj);
 }
 
 /// Makes `list.sort` (the one mutation RustPython does not count) bump the

@@ -20,8 +20,9 @@
 //! A mirror holds its RustPython object strongly while it is registered. What
 //! happens when C's last reference goes (`ob_refcnt` reaches 0) depends on the
 //! object:
-//! * **Persistent mirrors** — exact `tuple`, `list`, `dict`, `set`,
-//!   `frozenset`, `bytes`, `str`, `int` and `float` — are *parked*: they stay registered, keep
+//! * **Persistent mirrors** — mirrors made for Python objects of the exact
+//!   types `tuple`, `list`, `dict`, `set`, `frozenset`, `bytes`, `str`, `int`
+//!   and `float` when they first cross into C — are *parked*: they stay registered, keep
 //!   their inline data (item arrays, bytes, characters), and are reused by the
 //!   next crossing at no cost. If the mirror was the RustPython object's only
 //!   holder it is freed at once instead. A parked mirror is freed by a *sweep*
@@ -35,7 +36,8 @@
 //!   collection rather than at once — none of these types can be weakly
 //!   referenced or have `__del__` themselves.
 //! * **Other mirrors** (instances of Python classes and of builtin
-//!   subclasses, functions, exceptions, ...) are freed at once, so that
+//!   subclasses, functions, exceptions, ..., and objects C built and handed
+//!   to Python — realised builders) are freed at once, so that
 //!   `__del__` and weak references behave as on CPython.
 //!
 //! Costs:

@@ -159,37 +159,106 @@ pub(crate) fn c_args_kwargs(vm: &VirtualMachine, args: FuncArgs) -> PyResult<(*m
     Ok((a, k))
 }
 
+/// The `self` of a C function bound to an object other than a module (PyO3
+/// closures pass a capsule): the function's RustPython `__self__`, owning one
+/// C reference to `slf`, released with the function.
+#[rustpython_vm::pyclass(module = false, name = "builtin_function_self")]
+#[derive(Debug, rustpython_vm::PyPayload)]
+struct BoundSelf {
+    ml: usize,
+    slf: usize,
+    cls: usize,
+}
+
+#[rustpython_vm::pyclass]
+impl BoundSelf {}
+
+impl Drop for BoundSelf {
+    fn drop(&mut self) {
+        let p = self.slf as *mut PyObject;
+        // SAFETY: BoundSelf owns one reference to slf.
+        let release = || unsafe { bridge::decref(p) };
+        // Releasing runs extension code (the capsule's destructor): under the GIL.
+        if rustpython_vm::vm::thread::try_with_current_vm(|vm| {
+            let _g = gil::ensure(vm);
+            release();
+        })
+        .is_none()
+        {
+            release();
+        }
+    }
+}
+
+/// Method definitions shared by every C function bound to a non-module
+/// `self` with the same name and doc: the RustPython closure reads the C
+/// definition from its `BoundSelf`, so none is leaked per function.
+static BOUND_DEFS: std::sync::LazyLock<parking_lot::Mutex<std::collections::HashMap<(usize, usize), rustpython_vm::PyRef<rustpython_vm::function::HeapMethodDef>>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn bound_def(vm: &VirtualMachine, name: &'static str, doc: Option<&'static str>) -> rustpython_vm::PyRef<rustpython_vm::function::HeapMethodDef> {
+    let key = (name.as_ptr() as usize, doc.map_or(0, |d| d.as_ptr() as usize));
+    BOUND_DEFS
+        .lock()
+        .entry(key)
+        .or_insert_with(|| {
+            vm.ctx.new_method_def(
+                name,
+                |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+                    let zelf = args.take_positional();
+                    let b = zelf.as_ref().and_then(|z| z.downcast_ref::<BoundSelf>()).ok_or_else(|| type_error(vm, "C function called without its self"))?;
+                    call_def(vm, b.ml as *const PyMethodDef, b.slf as *mut PyObject, b.cls as *mut PyTypeObject, args)
+                },
+                PyMethodFlags::empty(),
+                doc.map_or(ItemDoc::NONE, ItemDoc::static_text),
+            )
+        })
+        .clone()
+}
+
 /// Makes the RustPython function for a C method definition.
 pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut PyObject, module: Option<PyObjectRef>, cls: *mut PyTypeObject) -> PyResult<PyObjectRef> {
     if ml.is_null() {
         return Err(system_error(vm, "NULL PyMethodDef"));
     }
-    // SAFETY: the definition is static data of the extension, never unloaded.
+    // SAFETY: the definition outlives the function: static data of the
+    // extension, or memory owned by `slf` (PyO3 closures keep it in their
+    // capsule), which the function keeps alive. Name and doc are interned,
+    // so they outlive it too.
     let (name, doc): (&'static str, Option<&'static str>) = unsafe {
         let n = CStr::from_ptr((*ml).ml_name).to_str().map_err(|_| system_error(vm, "method name is not UTF-8"))?;
         let d = (*ml).ml_doc;
-        (n, if d.is_null() { None } else { CStr::from_ptr(d).to_str().ok() })
+        let d = if d.is_null() { None } else { CStr::from_ptr(d).to_str().ok() };
+        (vm.ctx.intern_str(n).as_str(), d.map(|d| vm.ctx.intern_str(d).as_str()))
     };
-    if !slf.is_null() {
-        // SAFETY: the function keeps self alive.
+    let bound_to_module = !slf.is_null() && rp(vm, slf)?.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some();
+    let f: PyObjectRef = if slf.is_null() || bound_to_module {
+        // Module functions: one per definition, made once per module.
+        if !slf.is_null() {
+            // SAFETY: the function keeps self alive.
+            unsafe { bridge::incref(slf) };
+        }
+        let owned = Owned(slf);
+        let def = Shared(ml.cast_const());
+        let cls_addr = cls as usize;
+        // RustPython renders `__doc__` and `__text_signature__` from CPython's
+        // `name(sig)\n--\n\n` doc convention itself.
+        let def = vm.ctx.new_method_def(
+            name,
+            move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+                let (d, o) = (&def, &owned);
+                call_def(vm, d.0, o.0, cls_addr as *mut PyTypeObject, args)
+            },
+            PyMethodFlags::empty(),
+            doc.map_or(ItemDoc::NONE, ItemDoc::static_text),
+        );
+        def.build_function(vm, None).into()
+    } else {
+        // SAFETY: BoundSelf takes its own reference to slf.
         unsafe { bridge::incref(slf) };
-    }
-    let owned = Owned(slf);
-    let def = Shared(ml.cast_const());
-    let cls_addr = cls as usize;
-    let doc = doc.map_or(ItemDoc::NONE, ItemDoc::static_text);
-    // RustPython renders `__doc__` and `__text_signature__` from CPython's
-    // `name(sig)\n--\n\n` doc convention itself.
-    let def = vm.ctx.new_method_def(
-        name,
-        move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
-            let (d, o) = (&def, &owned);
-            call_def(vm, d.0, o.0, cls_addr as *mut PyTypeObject, args)
-        },
-        PyMethodFlags::empty(),
-        doc,
-    );
-    let f: PyObjectRef = def.build_function(vm, None).into();
+        let zelf = rustpython_vm::PyRef::new_ref(BoundSelf { ml: ml as usize, slf: slf as usize, cls: cls as usize }, <BoundSelf as rustpython_vm::class::PyClassImpl>::make_static_type(), None);
+        bound_def(vm, name, doc).build_function(vm, Some(zelf.into())).into()
+    };
     if let Some(m) = module {
         f.set_attr("__module__", m, vm)?;
     }

@@ -248,6 +248,26 @@ mod facadetest {
         Ok(t.get_item(0)?.cast::<PyDict>()?.len())
     }
 
+    /// A Rust closure as a Python function (`PyCFunction_NewEx` with a capsule
+    /// `self`), capturing `captured`; `dropped` is called when the closure is freed.
+    #[pyfunction]
+    fn make_closure<'py>(py: Python<'py>, captured: Py<PyAny>, dropped: Py<PyAny>) -> PyResult<Bound<'py, pyo3::types::PyCFunction>> {
+        struct OnDrop(Py<PyAny>);
+        impl Drop for OnDrop {
+            fn drop(&mut self) {
+                Python::attach(|py| {
+                    let _ = self.0.call0(py);
+                });
+            }
+        }
+        let guard = OnDrop(dropped);
+        pyo3::types::PyCFunction::new_closure(py, None, None, move |args: &Bound<'_, PyTuple>, _kw: Option<&Bound<'_, PyDict>>| -> PyResult<Py<PyAny>> {
+            let _ = &guard;
+            let py = args.py();
+            Ok(PyTuple::new(py, [captured.clone_ref(py).into_bound(py), args.clone().into_any()])?.into_any().unbind())
+        })
+    }
+
     /// Takes any object and ignores it (crossing cost).
     #[pyfunction]
     fn ignore(_x: &Bound<'_, PyAny>) {}
