@@ -90,6 +90,9 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
                 super::make_immortal(p);
             }
         }
+        if cached {
+            super::register_small_int(i64::try_from(i.as_bigint()).unwrap_or(0), obj, p);
+        }
         p
     } else if obj.downcast_ref::<PyDict>().is_some() {
         let p = alloc(size_of::<PyDictObject>(), Kind::Dict, ty, owned);

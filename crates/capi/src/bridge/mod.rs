@@ -79,7 +79,7 @@ use parking_lot::Mutex;
 use rustpython_vm::{PyObject as RpObject, PyObjectRef, PyResult, VirtualMachine};
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::abi::{IMMORTAL_REFCNT, PyObject, PyTypeObject};
 use crate::runtime::system_error;
@@ -298,11 +298,62 @@ pub unsafe fn xdecref(p: *mut PyObject) {
     }
 }
 
+/// The address range of the registered statics (exported data symbols), so
+/// that `to_rp` looks a pointer up in the map only when it can be one.
+static STATIC_LO: AtomicUsize = AtomicUsize::new(usize::MAX);
+static STATIC_HI: AtomicUsize = AtomicUsize::new(0);
+
+/// Objects found without the map: RustPython's cached small ints (their
+/// mirrors are immortal) and the singletons. `(RustPython address, PyObject*)`.
+const SMALL_INT_MIN: i64 = -5;
+const SMALL_INT_MAX: i64 = 256;
+static SMALL_INTS: [(AtomicUsize, AtomicUsize); (SMALL_INT_MAX - SMALL_INT_MIN + 1) as usize] =
+    [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; (SMALL_INT_MAX - SMALL_INT_MIN + 1) as usize];
+static SINGLETONS: [(AtomicUsize, AtomicUsize); 5] = [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 5];
+
 /// Registers a static object (singleton or exported type) for `rp`.
 pub fn register_static(p: *mut PyObject, rp: PyObjectRef) {
     let mut m = MAPS.lock();
     m.rp2c.insert(rp_key(&rp), p as usize);
     m.statics.insert(p as usize, rp);
+    STATIC_LO.fetch_min(p as usize, Ordering::Relaxed);
+    STATIC_HI.fetch_max(p as usize, Ordering::Relaxed);
+}
+
+/// Registers singleton `p` (None, True, ...) for the map-free fast path.
+pub fn register_singleton(p: *mut PyObject, rp: PyObjectRef) {
+    let slot = SINGLETONS.iter().find(|(r, _)| r.load(Ordering::Relaxed) == 0).expect("five singletons");
+    slot.1.store(p as usize, Ordering::Relaxed);
+    slot.0.store(rp_key(&rp), Ordering::Release);
+    register_static(p, rp);
+}
+
+/// The immortal mirror of a cached small int, or of a singleton, without
+/// taking the map's lock.
+fn fast_lookup(obj: &RpObject) -> Option<*mut PyObject> {
+    let key = rp_key(obj);
+    if let Some(i) = obj.downcast_ref::<rustpython_vm::builtins::PyInt>() {
+        let small = i64::try_from(i.as_bigint()).ok().filter(|v| (SMALL_INT_MIN..=SMALL_INT_MAX).contains(v));
+        if let Some(v) = small {
+            let (r, p) = &SMALL_INTS[(v - SMALL_INT_MIN) as usize];
+            if r.load(Ordering::Acquire) == key {
+                return Some(p.load(Ordering::Relaxed) as *mut PyObject);
+            }
+        }
+    }
+    SINGLETONS
+        .iter()
+        .find(|(r, _)| r.load(Ordering::Acquire) == key)
+        .map(|(_, p)| p.load(Ordering::Relaxed) as *mut PyObject)
+}
+
+/// Records the immortal mirror `p` of RustPython's cached small int `v`.
+pub(crate) fn register_small_int(v: i64, obj: &RpObject, p: *mut PyObject) {
+    if (SMALL_INT_MIN..=SMALL_INT_MAX).contains(&v) {
+        let (r, q) = &SMALL_INTS[(v - SMALL_INT_MIN) as usize];
+        q.store(p as usize, Ordering::Relaxed);
+        r.store(rp_key(obj), Ordering::Release);
+    }
 }
 
 /// Registers a facade-allocated object as the mirror of its RustPython object.
@@ -326,6 +377,9 @@ fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
 /// A new reference to the `PyObject*` of `obj`, creating its mirror if needed.
 /// O(1) for an object that has a mirror (parked or not).
 pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
+    if let Some(p) = fast_lookup(obj) {
+        return p;
+    }
     if let Some(p) = lookup(obj) {
         // SAFETY: p is registered, hence alive (an entry lives as long as its
         // mirror); a parked mirror (refcount 0) is revived by this reference.
@@ -359,8 +413,9 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     if p.is_null() {
         return Err(system_error(vm, "NULL object passed to a C-API function"));
     }
-    if is_immortal(p) {
-        if let Some(o) = MAPS.lock().statics.get(&(p as usize)) {
+    let a = p as usize;
+    if is_immortal(p) && (STATIC_LO.load(Ordering::Relaxed)..=STATIC_HI.load(Ordering::Relaxed)).contains(&a) {
+        if let Some(o) = MAPS.lock().statics.get(&a) {
             return Ok(o.clone());
         }
     }

@@ -42,15 +42,75 @@ pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: impl std::fm
     o
 }
 
-/// New references for each argument; released by [`release`].
-fn c_args(vm: &VirtualMachine, args: &[PyObjectRef]) -> Vec<*mut PyObject> {
-    args.iter().map(|a| bridge::to_c(vm, a)).collect()
+/// C references to call arguments, on the stack for up to 8 of them;
+/// released when dropped.
+struct CArgs {
+    inline: [*mut PyObject; 8],
+    heap: Vec<*mut PyObject>,
+    n: usize,
 }
 
-fn release(v: &[*mut PyObject]) {
-    for p in v {
-        // SAFETY: each was a new reference from to_c.
-        unsafe { bridge::xdecref(*p) };
+impl CArgs {
+    fn new<'a>(vm: &VirtualMachine, args: impl ExactSizeIterator<Item = &'a PyObjectRef>) -> Self {
+        let n = args.len();
+        let mut a = CArgs { inline: [std::ptr::null_mut(); 8], heap: Vec::new(), n };
+        if n <= 8 {
+            for (slot, o) in a.inline.iter_mut().zip(args) {
+                *slot = bridge::to_c(vm, o);
+            }
+        } else {
+            a.heap = args.map(|o| bridge::to_c(vm, o)).collect();
+        }
+        a
+    }
+
+    fn as_slice(&self) -> &[*mut PyObject] {
+        if self.n <= 8 { &self.inline[..self.n] } else { &self.heap }
+    }
+
+    fn as_ptr(&self) -> *const *mut PyObject {
+        self.as_slice().as_ptr()
+    }
+}
+
+impl Drop for CArgs {
+    fn drop(&mut self) {
+        for &p in self.as_slice() {
+            // SAFETY: each was a new reference from to_c.
+            unsafe { bridge::xdecref(p) };
+        }
+    }
+}
+
+/// The `kwnames` tuples of keyword calls, one per distinct sequence of
+/// names, made once and kept (immortal), as CPython's come from code objects.
+static KWNAMES: std::sync::LazyLock<parking_lot::Mutex<std::collections::HashMap<Vec<rustpython_vm::common::wtf8::Wtf8Buf>, usize>>> =
+    std::sync::LazyLock::new(Default::default);
+
+fn kwnames(vm: &VirtualMachine, args: &FuncArgs) -> *mut PyObject {
+    if args.kwargs.is_empty() {
+        return std::ptr::null_mut();
+    }
+    let mut cache = KWNAMES.lock();
+    // Compare without allocating; allocate only for a new sequence.
+    if let Some((_, &p)) = cache.iter().find(|(k, _)| k.len() == args.kwargs.len() && k.iter().zip(args.kwargs.keys()).all(|(a, b)| a == b)) {
+        return p as *mut PyObject;
+    }
+    let names: Vec<rustpython_vm::common::wtf8::Wtf8Buf> = args.kwargs.keys().cloned().collect();
+    let t = vm.ctx.new_tuple(names.iter().map(|n| vm.ctx.new_str(n.clone()).into()).collect());
+    let p = bridge::to_c(vm, t.as_object());
+    // SAFETY: the cache keeps this reference for the process's life.
+    unsafe { bridge::make_immortal(p) };
+    cache.insert(names, p as usize);
+    p
+}
+
+/// A C method's name, read only when an error message needs it.
+struct MethName(*const PyMethodDef);
+impl std::fmt::Display for MethName {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // SAFETY: the definition outlives the call (see make_function).
+        f.write_str(&unsafe { CStr::from_ptr((*self.0).ml_name) }.to_string_lossy())
     }
 }
 
@@ -63,7 +123,8 @@ type Var = unsafe extern "C" fn(*mut PyObject, *mut PyObject) -> *mut PyObject;
 /// Calls `ml` with `slf` (borrowed, may be NULL) and RustPython arguments.
 pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut PyObject, cls: *mut PyTypeObject, args: FuncArgs) -> PyResult {
     // SAFETY: ml points to the extension's static method table.
-    let (name, meth, flags) = unsafe { (CStr::from_ptr((*ml).ml_name).to_string_lossy(), (*ml).ml_meth, (*ml).ml_flags) };
+    let (meth, flags) = unsafe { ((*ml).ml_meth, (*ml).ml_flags) };
+    let name = MethName(ml);
     let conv = flags & !(METH_CLASS | METH_STATIC | METH_COEXIST);
     let _gil = gil::ensure(vm);
     bridge::bump_epoch();
@@ -81,27 +142,18 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
                     format!("{name}() takes exactly one argument ({} given)", args.args.len())
                 }));
             }
-            let a = c_args(vm, &args.args);
+            let a = CArgs::new(vm, args.args.iter());
             // SAFETY: the signature matches METH_NOARGS / METH_O.
-            let r = unsafe { std::mem::transmute::<*mut c_void, Var>(meth)(slf, a.first().copied().unwrap_or(std::ptr::null_mut())) };
-            release(&a);
-            r
+            unsafe { std::mem::transmute::<*mut c_void, Var>(meth)(slf, a.as_slice().first().copied().unwrap_or(std::ptr::null_mut())) }
         }
         c if c == METH_FASTCALL || c == METH_FASTCALL | METH_KEYWORDS || c == METH_METHOD | METH_FASTCALL | METH_KEYWORDS => {
             if c == METH_FASTCALL && nkw != 0 {
                 return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
             }
             let npos = args.args.len();
-            let (names, vals): (Vec<String>, Vec<PyObjectRef>) = args.kwargs.into_iter().map(|(k, v)| (k.to_string(), v)).unzip();
-            let mut all = args.args;
-            all.extend(vals);
-            let a = c_args(vm, &all);
-            let kwnames = if names.is_empty() {
-                std::ptr::null_mut()
-            } else {
-                let t = vm.ctx.new_tuple(names.into_iter().map(|n| vm.ctx.new_str(n).into()).collect());
-                bridge::to_c(vm, t.as_object())
-            };
+            let kwnames = kwnames(vm, &args);
+            let all = args.args.iter().chain(args.kwargs.values());
+            let a = if nkw == 0 { CArgs::new(vm, args.args.iter()) } else { CArgs::new(vm, all.collect::<Vec<_>>().into_iter()) };
             // SAFETY: the signature matches the METH_FASTCALL variant.
             let r = unsafe {
                 if c == METH_FASTCALL {
@@ -112,9 +164,7 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
                     std::mem::transmute::<*mut c_void, FastKw>(meth)(slf, a.as_ptr(), npos as isize, kwnames)
                 }
             };
-            release(&a);
-            // SAFETY: we own kwnames (or it is NULL).
-            unsafe { bridge::xdecref(kwnames) };
+            drop(a);
             r
         }
         c if c == METH_VARARGS || c == METH_VARARGS | METH_KEYWORDS => {

@@ -6,48 +6,57 @@
 
 use parking_lot::{Condvar, Mutex};
 use std::cell::Cell;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
-struct State {
-    owner: Option<std::thread::ThreadId>,
-}
-
-static LOCK: Mutex<State> = Mutex::new(State { owner: None });
+/// The owning thread's id (0: free). Uncontended acquire and release are one
+/// atomic operation each; waiters sleep on `FREED` under `WAIT`.
+static OWNER: AtomicU64 = AtomicU64::new(0);
+static WAITERS: AtomicUsize = AtomicUsize::new(0);
+static WAIT: Mutex<()> = Mutex::new(());
 static FREED: Condvar = Condvar::new();
+static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
     /// How many times this thread holds the GIL (reentrant depth).
     static DEPTH: Cell<usize> = const { Cell::new(0) };
+    /// This thread's id for `OWNER` (never 0).
+    static ME: u64 = NEXT_ID.fetch_add(1, Ordering::Relaxed);
 }
 
 pub fn held() -> bool {
     DEPTH.with(|d| d.get() > 0)
 }
 
-fn acquire_raw() {
-    let me = std::thread::current().id();
-    let mut st = LOCK.lock();
-    while st.owner.is_some_and(|o| o != me) {
-        FREED.wait(&mut st);
-    }
-    st.owner = Some(me);
+fn me() -> u64 {
+    ME.with(|m| *m)
 }
 
 /// Takes the GIL if nobody holds it (the common, uncontended case).
 fn try_acquire_raw() -> bool {
-    let mut st = LOCK.lock();
-    if st.owner.is_none() {
-        st.owner = Some(std::thread::current().id());
-        true
-    } else {
-        false
+    OWNER.compare_exchange(0, me(), Ordering::SeqCst, Ordering::Relaxed).is_ok()
+}
+
+fn acquire_raw() {
+    if try_acquire_raw() {
+        return;
     }
+    WAITERS.fetch_add(1, Ordering::SeqCst);
+    let mut g = WAIT.lock();
+    // The CAS runs under WAIT and a releaser notifies under WAIT, so a
+    // release between a failed CAS and the wait cannot be missed.
+    while !try_acquire_raw() {
+        FREED.wait(&mut g);
+    }
+    drop(g);
+    WAITERS.fetch_sub(1, Ordering::SeqCst);
 }
 
 fn release_raw() {
-    let mut st = LOCK.lock();
-    st.owner = None;
-    drop(st);
-    FREED.notify_one();
+    OWNER.store(0, Ordering::SeqCst);
+    if WAITERS.load(Ordering::SeqCst) > 0 {
+        let _g = WAIT.lock();
+        FREED.notify_one();
+    }
 }
 
 /// Acquires the GIL (reentrantly) for the duration of the returned guard.

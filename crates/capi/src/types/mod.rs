@@ -329,7 +329,7 @@ pub fn install(vm: &VirtualMachine) {
         for (p, o) in singles {
             bridge::make_immortal(p);
             (*p).ob_type = type_ptr(vm, o.class());
-            bridge::register_static(p, o);
+            bridge::register_singleton(p, o);
         }
         (*_Py_FalseStruct.get()).lv_tag = 1;
         (*_Py_TrueStruct.get()).lv_tag = 1 << 3;
