@@ -212,3 +212,10 @@ def test_no_growth_creating_closures():
     gc.collect()
     grown = rss_kib() - before
     assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
+
+
+def test_empty_singletons_keep_identity():
+    t, b = f.empties()
+    assert t is ()
+    assert b is b""
+    assert f.same((), f.empties()[0])

@@ -18,6 +18,10 @@ pub extern "C" fn PyBytes_FromStringAndSize(s: *const c_char, n: Py_ssize_t) -> 
             if n < 0 {
                 return Err(crate::runtime::system_error(vm, "Negative size passed to PyBytes_FromStringAndSize"));
             }
+            if n == 0 {
+                // The empty bytes object is a singleton, as in CPython (and RustPython).
+                return Ok(bridge::to_c(vm, vm.ctx.empty_bytes.as_object()));
+            }
             Ok(bridge::builders::new_bytes(n as usize))
         });
     }

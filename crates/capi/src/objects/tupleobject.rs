@@ -15,6 +15,10 @@ pub extern "C" fn PyTuple_New(n: Py_ssize_t) -> *mut PyObject {
         if n < 0 {
             return Err(system_error(vm, "Negative size passed to PyTuple_New"));
         }
+        if n == 0 {
+            // The empty tuple is a singleton, as in CPython (and RustPython).
+            return Ok(bridge::to_c(vm, vm.ctx.empty_tuple.as_object()));
+        }
         Ok(builders::new_tuple(n as usize))
     })
 }

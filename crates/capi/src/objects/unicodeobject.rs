@@ -260,6 +260,10 @@ pub extern "C" fn PyUnicode_New(size: Py_ssize_t, maxchar: u32) -> *mut PyObject
         if maxchar > 0x10ffff {
             return Err(system_error(vm, "invalid maximum character passed to PyUnicode_New"));
         }
+        if size == 0 {
+            // The empty string is a singleton, as in CPython (and RustPython).
+            return Ok(bridge::to_c(vm, vm.ctx.empty_str.as_object()));
+        }
         let n = size as usize;
         let ascii = maxchar < 128;
         let kind = kind_for(maxchar);

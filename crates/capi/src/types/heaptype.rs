@@ -650,13 +650,12 @@ fn native_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
     let Some(new) = (unsafe { (*tp).tp_new }) else {
         return Err(type_error(vm, format!("cannot create '{}' instances", cls.slot_name())));
     };
+    // Every crossing and refcount change below happens under the GIL.
+    let _g = gil::ensure(vm);
     bridge::bump_epoch();
     let (a, k) = c_args_kwargs(vm, args)?;
-    let r = {
-        let _g = gil::ensure(vm);
-        // SAFETY: newfunc contract; a/k are new references we release below.
-        unsafe { new(tp, a, k) }
-    };
+    // SAFETY: newfunc contract; a/k are new references we release below.
+    let r = unsafe { new(tp, a, k) };
     release2(a, k);
     c_result(vm, r, format_args!("{}.__new__", cls.slot_name()))
 }
@@ -1020,6 +1019,7 @@ fn install_methods(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTyp
                 if args.args.is_empty() {
                     return Err(type_error(vm, "descriptor needs an argument"));
                 }
+                let _g = gil::ensure(vm);
                 bridge::bump_epoch();
                 let slf = bridge::to_c(vm, &args.args.remove(0));
                 let r = call_def(vm, d.0, slf, cls_ptr as *mut PyTypeObject, args);
@@ -1131,6 +1131,7 @@ fn member_addr(vm: &VirtualMachine, m: &PyMemberDef, obj: &PyObjectRef) -> PyRes
 }
 
 fn read_member(vm: &VirtualMachine, m: &PyMemberDef, obj: &PyObjectRef) -> PyResult {
+    let _g = gil::ensure(vm);
     let (a, p) = member_addr(vm, m, obj)?;
     // SAFETY: a points at a field of the type the member code names.
     let r: PyResult = unsafe {
@@ -1168,29 +1169,43 @@ fn read_member(vm: &VirtualMachine, m: &PyMemberDef, obj: &PyObjectRef) -> PyRes
 }
 
 fn write_member(vm: &VirtualMachine, m: &PyMemberDef, obj: &PyObjectRef, value: PyObjectRef) -> PyResult<()> {
-    let (a, p) = member_addr(vm, m, obj)?;
+    // Convert first: `__index__`, `__float__` and `__bool__` are Python code,
+    // which runs without the GIL; the write itself happens under it.
+    enum V {
+        Int(i64),
+        F64(f64),
+        Bool(bool),
+        Obj,
+    }
     let int = |v: &PyObjectRef| -> PyResult<i64> { i64::try_from(v.try_index(vm)?.as_bigint()).map_err(|_| crate::runtime::new_error(vm, vm.ctx.exceptions.overflow_error, "Python int too large")) };
+    let v = match m.type_code {
+        0 | 1 | 2 | 17 | 19 | 12 | 18 => V::Int(int(&value)?),
+        4 => V::F64(value.try_float(vm)?.to_f64()),
+        14 => V::Bool(value.clone().is_true(vm)?),
+        6 | 16 => V::Obj,
+        code => return Err(system_error(vm, format!("cannot set member of type code {code}"))),
+    };
+    let _g = gil::ensure(vm);
+    let (a, p) = member_addr(vm, m, obj)?;
     // SAFETY: a points at a field of the type the member code names.
-    let r = unsafe {
-        match m.type_code {
-            0 => int(&value).map(|v| *a.cast::<i16>() = v as i16),
-            1 => int(&value).map(|v| *a.cast::<i32>() = v as i32),
-            2 | 17 | 19 => int(&value).map(|v| *a.cast::<i64>() = v),
-            12 | 18 => int(&value).map(|v| *a.cast::<u64>() = v as u64),
-            4 => value.try_float(vm).map(|f| *a.cast::<f64>() = f.to_f64()),
-            14 => value.is_true(vm).map(|b| *a = b as u8),
-            6 | 16 => {
+    unsafe {
+        match (m.type_code, v) {
+            (0, V::Int(v)) => *a.cast::<i16>() = v as i16,
+            (1, V::Int(v)) => *a.cast::<i32>() = v as i32,
+            (12 | 18, V::Int(v)) => *a.cast::<u64>() = v as u64,
+            (_, V::Int(v)) => *a.cast::<i64>() = v,
+            (_, V::F64(f)) => *a.cast::<f64>() = f,
+            (_, V::Bool(b)) => *a = b as u8,
+            (_, V::Obj) => {
                 let new = bridge::to_c(vm, &value);
                 let old = std::mem::replace(&mut *a.cast::<*mut PyObject>(), new);
                 bridge::xdecref(old);
-                Ok(())
             }
-            code => Err(system_error(vm, format!("cannot set member of type code {code}"))),
         }
-    };
-    // SAFETY: our reference from member_addr.
-    unsafe { bridge::decref(p) };
-    r
+        // SAFETY: our reference from member_addr.
+        bridge::decref(p);
+    }
+    Ok(())
 }
 
 // ---- type queries ----------------------------------------------------------------------------

@@ -268,6 +268,12 @@ mod facadetest {
         })
     }
 
+    /// `PyTuple_New(0)` and `PyBytes_FromStringAndSize(NULL, 0)` results.
+    #[pyfunction]
+    fn empties(py: Python<'_>) -> PyResult<(Bound<'_, PyTuple>, Bound<'_, PyBytes>)> {
+        Ok((PyTuple::empty(py), PyBytes::new_with(py, 0, |_| Ok(()))?))
+    }
+
     /// Takes any object and ignores it (crossing cost).
     #[pyfunction]
     fn ignore(_x: &Bound<'_, PyAny>) {}
