@@ -13,9 +13,9 @@ use super::{Kind, alloc, header, register_mirror, to_rp};
 use crate::abi::*;
 use crate::runtime::system_error;
 
-/// A tuple builder with `n` NULL items.
-pub fn new_tuple(n: usize) -> *mut PyObject {
-    let p = alloc(TUPLE_ITEMS_OFFSET + 8 * n, Kind::Tuple, crate::types::static_type!(PyTuple_Type), None);
+/// A tuple builder of type `ty` (`PyTuple_Type`) with `n` NULL items.
+pub fn new_tuple(ty: *mut PyTypeObject, n: usize) -> *mut PyObject {
+    let p = alloc(TUPLE_ITEMS_OFFSET + 8 * n, Kind::Tuple, ty, None);
     // SAFETY: tuple layout.
     unsafe {
         (*p.cast::<PyVarObject>()).ob_size = n as isize;
@@ -24,9 +24,9 @@ pub fn new_tuple(n: usize) -> *mut PyObject {
     p
 }
 
-/// A list builder with `n` NULL items.
-pub fn new_list(n: usize) -> *mut PyObject {
-    let p = alloc(size_of::<PyListObject>(), Kind::List, crate::types::static_type!(PyList_Type), None);
+/// A list builder of type `ty` (`PyList_Type`) with `n` NULL items.
+pub fn new_list(ty: *mut PyTypeObject, n: usize) -> *mut PyObject {
+    let p = alloc(size_of::<PyListObject>(), Kind::List, ty, None);
     // SAFETY: list layout; calloc zeroes the item array.
     unsafe {
         let l = p.cast::<PyListObject>();
@@ -37,13 +37,30 @@ pub fn new_list(n: usize) -> *mut PyObject {
     p
 }
 
-/// A bytes builder of `n` bytes (zeroed, NUL-terminated).
-pub fn new_bytes(n: usize) -> *mut PyObject {
-    let p = alloc(BYTES_SVAL_OFFSET + n + 1, Kind::Bytes, crate::types::static_type!(PyBytes_Type), None);
+/// A bytes builder of type `ty` (`PyBytes_Type`) of `n` bytes (zeroed, NUL-terminated).
+pub fn new_bytes(ty: *mut PyTypeObject, n: usize) -> *mut PyObject {
+    let p = alloc(BYTES_SVAL_OFFSET + n + 1, Kind::Bytes, ty, None);
     // SAFETY: bytes layout.
     unsafe {
         (*p.cast::<PyVarObject>()).ob_size = n as isize;
         (*p.cast::<PyBytesObject>()).ob_shash = -1;
+    }
+    p
+}
+
+/// A str builder of type `ty` (`PyUnicode_Type`) for `n` characters up to
+/// `maxchar`, its fixed-width data inline as CPython lays it out.
+pub fn new_str(ty: *mut PyTypeObject, n: usize, maxchar: u32) -> *mut PyObject {
+    let ascii = maxchar < 128;
+    let kind = super::layout::kind_for(maxchar);
+    let size = if ascii { super::layout::ASCII_DATA + n + 1 } else { super::layout::COMPACT_DATA + (n + 1) * kind as usize };
+    let p = alloc(size, Kind::Str, ty, None);
+    // SAFETY: str layout.
+    unsafe {
+        let a = p.cast::<PyASCIIObject>();
+        (*a).length = n as isize;
+        (*a).hash = -1;
+        (*a).state = (kind << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT | if ascii { UNICODE_STATE_ASCII } else { 0 };
     }
     p
 }
@@ -89,7 +106,7 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
             };
             vm.ctx.new_bytes(data).into()
         }
-        Kind::Str => crate::objects::unicodeobject::realise_str(vm, p)?,
+        Kind::Str => super::layout::realise_str(vm, p)?,
         k => return Err(system_error(vm, format!("cannot realise a {k:?} object"))),
     };
     h.rp = Some(obj.clone());

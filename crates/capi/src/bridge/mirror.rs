@@ -16,7 +16,20 @@ pub fn type_ptr(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObject {
     if let Some(p) = lookup(ty.as_object()) {
         return p.cast();
     }
-    crate::types::heap_type_mirror(vm, ty)
+    match TYPE_MIRROR.get() {
+        Some(make) => make(vm, ty),
+        None => std::ptr::null_mut(),
+    }
+}
+
+/// Makes the type object of a RustPython type that has no static one; set
+/// by the types layer when the facade is installed (the bridge does not
+/// depend on how type objects are filled).
+static TYPE_MIRROR: OnceLock<fn(&VirtualMachine, &Py<PyType>) -> *mut PyTypeObject> = OnceLock::new();
+
+/// Installs the maker of type objects for [`type_ptr`].
+pub fn set_type_mirror_maker(make: fn(&VirtualMachine, &Py<PyType>) -> *mut PyTypeObject) {
+    let _ = TYPE_MIRROR.set(make);
 }
 
 /// Creates and registers the mirror of `obj` (a new reference).
@@ -71,9 +84,9 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         }
         p
     } else if let Some(s) = obj.downcast_ref::<PyStr>() {
-        crate::objects::unicodeobject::str_mirror(s, ty, owned)
+        super::layout::str_mirror(s, ty, owned)
     } else if let Some(i) = obj.downcast_ref::<PyInt>() {
-        let (sign, digits) = crate::objects::longobject::to_digits(i.as_bigint());
+        let (sign, digits) = super::layout::to_digits(i.as_bigint());
         // RustPython keeps its cached small ints alive forever: their mirrors
         // can be immortal too (no allocation per crossing).
         let cached = obj.class().is(vm.ctx.types.int_type)

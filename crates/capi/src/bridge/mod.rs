@@ -71,6 +71,7 @@
 //! seen on the next crossing, not before.
 
 pub mod builders;
+pub mod layout;
 pub(crate) mod mirror;
 pub mod native;
 mod parked;
@@ -84,7 +85,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use crate::abi::{IMMORTAL_REFCNT, PyObject, PyTypeObject};
 use crate::runtime::system_error;
 
-pub use mirror::{refresh, type_ptr};
+pub use mirror::{refresh, set_type_mirror_maker, type_ptr};
 pub use parked::{parked, sweep};
 
 /// What the inline body of an allocation holds, so that deallocation knows
@@ -284,7 +285,7 @@ pub unsafe fn decref(p: *mut PyObject) {
     unsafe {
         (*p).ob_refcnt -= 1;
         if (*p).ob_refcnt == 0 {
-            crate::objects::object::_Py_Dealloc(p);
+            dealloc_object(p);
         }
     }
 }
@@ -502,6 +503,21 @@ pub fn borrow_for_thread(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         unsafe { decref(p) };
     }
     p
+}
+
+/// `_Py_Dealloc`: runs the type's `tp_dealloc` (the facade's own for mirrors).
+///
+/// # Safety
+/// `p` must be a valid object at refcount 0.
+pub unsafe fn dealloc_object(p: *mut PyObject) {
+    // SAFETY: C calls this only for a valid object at refcount 0.
+    unsafe {
+        let tp = (*p).ob_type;
+        match (*tp).tp_dealloc {
+            Some(d) => d(p),
+            None => dealloc(p),
+        }
+    }
 }
 
 /// `tp_dealloc` of every mirror type: called when `ob_refcnt` reaches zero.

@@ -22,7 +22,7 @@ pub extern "C" fn PyBytes_FromStringAndSize(s: *const c_char, n: Py_ssize_t) -> 
                 // The empty bytes object is a singleton, as in CPython (and RustPython).
                 return Ok(bridge::to_c(vm, vm.ctx.empty_bytes.as_object()));
             }
-            Ok(bridge::builders::new_bytes(n as usize))
+            Ok(bridge::builders::new_bytes(crate::types::static_type!(PyBytes_Type), n as usize))
         });
     }
     new_ref("PyBytes_FromStringAndSize", |vm| Ok(vm.ctx.new_bytes(bytes_arg(vm, s, n)?.to_vec()).into()))

@@ -20,7 +20,7 @@ pub extern "C" fn PyList_New(n: Py_ssize_t) -> *mut PyObject {
         if n < 0 {
             return Err(system_error(vm, "Negative size passed to PyList_New"));
         }
-        Ok(builders::new_list(n as usize))
+        Ok(builders::new_list(crate::types::static_type!(PyList_Type), n as usize))
     })
 }
 

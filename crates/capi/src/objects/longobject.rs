@@ -10,34 +10,6 @@ use super::{cstr, new_ref, rp};
 use crate::abi::*;
 use crate::runtime::{api, new_error, system_error, type_error};
 
-/// Sign tag and 30-bit digits (least significant first) of `v`, as CPython
-/// 3.14 lays out `PyLongObject.long_value`.
-pub fn to_digits(v: &BigInt) -> (usize, Vec<u32>) {
-    let (sign, words) = v.to_u64_digits();
-    let tag = match sign {
-        Sign::NoSign => return (1, vec![]),
-        Sign::Plus => 0,
-        Sign::Minus => 2,
-    };
-    let mut digits = Vec::with_capacity(words.len() * 64 / 30 + 1);
-    let (mut acc, mut nbits): (u128, u32) = (0, 0);
-    for w in words {
-        acc |= (w as u128) << nbits;
-        nbits += 64;
-        while nbits >= PYLONG_SHIFT {
-            digits.push((acc & ((1 << PYLONG_SHIFT) - 1)) as u32);
-            acc >>= PYLONG_SHIFT;
-            nbits -= PYLONG_SHIFT;
-        }
-    }
-    if acc != 0 {
-        digits.push(acc as u32);
-    }
-    while digits.last() == Some(&0) {
-        digits.pop();
-    }
-    (tag, digits)
-}
 
 fn from_digits(negative: bool, digits: &[u32]) -> BigInt {
     let mut bytes = Vec::with_capacity(digits.len() * 4 + 4);
@@ -409,7 +381,7 @@ pub unsafe extern "C" fn PyLong_Export(o: *mut PyObject, out: *mut PyLongExport)
         if let Ok(x) = i64::try_from(v) {
             *out = PyLongExport { value: x, negative: 0, ndigits: 0, digits: std::ptr::null(), _reserved: 0 };
         } else {
-            let (tag, digits) = to_digits(v);
+            let (tag, digits) = crate::bridge::layout::to_digits(v);
             let boxed: Box<[u32]> = digits.into_boxed_slice();
             let n = boxed.len();
             let ptr = Box::into_raw(boxed);

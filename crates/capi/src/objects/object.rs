@@ -16,14 +16,8 @@ use crate::runtime::{api, api_noerr, system_error, type_error};
 /// Calls the type's `tp_dealloc` for an object whose refcount reached zero.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _Py_Dealloc(op: *mut PyObject) {
-    // SAFETY: C calls this only for a valid object at refcount 0.
-    unsafe {
-        let tp = (*op).ob_type;
-        match (*tp).tp_dealloc {
-            Some(d) => d(op),
-            None => bridge::dealloc(op),
-        }
-    }
+    // SAFETY: forwarded from C's contract.
+    unsafe { bridge::dealloc_object(op) }
 }
 
 /// `Py_IncRef`: a function form of `Py_INCREF` (NULL allowed).

@@ -19,7 +19,7 @@ pub extern "C" fn PyTuple_New(n: Py_ssize_t) -> *mut PyObject {
             // The empty tuple is a singleton, as in CPython (and RustPython).
             return Ok(bridge::to_c(vm, vm.ctx.empty_tuple.as_object()));
         }
-        Ok(builders::new_tuple(n as usize))
+        Ok(builders::new_tuple(crate::types::static_type!(PyTuple_Type), n as usize))
     })
 }
 

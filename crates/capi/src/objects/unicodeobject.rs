@@ -15,81 +15,9 @@ use std::ffi::{c_char, c_int, c_void};
 
 use super::{bytes_arg, cbool, cstr, new_ref, rp};
 use crate::abi::*;
-use crate::bridge::{self, Kind};
+use crate::bridge::layout::{inline_data, state};
+use crate::bridge;
 use crate::runtime::{api, api_noerr, system_error, type_error};
-
-const ASCII_DATA: usize = size_of::<PyASCIIObject>();
-const COMPACT_DATA: usize = size_of::<PyCompactUnicodeObject>();
-
-fn kind_for(maxchar: u32) -> u32 {
-    match maxchar {
-        0..=0xff => PyUnicode_1BYTE_KIND,
-        0x100..=0xffff => PyUnicode_2BYTE_KIND,
-        _ => PyUnicode_4BYTE_KIND,
-    }
-}
-
-/// Allocates the mirror of `s`.
-pub fn str_mirror(s: &PyStr, ty: *mut PyTypeObject, owned: Option<PyObjectRef>) -> *mut PyObject {
-    let bytes = s.as_bytes();
-    if bytes.is_ascii() {
-        let p = bridge::alloc(ASCII_DATA + bytes.len() + 1, Kind::Str, ty, owned);
-        // SAFETY: room for the header, the bytes and the NUL.
-        unsafe {
-            let a = p.cast::<PyASCIIObject>();
-            (*a).length = bytes.len() as isize;
-            (*a).hash = -1;
-            (*a).state = (PyUnicode_1BYTE_KIND << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT | UNICODE_STATE_ASCII;
-            std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.cast::<u8>().add(ASCII_DATA), bytes.len());
-        }
-        return p;
-    }
-    let maxchar = s.as_wtf8().code_points().map(|c| c.to_u32()).max().unwrap_or(0);
-    let p = bridge::alloc(COMPACT_DATA, Kind::Str, ty, owned);
-    // SAFETY: compact header layout.
-    unsafe {
-        let a = p.cast::<PyASCIIObject>();
-        (*a).length = s.char_len() as isize;
-        (*a).hash = -1;
-        (*a).state = (kind_for(maxchar) << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT;
-    }
-    p
-}
-
-fn state(p: *mut PyObject) -> (u32, bool) {
-    // SAFETY: p has a str layout.
-    let st = unsafe { (*p.cast::<PyASCIIObject>()).state };
-    ((st >> UNICODE_STATE_KIND_SHIFT) & 7, st & UNICODE_STATE_ASCII != 0)
-}
-
-/// Pointer to the inline fixed-width data of a builder (or ASCII mirror).
-fn inline_data(p: *mut PyObject) -> *mut u8 {
-    let (_, ascii) = state(p);
-    // SAFETY: builders and ASCII mirrors carry their data inline.
-    unsafe { p.cast::<u8>().add(if ascii { ASCII_DATA } else { COMPACT_DATA }) }
-}
-
-/// Builds the RustPython str from a `PyUnicode_New` builder's inline data.
-pub fn realise_str(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
-    let (kind, _) = state(p);
-    // SAFETY: str layout.
-    let len = unsafe { (*p.cast::<PyASCIIObject>()).length } as usize;
-    let data = inline_data(p);
-    let mut buf = Wtf8Buf::with_capacity(len);
-    for i in 0..len {
-        // SAFETY: the builder holds len units of `kind` bytes each.
-        let cp = unsafe {
-            match kind {
-                PyUnicode_1BYTE_KIND => *data.add(i) as u32,
-                PyUnicode_2BYTE_KIND => *data.cast::<u16>().add(i) as u32,
-                _ => *data.cast::<u32>().add(i),
-            }
-        };
-        let cp = CodePoint::from_u32(cp).ok_or_else(|| system_error(vm, format!("character U+{cp:x} is not in range [U+0000; U+10ffff]")))?;
-        buf.push(cp);
-    }
-    Ok(vm.ctx.new_str(buf).into())
-}
 
 /// The str behind `o`, with a TypeError naming the function otherwise.
 fn str_of(vm: &VirtualMachine, o: *mut PyObject, func: &str) -> PyResult<rustpython_vm::PyRef<PyStr>> {
@@ -264,19 +192,7 @@ pub extern "C" fn PyUnicode_New(size: Py_ssize_t, maxchar: u32) -> *mut PyObject
             // The empty string is a singleton, as in CPython (and RustPython).
             return Ok(bridge::to_c(vm, vm.ctx.empty_str.as_object()));
         }
-        let n = size as usize;
-        let ascii = maxchar < 128;
-        let kind = kind_for(maxchar);
-        let size_bytes = if ascii { ASCII_DATA + n + 1 } else { COMPACT_DATA + (n + 1) * kind as usize };
-        let p = bridge::alloc(size_bytes, Kind::Str, crate::types::static_type!(PyUnicode_Type), None);
-        // SAFETY: str layout.
-        unsafe {
-            let a = p.cast::<PyASCIIObject>();
-            (*a).length = n as isize;
-            (*a).hash = -1;
-            (*a).state = (kind << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT | if ascii { UNICODE_STATE_ASCII } else { 0 };
-        }
-        Ok(p)
+        Ok(bridge::builders::new_str(crate::types::static_type!(PyUnicode_Type), size as usize, maxchar))
     })
 }
 

@@ -308,6 +308,7 @@ fn register_type(tp: *mut PyTypeObject, ty: &Py<PyType>) {
 
 /// Makes the static objects and exceptions; called once per process.
 pub fn install(vm: &VirtualMachine) {
+    bridge::set_type_mirror_maker(heap_type_mirror);
     install_static_types(vm);
     // SAFETY: single-threaded install; the statics are ours.
     unsafe {

@@ -1,0 +1,118 @@
+//! The CPython 3.14 inline layouts the bridge builds and reads back: str
+//! (compact ASCII and compact headers, builder data) and int digits. Tuple,
+//! list and bytes layouts are written in place by `mirror` and `builders`.
+
+use malachite_bigint::{BigInt, Sign};
+use rustpython_vm::builtins::PyStr;
+use rustpython_vm::common::wtf8::{CodePoint, Wtf8Buf};
+use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+
+use super::Kind;
+use crate::abi::*;
+use crate::runtime::system_error;
+
+// ---- str ---------------------------------------------------------------------------------
+
+pub const ASCII_DATA: usize = size_of::<PyASCIIObject>();
+pub const COMPACT_DATA: usize = size_of::<PyCompactUnicodeObject>();
+
+pub fn kind_for(maxchar: u32) -> u32 {
+    match maxchar {
+        0..=0xff => PyUnicode_1BYTE_KIND,
+        0x100..=0xffff => PyUnicode_2BYTE_KIND,
+        _ => PyUnicode_4BYTE_KIND,
+    }
+}
+
+/// Allocates the mirror of `s`.
+pub fn str_mirror(s: &PyStr, ty: *mut PyTypeObject, owned: Option<PyObjectRef>) -> *mut PyObject {
+    let bytes = s.as_bytes();
+    if bytes.is_ascii() {
+        let p = super::alloc(ASCII_DATA + bytes.len() + 1, Kind::Str, ty, owned);
+        // SAFETY: room for the header, the bytes and the NUL.
+        unsafe {
+            let a = p.cast::<PyASCIIObject>();
+            (*a).length = bytes.len() as isize;
+            (*a).hash = -1;
+            (*a).state = (PyUnicode_1BYTE_KIND << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT | UNICODE_STATE_ASCII;
+            std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.cast::<u8>().add(ASCII_DATA), bytes.len());
+        }
+        return p;
+    }
+    let maxchar = s.as_wtf8().code_points().map(|c| c.to_u32()).max().unwrap_or(0);
+    let p = super::alloc(COMPACT_DATA, Kind::Str, ty, owned);
+    // SAFETY: compact header layout.
+    unsafe {
+        let a = p.cast::<PyASCIIObject>();
+        (*a).length = s.char_len() as isize;
+        (*a).hash = -1;
+        (*a).state = (kind_for(maxchar) << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT;
+    }
+    p
+}
+
+pub fn state(p: *mut PyObject) -> (u32, bool) {
+    // SAFETY: p has a str layout.
+    let st = unsafe { (*p.cast::<PyASCIIObject>()).state };
+    ((st >> UNICODE_STATE_KIND_SHIFT) & 7, st & UNICODE_STATE_ASCII != 0)
+}
+
+/// Pointer to the inline fixed-width data of a builder (or ASCII mirror).
+pub fn inline_data(p: *mut PyObject) -> *mut u8 {
+    let (_, ascii) = state(p);
+    // SAFETY: builders and ASCII mirrors carry their data inline.
+    unsafe { p.cast::<u8>().add(if ascii { ASCII_DATA } else { COMPACT_DATA }) }
+}
+
+/// Builds the RustPython str from a `PyUnicode_New` builder's inline data.
+pub fn realise_str(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    let (kind, _) = state(p);
+    // SAFETY: str layout.
+    let len = unsafe { (*p.cast::<PyASCIIObject>()).length } as usize;
+    let data = inline_data(p);
+    let mut buf = Wtf8Buf::with_capacity(len);
+    for i in 0..len {
+        // SAFETY: the builder holds len units of `kind` bytes each.
+        let cp = unsafe {
+            match kind {
+                PyUnicode_1BYTE_KIND => *data.add(i) as u32,
+                PyUnicode_2BYTE_KIND => *data.cast::<u16>().add(i) as u32,
+                _ => *data.cast::<u32>().add(i),
+            }
+        };
+        let cp = CodePoint::from_u32(cp).ok_or_else(|| system_error(vm, format!("character U+{cp:x} is not in range [U+0000; U+10ffff]")))?;
+        buf.push(cp);
+    }
+    Ok(vm.ctx.new_str(buf).into())
+}
+
+// ---- int ---------------------------------------------------------------------------------
+
+/// Sign tag and 30-bit digits (least significant first) of `v`, as CPython
+/// 3.14 lays out `PyLongObject.long_value`.
+pub fn to_digits(v: &BigInt) -> (usize, Vec<u32>) {
+    let (sign, words) = v.to_u64_digits();
+    let tag = match sign {
+        Sign::NoSign => return (1, vec![]),
+        Sign::Plus => 0,
+        Sign::Minus => 2,
+    };
+    let mut digits = Vec::with_capacity(words.len() * 64 / 30 + 1);
+    let (mut acc, mut nbits): (u128, u32) = (0, 0);
+    for w in words {
+        acc |= (w as u128) << nbits;
+        nbits += 64;
+        while nbits >= PYLONG_SHIFT {
+            digits.push((acc & ((1 << PYLONG_SHIFT) - 1)) as u32);
+            acc >>= PYLONG_SHIFT;
+            nbits -= PYLONG_SHIFT;
+        }
+    }
+    if acc != 0 {
+        digits.push(acc as u32);
+    }
+    while digits.last() == Some(&0) {
+        digits.pop();
+    }
+    (tag, digits)
+}
