@@ -3,7 +3,10 @@
 //! every other RustPython type that crosses into C.
 #![allow(non_upper_case_globals)]
 
+pub mod alloc;
 pub mod heaptype;
+pub mod members;
+pub mod slots;
 
 use rustpython_vm::builtins::PyType;
 use rustpython_vm::{AsObject, Py, VirtualMachine};
@@ -467,8 +470,8 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
             t.tp_iternext = Some(crate::objects::abstract_::slot_iternext);
         }
         if ty.is(vm.ctx.types.object_type) {
-            t.tp_new = Some(heaptype::object_tp_new);
-            t.tp_alloc = Some(heaptype::PyType_GenericAlloc);
+            t.tp_new = Some(alloc::object_tp_new);
+            t.tp_alloc = Some(alloc::PyType_GenericAlloc);
         } else if [
             vm.ctx.exceptions.base_exception_type,
             vm.ctx.types.dict_type,
@@ -482,7 +485,7 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
         {
             // Builtins an extension type may extend (PyO3: exceptions, PyDict,
             // PySet, PyFrozenSet, PyFloat, PyComplex).
-            t.tp_new = Some(heaptype::builtin_tp_new);
+            t.tp_new = Some(alloc::builtin_tp_new);
         }
     }
     heaptype::inherit_native(tp);
