@@ -52,6 +52,7 @@ counter = c.Counter(0)
 m = rpds.HashTrieMap({"a": 1})
 lists = {n: list(range(n)) for n in (10, 10_000, 100_000)}
 mib = b"x" * (1 << 20)
+b16 = b"y" * 16
 four_mib = bytes(range(256)) * (1 << 14)
 dicts = {n: {i: i for i in range(n)} for n in (1_000, 8_000)}
 doc = json_doc(1_500_000)
@@ -87,6 +88,7 @@ case("builtin id(obj)", loop(lambda: id(obj)), 20_000)
 case("builtin object()", loop(lambda: object()), 20_000)
 for n, l in lists.items():
     case(f"builtin len(list {n})", loop(lambda l=l: len(l)), 20_000)
+case("builtin len(bytes 16 B)", loop(lambda: len(b16)), 20_000)
 case("builtin len(bytes 1 MiB)", loop(lambda: len(mib)), 20_000)
 case("builtin list(range(2k))", loop(lambda: list(range(2_000))), 200)
 case("builtin list(range(16k))", loop(lambda: list(range(16_000))), 25)
@@ -107,6 +109,7 @@ case("pyclass create+drop", loop(lambda: c.Tracked(1)), 20_000, "builtin object(
 # Crossing containers and bytes that do not change.
 for n, l in lists.items():
     case(f"ext ignore(list {n})", loop(lambda l=l: f.ignore(l)), 20_000, f"builtin len(list {n})")
+case("ext bytes_len(16 B)", loop(lambda: f.bytes_len(b16)), 20_000, "builtin len(bytes 16 B)")
 case("ext bytes_len(1 MiB)", loop(lambda: f.bytes_len(mib)), 20_000, "builtin len(bytes 1 MiB)")
 # Container APIs at scale.
 case("ext PyList_Append x2k", loop(lambda: f.build_list(2_000)), 200, "builtin list(range(2k))")

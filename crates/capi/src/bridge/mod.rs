@@ -29,8 +29,9 @@
 //!   once its RustPython object has no other holder. Sweeps run when the number
 //!   of parked mirrors has doubled since the last one (amortised O(1) per park)
 //!   and at the start of every RustPython garbage collection; a full collection
-//!   (`gc.collect()`) frees every parked mirror, so that reference cycles
-//!   through parked objects can be collected. Consequence (documented in the
+//!   (`gc.collect()`) frees every parked container mirror, so that reference
+//!   cycles through parked objects can be collected (ints, floats, strs and
+//!   bytes hold nothing, so their mirrors are freed only as sole holders). Consequence (documented in the
 //!   README): objects reachable only through a container that crossed into C
 //!   and was then dropped by Python are finalised at the next sweep or
 //!   collection rather than at once — none of these types can be weakly
@@ -55,7 +56,9 @@
 //!   `PyDict_Next` is O(1) per step; dict and set sizes are O(1).
 //!
 //! Borrowed references (`PyDict_GetItem`, `PyDict_Next`, `PyModule_GetDict`,
-//! ...) are owned by the container's mirror ([`borrow_from`]), so they stay
+//! ...) to persistent int/float/str/bytes mirrors need no owner: those
+//! mirrors live while anything else holds their object. Other borrowed
+//! references are owned by the container's mirror ([`borrow_from`]), so they stay
 //! valid as long as C holds the container, at least as long as CPython
 //! promises; they are released when the container's mirror is parked, and a
 //! dict's set of them is pruned to its current keys and values whenever it
@@ -148,6 +151,11 @@ impl PreHeader {
     /// object's twin, a type's twin type).
     pub fn set_rp(&mut self, o: PyObjectRef) {
         self.rp = Some(o);
+    }
+
+    /// A persistent mirror of an int, float, str or bytes object.
+    pub(crate) fn is_persistent_leaf(&self) -> bool {
+        self.flags & PERSISTENT != 0 && matches!(self.kind, Kind::Int | Kind::Float | Kind::Str | Kind::Bytes)
     }
 
     /// Makes a recycled allocation a fresh native object (no twin yet).
@@ -437,6 +445,16 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
 pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) -> *mut PyObject {
     let p = to_c(vm, obj);
     if is_immortal(p) {
+        return p;
+    }
+    // SAFETY: p is a live facade mirror (to_c's new reference).
+    if unsafe { header(p) }.is_persistent_leaf() {
+        // A persistent int/float/str/bytes mirror lives as long as anything
+        // else holds its object (sweeps free it only when the mirror is the
+        // sole holder, and it cannot be part of a cycle): the owner's hold on
+        // the object keeps the pointer valid without an entry of its own.
+        // SAFETY: to_c's reference; the mirror is parked, not freed.
+        unsafe { decref(p) };
         return p;
     }
     // SAFETY: owner is a live facade object (callers pass mirrors they just used).

@@ -63,8 +63,8 @@ pub(super) fn sweep_if_due() {
     }
 }
 
-/// Frees parked mirrors whose RustPython object has no other holder (every
-/// parked mirror if `full`), repeating until a pass frees nothing (freeing a
+/// Frees parked mirrors whose RustPython object has no other holder (and
+/// every parked container mirror if `full`), repeating until a pass frees nothing (freeing a
 /// container releases its items). Returns how many were freed.
 pub fn sweep(vm: &rustpython_vm::VirtualMachine, full: bool) -> usize {
     let _g = crate::runtime::gil::ensure(vm);
@@ -81,7 +81,7 @@ pub fn sweep(vm: &rustpython_vm::VirtualMachine, full: bool) -> usize {
             if unsafe { (*p).ob_refcnt } > 0 {
                 // Revived by a crossing: it is queued again when parked again.
                 h.flags &= !QUEUED;
-            } else if full || h.rp.as_ref().is_none_or(|o| o.strong_count() == 1) {
+            } else if (full && !h.is_persistent_leaf()) || h.rp.as_ref().is_none_or(|o| o.strong_count() == 1) {
                 h.flags &= !QUEUED;
                 // SAFETY: refcount 0 and no longer queued.
                 dropped.push(unsafe { free(p) });
