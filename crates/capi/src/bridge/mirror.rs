@@ -32,8 +32,9 @@ pub fn set_type_mirror_maker(make: fn(&VirtualMachine, &Py<PyType>) -> *mut PyTy
     let _ = TYPE_MIRROR.set(make);
 }
 
-/// Creates and registers the mirror of `obj` (a new reference).
-pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
+/// Creates and registers the mirror of `obj` (a new reference); `persist`
+/// allows it to be persistent (see the bridge docs).
+pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
     if let Some(ty) = obj.downcast_ref::<PyType>() {
         return type_ptr(vm, ty).cast();
     }
@@ -63,7 +64,9 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         p
     } else if obj.downcast_ref::<PyList>().is_some() {
         let p = alloc(size_of::<PyListObject>(), Kind::List, ty, owned);
-        mark_persistent(vm, p, obj);
+        if persist {
+            mark_persistent(vm, p, obj);
+        }
         // A list can contain itself: register before filling.
         register_mirror(obj, p);
         sync(vm, p, obj);
@@ -123,7 +126,9 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
     } else {
         alloc(size_of::<PyObject>(), Kind::Plain, ty, owned)
     };
-    mark_persistent(vm, p, obj);
+    if persist {
+        mark_persistent(vm, p, obj);
+    }
     register_mirror(obj, p);
     p
 }

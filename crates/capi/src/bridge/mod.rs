@@ -22,7 +22,8 @@
 //! object:
 //! * **Persistent mirrors** — mirrors made for Python objects of the exact
 //!   types `tuple`, `list`, `dict`, `set`, `frozenset`, `bytes`, `str`, `int`
-//!   and `float` when they first cross into C — are *parked*: they stay registered, keep
+//!   and `float` when they cross into C as call arguments (and the items of
+//!   those) — are *parked*: they stay registered, keep
 //!   their inline data (item arrays, bytes, characters), and are reused by the
 //!   next crossing at no cost. If the mirror was the RustPython object's only
 //!   holder it is freed at once instead. A parked mirror is freed by a *sweep*
@@ -37,8 +38,9 @@
 //!   collection rather than at once — none of these types can be weakly
 //!   referenced or have `__del__` themselves.
 //! * **Other mirrors** (instances of Python classes and of builtin
-//!   subclasses, functions, exceptions, ..., and objects C built and handed
-//!   to Python — realised builders) are freed at once, so that
+//!   subclasses, functions, exceptions, ..., and objects C made through the
+//!   API ([`to_c_transient`]) or built in place and handed to Python —
+//!   realised builders) are freed at once, so that
 //!   `__del__` and weak references behave as on CPython.
 //!
 //! Costs:
@@ -396,7 +398,24 @@ pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         refresh(vm, p);
         return p;
     }
-    mirror::create(vm, obj)
+    mirror::create(vm, obj, true)
+}
+
+/// Like [`to_c`] for an object C made through the API (`PyLong_FromLong`,
+/// `PyDict_New`, results of calls and lookups): a new mirror is not
+/// persistent, since C made the object for itself or for Python rather than
+/// received it from Python.
+pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
+    if let Some(p) = fast_lookup(obj) {
+        return p;
+    }
+    if let Some(p) = lookup(obj) {
+        // SAFETY: as in to_c.
+        unsafe { incref(p) };
+        refresh(vm, p);
+        return p;
+    }
+    mirror::create(vm, obj, false)
 }
 
 /// After a C-API call mutated `obj`, brings the inline fields of its mirror

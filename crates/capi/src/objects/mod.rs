@@ -32,7 +32,7 @@ use crate::runtime::{api, system_error};
 
 /// Body of a C-API function returning a new reference.
 pub(crate) fn new_ref(name: &str, f: impl FnOnce(&VirtualMachine) -> PyResult<PyObjectRef>) -> *mut PyObject {
-    api(name, |vm| f(vm).map(|o| bridge::to_c(vm, &o)))
+    api(name, |vm| f(vm).map(|o| bridge::to_c_transient(vm, &o)))
 }
 
 /// The RustPython object behind a `PyObject*` argument.
