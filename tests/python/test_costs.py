@@ -219,3 +219,40 @@ def test_empty_singletons_keep_identity():
     assert t is ()
     assert b is b""
     assert f.same((), f.empties()[0])
+
+
+def test_extension_objects_are_released_at_once():
+    import classtest as c
+
+    before = c.drops()
+    t = c.Tracked(1)
+    del t
+    assert c.drops() == before + 1
+    c.Tracked(2)
+    assert c.drops() == before + 2
+    h = c.Holder()
+    h.put(c.Tracked(3))
+    assert c.drops() == before + 2
+    got = h.take()
+    assert got.tag == 3
+    assert c.drops() == before + 2
+    del got
+    assert c.drops() == before + 3
+    objs = [c.Tracked(i) for i in range(100)]
+    assert f.list_sum([o.tag for o in objs]) == sum(range(100))
+    del objs
+    assert c.drops() == before + 103
+
+
+def test_identity_of_a_released_twin_is_restored_while_c_holds_it():
+    import classtest as c
+
+    h = c.Holder()
+    t = c.Tracked(7)
+    h.put(t)
+    assert h.get() is t
+    t_id = id(t)
+    del t
+    t2 = h.get()
+    assert id(t2) == t_id and t2.tag == 7
+    assert h.get() is t2

@@ -126,6 +126,9 @@ pub(crate) const PERSISTENT: u8 = 1;
 pub(crate) const QUEUED: u8 = 2;
 /// `PreHeader::flags`: `Aux::nested` lists items to re-check on crossing.
 pub(crate) const NESTED: u8 = 4;
+/// `PreHeader::flags`: a native object whose twin has no state of its own,
+/// so that it need not hold the twin while only the twin holds it.
+pub(crate) const WEAKABLE: u8 = 8;
 
 /// Hidden header in front of every object the facade allocates.
 #[repr(C)]
@@ -296,6 +299,10 @@ pub unsafe fn decref(p: *mut PyObject) {
         (*p).ob_refcnt -= 1;
         if (*p).ob_refcnt == 0 {
             dealloc_object(p);
+        } else if (*p).ob_refcnt == 1 && try_header(p).is_some_and(|h| h.flags & WEAKABLE != 0) {
+            // Only the twin holds it now: release the twin promptly (this can
+            // run tp_dealloc, after which p must not be touched).
+            drop(native::demote(p));
         }
     }
 }
@@ -374,8 +381,12 @@ pub(crate) fn register_mirror(rp: &RpObject, p: *mut PyObject) {
 
 /// Removes `rp`'s identity entry if it still names `p`.
 pub(crate) fn unregister(rp: &RpObject, p: *mut PyObject) {
+    unregister_addr(rp_key(rp), p);
+}
+
+/// Removes the identity entry of the RustPython object at `key` if it still names `p`.
+pub(crate) fn unregister_addr(key: usize, p: *mut PyObject) {
     let mut m = MAPS.lock();
-    let key = rp_key(rp);
     if m.rp2c.get(&key) == Some(&(p as usize)) {
         m.rp2c.remove(&key);
     }
@@ -396,6 +407,9 @@ pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         // mirror); a parked mirror (refcount 0) is revived by this reference.
         unsafe { incref(p) };
         refresh(vm, p);
+        if native::is_weak(p) {
+            native::promote(p, obj);
+        }
         return p;
     }
     mirror::create(vm, obj, true)
@@ -413,6 +427,9 @@ pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         // SAFETY: as in to_c.
         unsafe { incref(p) };
         refresh(vm, p);
+        if native::is_weak(p) {
+            native::promote(p, obj);
+        }
         return p;
     }
     mirror::create(vm, obj, false)

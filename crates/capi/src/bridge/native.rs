@@ -13,14 +13,30 @@
 //! is garbage: [`collect`] breaks the link, the twin dies, its payload
 //! releases the native object and `tp_dealloc` runs (Rust `Drop` exactly
 //! once). Collection runs when the number of linked pairs doubles, and on
-//! every `gc.collect()`. Cycles through `tp_traverse` are not yet collected.
+//! every `gc.collect()`. Cycles among native objects are found through
+//! `tp_traverse` and broken with `tp_clear`.
+//!
+//! **Prompt release.** A twin whose class gives it no state of its own (no
+//! `__dict__`, no weak references — PyO3 classes without `dict`/`weakref`)
+//! is only identity. When the bridge sees a native object's `ob_refcnt` drop
+//! to 1 (the twin's reference) through its own `decref` — results and
+//! arguments of calls, `Py_DecRef` — the native object stops holding its twin
+//! (*weak* state, [`demote`]): when Python drops the twin, the twin's payload
+//! releases the native object and `tp_dealloc` runs at once, as on CPython.
+//! When the twin crosses into C again, the link is restored ([`promote`]).
+//! If C keeps a reference taken inline (`Py_INCREF`) while Python drops the
+//! twin, the native object survives and gets a new twin when it next crosses
+//! (its `id()` changes; nothing else about it can be observed).
 
 use parking_lot::Mutex;
 use rustpython_vm::builtins::PyType;
-use rustpython_vm::{PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
+use rustpython_vm::types::PyTypeFlags;
+use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
+use std::collections::{HashMap, HashSet};
+use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{PreHeader, header, register_mirror};
+use super::{PreHeader, WEAKABLE, header, register_mirror};
 use crate::abi::PyObject;
 use crate::runtime::{gil, system_error};
 
@@ -29,6 +45,8 @@ use crate::runtime::{gil, system_error};
 #[derive(Debug, PyPayload)]
 pub struct NativeTwin {
     ptr: usize,
+    /// The twin's own address (its identity-map key), set once made.
+    me: AtomicUsize,
 }
 
 #[rustpython_vm::pyclass]
@@ -37,7 +55,13 @@ impl NativeTwin {}
 impl Drop for NativeTwin {
     fn drop(&mut self) {
         let p = self.ptr as *mut PyObject;
+        let me = self.me.load(Ordering::Relaxed);
         let release = || {
+            // A weak-state native forgets this twin before it is released.
+            if WEAK.lock().get(&(p as usize)) == Some(&me) {
+                WEAK.lock().remove(&(p as usize));
+                super::unregister_addr(me, p);
+            }
             // SAFETY: the twin owns one reference to its native object.
             unsafe { super::decref(p) }
         };
@@ -53,37 +77,92 @@ impl Drop for NativeTwin {
 }
 
 /// Native objects whose pre-header holds their twin.
-static LINKED: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+static LINKED: LazyLock<Mutex<HashSet<usize>>> = LazyLock::new(Default::default);
+/// Native objects in the weak state: native address -> twin address.
+static WEAK: LazyLock<Mutex<HashMap<usize, usize>>> = LazyLock::new(Default::default);
 static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
 const MIN_THRESHOLD: usize = 1024;
 
-/// The twin of native object `p` (created on first crossing).
+/// The twin of native object `p`: its existing twin if it is in the weak
+/// state and the twin is alive, else a new one.
 pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    if let Some(twin) = WEAK.lock().get(&(p as usize)).copied() {
+        // SAFETY: a twin in WEAK is alive or inside its own drop, which
+        // needs the GIL we hold to free it: its memory is still there.
+        if let Some(t) = unsafe { rustpython_vm::PyObject::try_to_owned_from_ptr(twin as *mut rustpython_vm::PyObject) } {
+            // SAFETY: p is a live native object.
+            if unsafe { (*p).ob_refcnt } > 1 {
+                promote(p, &t);
+            }
+            return Ok(t);
+        }
+        // The twin is being destroyed: its drop will find WEAK changed.
+        WEAK.lock().remove(&(p as usize));
+        super::unregister_addr(twin, p);
+    }
     // SAFETY: p is a native object; its type pointer is a full type object.
     let tp = unsafe { (*p).ob_type };
     let cls = super::to_rp(vm, tp.cast())?
         .downcast::<PyType>()
         .map_err(|_| system_error(vm, "native object's ob_type is not a type"))?;
-    let dict = cls
-        .slots
-        .flags
-        .has_feature(rustpython_vm::types::PyTypeFlags::HAS_DICT)
-        .then(|| vm.ctx.new_dict());
+    let flags = &cls.slots.flags;
+    let dict = flags.has_feature(PyTypeFlags::HAS_DICT).then(|| vm.ctx.new_dict());
+    let stateless = !flags.has_feature(PyTypeFlags::HAS_DICT) && !flags.has_feature(PyTypeFlags::HAS_WEAKREF);
     // SAFETY: the twin takes its own reference to p.
     unsafe { super::incref(p) };
-    let twin: PyObjectRef = PyRef::new_ref(NativeTwin { ptr: p as usize }, cls, dict).into();
+    let twin: PyObjectRef = PyRef::new_ref(NativeTwin { ptr: p as usize, me: AtomicUsize::new(0) }, cls, dict).into();
+    if let Some(t) = twin.downcast_ref::<NativeTwin>() {
+        t.me.store(twin.as_object() as *const rustpython_vm::PyObject as usize, Ordering::Relaxed);
+    }
     // SAFETY: p is facade-allocated.
-    unsafe { header(p) }.set_rp(twin.clone());
+    let h = unsafe { header(p) };
+    h.set_rp(twin.clone());
+    if stateless {
+        h.flags |= WEAKABLE;
+    }
     register_mirror(&twin, p);
     link(vm, p);
     Ok(twin)
+}
+
+/// Called by the bridge's `decref` when `p`'s count dropped to 1: a native
+/// object whose twin has no state of its own stops holding the twin (see
+/// the module docs). Returns the twin reference for the caller to drop.
+pub(super) fn demote(p: *mut PyObject) -> Option<PyObjectRef> {
+    // SAFETY: p is a live facade object.
+    let h = unsafe { header(p) };
+    if h.kind != super::Kind::Native || h.flags & WEAKABLE == 0 {
+        return None;
+    }
+    let twin = h.rp.take()?;
+    LINKED.lock().remove(&(p as usize));
+    WEAK.lock().insert(p as usize, twin.as_object() as *const rustpython_vm::PyObject as usize);
+    Some(twin)
+}
+
+/// Restores the link of weak-state native `p` to its live twin `twin`.
+pub(super) fn promote(p: *mut PyObject, twin: &rustpython_vm::PyObject) {
+    // SAFETY: p is a live facade object.
+    let h = unsafe { header(p) };
+    if h.rp.is_none() && WEAK.lock().remove(&(p as usize)).is_some() {
+        h.set_rp(twin.to_owned());
+        LINKED.lock().insert(p as usize);
+    }
+}
+
+/// Whether `p` is a native object in the weak state.
+pub(super) fn is_weak(p: *mut PyObject) -> bool {
+    // SAFETY: p is a live object; mortal ones given to the bridge are
+    // facade-allocated (checked by the magic number).
+    !super::is_immortal(p)
+        && unsafe { super::try_header(p) }.is_some_and(|h| h.kind == super::Kind::Native && h.rp.is_none() && h.flags & WEAKABLE != 0)
 }
 
 /// Records that `p` holds its twin (and the twin, really or virtually, `p`).
 fn link(vm: &VirtualMachine, p: *mut PyObject) {
     let n = {
         let mut l = LINKED.lock();
-        l.push(p as usize);
+        l.insert(p as usize);
         l.len()
     };
     if n >= THRESHOLD.load(Ordering::Relaxed) {
@@ -197,7 +276,7 @@ fn traverse(p: *mut PyObject, visit: crate::abi::visitproc, arg: *mut std::ffi::
 /// Cycles that pass through RustPython objects (a twin's `__dict__`) are not seen.
 fn collect_cycles(vm: &VirtualMachine) -> usize {
     use std::collections::{HashMap, HashSet};
-    let linked: Vec<usize> = LINKED.lock().clone();
+    let linked: Vec<usize> = LINKED.lock().iter().copied().collect();
     if linked.is_empty() {
         return 0;
     }
@@ -251,7 +330,7 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
 }
 
 fn collect_pass(vm: &VirtualMachine) -> usize {
-    let candidates = std::mem::take(&mut *LINKED.lock());
+    let candidates: Vec<usize> = std::mem::take(&mut *LINKED.lock()).into_iter().collect();
     let mut survivors = Vec::with_capacity(candidates.len());
     let mut unlinked = Unlinked::default();
     for addr in candidates {
