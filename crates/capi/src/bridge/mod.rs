@@ -75,6 +75,7 @@
 //! list while C holds its pointer without any further C-API call on it is
 //! seen on the next crossing, not before.
 
+mod addrmap;
 pub mod builders;
 pub mod layout;
 pub(crate) mod mirror;
@@ -83,8 +84,10 @@ mod parked;
 
 use parking_lot::Mutex;
 use rustpython_vm::{PyObject as RpObject, PyObjectRef, PyResult, VirtualMachine};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::sync::LazyLock;
+
+pub use addrmap::{AddrMap, AddrSet};
 use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 
 use crate::abi::{IMMORTAL_REFCNT, PyObject, PyTypeObject};
@@ -136,7 +139,8 @@ pub struct PreHeader {
     magic: u32,
     kind: Kind,
     flags: u8,
-    _pad: u16,
+    /// Size class of the allocation (`addrmap::class_of`; 0: not pooled).
+    class: u16,
     /// Epoch of the last refresh of the inline fields (containers). Wraps
     /// after 2^32 entries into extension code; a mirror untouched for exactly
     /// that long skips one refresh.
@@ -177,20 +181,20 @@ impl PreHeader {
 /// container mirror that must be re-checked when it crosses.
 #[derive(Default)]
 pub struct Aux {
-    pub borrowed: HashSet<usize>,
+    pub borrowed: AddrSet,
     pub buffers: Vec<Box<[u8]>>,
     pub nested: Vec<usize>,
 }
 
 struct Maps {
     /// RustPython object address -> `PyObject*` (mirrors and statics).
-    rp2c: HashMap<usize, usize>,
+    rp2c: AddrMap<usize>,
     /// Static objects (no pre-header): `PyObject*` -> RustPython object.
-    statics: HashMap<usize, PyObjectRef>,
+    statics: AddrMap<PyObjectRef>,
 }
 
 static MAPS: LazyLock<Mutex<Maps>> =
-    LazyLock::new(|| Mutex::new(Maps { rp2c: HashMap::new(), statics: HashMap::new() }));
+    LazyLock::new(|| Mutex::new(Maps { rp2c: AddrMap::default(), statics: AddrMap::default() }));
 static EPOCH: AtomicU32 = AtomicU32::new(1);
 
 /// Starts a new refresh epoch (each entry into extension code): mirrors
@@ -226,8 +230,9 @@ pub unsafe fn try_header<'a>(p: *mut PyObject) -> Option<&'a mut PreHeader> {
 
 /// Allocates a zeroed object of `size` bytes (plus pre-header) with refcount 1.
 pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObjectRef>) -> *mut PyObject {
-    // SAFETY: calloc returns zeroed, suitably aligned memory or NULL.
-    let base = unsafe { libc::calloc(1, PRE + size) }.cast::<u8>();
+    let class = addrmap::class_of(PRE + size);
+    // Zeroed, 16-byte aligned memory (calloc, or a pooled block of the class).
+    let base = addrmap::alloc_block(PRE + size, class);
     if base.is_null() {
         std::process::abort();
     }
@@ -237,7 +242,7 @@ pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObject
             magic: MAGIC,
             kind,
             flags: 0,
-            _pad: 0,
+            class,
             epoch: EPOCH.load(Ordering::Relaxed),
             version: 0,
             rp,
@@ -608,8 +613,9 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     release_aux(h);
     let rp = h.rp.take();
     h.magic = 0;
-    // SAFETY: base was allocated by calloc in alloc().
-    unsafe { libc::free(p.cast::<u8>().sub(PRE).cast()) };
+    let class = h.class;
+    // SAFETY: base was allocated by alloc() with this class.
+    unsafe { addrmap::free_block(p.cast::<u8>().sub(PRE), class) };
     rp
 }
 

@@ -32,11 +32,10 @@ use parking_lot::Mutex;
 use rustpython_vm::builtins::PyType;
 use rustpython_vm::types::PyTypeFlags;
 use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
-use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{PreHeader, WEAKABLE, header, register_mirror};
+use super::{AddrMap, AddrSet, PreHeader, WEAKABLE, header, register_mirror};
 use crate::abi::PyObject;
 use crate::runtime::{gil, system_error};
 
@@ -77,9 +76,9 @@ impl Drop for NativeTwin {
 }
 
 /// Native objects whose pre-header holds their twin.
-static LINKED: LazyLock<Mutex<HashSet<usize>>> = LazyLock::new(Default::default);
+static LINKED: LazyLock<Mutex<AddrSet>> = LazyLock::new(Default::default);
 /// Native objects in the weak state: native address -> twin address.
-static WEAK: LazyLock<Mutex<HashMap<usize, usize>>> = LazyLock::new(Default::default);
+static WEAK: LazyLock<Mutex<AddrMap<usize>>> = LazyLock::new(Default::default);
 static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
 const MIN_THRESHOLD: usize = 1024;
 

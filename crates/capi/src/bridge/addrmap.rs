@@ -1,0 +1,106 @@
+//! Hash maps keyed by addresses, and the allocator of facade objects.
+//!
+//! Addresses are unique and 16-byte aligned: a multiplicative hash of the
+//! address is enough, and much cheaper than the default SipHash on the
+//! bridge's per-crossing lookups.
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// Hasher for `usize` address keys.
+#[derive(Default, Clone, Copy)]
+pub struct AddrHasher(u64);
+
+impl Hasher for AddrHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ b as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.0 = ((n as u64) ^ ((n as u64) >> 4)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+
+    fn finish(&self) -> u64 {
+        // hashbrown takes bucket bits from the bottom and tag bits from the top.
+        self.0 ^ (self.0 >> 32)
+    }
+}
+
+pub type AddrMap<V> = HashMap<usize, V, BuildHasherDefault<AddrHasher>>;
+pub type AddrSet = HashSet<usize, BuildHasherDefault<AddrHasher>>;
+
+/// Size classes of pooled object allocations: totals (pre-header included)
+/// of up to `POOLED_MAX` bytes in steps of 16.
+const STEP: usize = 16;
+pub(super) const POOLED_MAX: usize = 320;
+const CLASSES: usize = POOLED_MAX / STEP + 1;
+/// Free blocks kept per class and thread.
+const KEEP: usize = 2048;
+
+struct Pool([Vec<usize>; CLASSES]);
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        for class in &mut self.0 {
+            for b in class.drain(..) {
+                // SAFETY: pooled blocks came from calloc and are unused.
+                unsafe { libc::free(b as *mut libc::c_void) };
+            }
+        }
+    }
+}
+
+thread_local! {
+    static POOL: RefCell<Pool> = RefCell::new(Pool(std::array::from_fn(|_| Vec::new())));
+}
+
+/// The size class of a `total`-byte block (0: not pooled).
+pub(super) fn class_of(total: usize) -> u16 {
+    if total <= POOLED_MAX { total.div_ceil(STEP) as u16 } else { 0 }
+}
+
+/// A zeroed block for `total` bytes of class `class` (as [`class_of`]).
+pub(super) fn alloc_block(total: usize, class: u16) -> *mut u8 {
+    if class != 0 {
+        let reused = POOL.try_with(|p| p.borrow_mut().0[class as usize].pop()).ok().flatten();
+        if let Some(b) = reused {
+            let b = b as *mut u8;
+            // SAFETY: a pooled block of this class has class * STEP bytes.
+            unsafe { std::ptr::write_bytes(b, 0, class as usize * STEP) };
+            return b;
+        }
+        // SAFETY: calloc of the class's full size, so the block can be reused for any total of its class.
+        return unsafe { libc::calloc(1, class as usize * STEP) }.cast();
+    }
+    // SAFETY: plain zeroed allocation.
+    unsafe { libc::calloc(1, total) }.cast()
+}
+
+/// Returns a block from [`alloc_block`] of class `class`.
+///
+/// # Safety
+/// `b` must be such a block, no longer used.
+pub(super) unsafe fn free_block(b: *mut u8, class: u16) {
+    if class != 0 {
+        let kept = POOL
+            .try_with(|p| {
+                let mut p = p.borrow_mut();
+                let list = &mut p.0[class as usize];
+                if list.len() < KEEP {
+                    list.push(b as usize);
+                    true
+                } else {
+                    false
+                }
+            })
+            .unwrap_or(false);
+        if kept {
+            return;
+        }
+    }
+    // SAFETY: per the contract.
+    unsafe { libc::free(b.cast()) };
+}
