@@ -10,6 +10,6 @@ target="${ASAN_TARGET_DIR:-$root/target/asan}"
 RUSTFLAGS="-Zsanitizer=address" cargo build --quiet --target x86_64-unknown-linux-gnu --target-dir "$target"
 ./ci/build-ext.sh >/dev/null
 ./ci/fetch-wheels.sh
-ASAN_OPTIONS="detect_leaks=0:quarantine_size_mb=4" \
+PYFACADE_NO_POOL=1 ASAN_OPTIONS="detect_leaks=0:quarantine_size_mb=4" \
 PYTHONPATH="$root/build/ext:$root/build/wheels-cp314:$root/build/pylib" \
   "$target/x86_64-unknown-linux-gnu/debug/pyfacade" -m pytest -q -p no:cacheprovider tests/python tests/downstream

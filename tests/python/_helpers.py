@@ -8,3 +8,16 @@ def rss_kib():
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError("no VmRSS")
+
+
+def rss_growth_kib(churn, warm=20_000, n=100_000):
+    """RSS growth over `churn(n)` after a warm-up of `churn(warm)`, with a
+    full collection after each, in KiB."""
+    import gc
+
+    churn(warm)
+    gc.collect()
+    before = rss_kib()
+    churn(n)
+    gc.collect()
+    return rss_kib() - before

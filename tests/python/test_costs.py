@@ -10,7 +10,7 @@ import time
 import weakref
 
 import facadetest as f
-from _helpers import rss_kib
+from _helpers import rss_growth_kib, rss_kib
 
 
 def best(fn, rounds=3):
@@ -161,12 +161,7 @@ def test_no_growth_crossing_new_containers():
             f.list_sum([i])
             f.dict_count({i: i})
 
-    churn(20_000)
-    gc.collect()
-    before = rss_kib()
-    churn(100_000)
-    gc.collect()
-    grown = rss_kib() - before
+    grown = rss_growth_kib(churn)
     assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
 
 
@@ -205,12 +200,7 @@ def test_no_growth_creating_closures():
             fn = f.make_closure(i, lambda: None)
             assert fn()[0] == i
 
-    churn(20_000)
-    gc.collect()
-    before = rss_kib()
-    churn(100_000)
-    gc.collect()
-    grown = rss_kib() - before
+    grown = rss_growth_kib(churn)
     assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
 
 

@@ -1,9 +1,8 @@
 """Identity, the object protocol, callbacks and errors in both directions."""
-import gc
 import sys
 
 import pytest
-from _helpers import rss_kib as _rss_kib
+from _helpers import rss_growth_kib
 
 import facadetest as f
 
@@ -144,10 +143,5 @@ def _churn(n):
 
 
 def test_no_memory_growth():
-    _churn(2_000)
-    gc.collect()
-    before = _rss_kib()
-    _churn(100_000)
-    gc.collect()
-    growth = _rss_kib() - before
+    growth = rss_growth_kib(_churn, warm=2_000)
     assert growth < 16 * 1024, f"RSS grew by {growth} KiB over 100k iterations"

@@ -57,9 +57,13 @@ thread_local! {
     static POOL: RefCell<Pool> = RefCell::new(Pool(std::array::from_fn(|_| Vec::new())));
 }
 
+/// Pooling is off when `PYFACADE_NO_POOL` is set (ci/asan.sh: every block
+/// then goes back to the allocator, so that AddressSanitizer sees reuse).
+static POOLING: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("PYFACADE_NO_POOL").is_none());
+
 /// The size class of a `total`-byte block (0: not pooled).
 pub(super) fn class_of(total: usize) -> u16 {
-    if total <= POOLED_MAX { total.div_ceil(STEP) as u16 } else { 0 }
+    if total <= POOLED_MAX && *POOLING { total.div_ceil(STEP) as u16 } else { 0 }
 }
 
 /// A zeroed block for `total` bytes of class `class` (as [`class_of`]).

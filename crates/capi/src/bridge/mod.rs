@@ -404,6 +404,18 @@ fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
 /// A new reference to the `PyObject*` of `obj`, creating its mirror if needed.
 /// O(1) for an object that has a mirror (parked or not).
 pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
+    to_c_with(vm, obj, true)
+}
+
+/// Like [`to_c`] for an object C made through the API (`PyLong_FromLong`,
+/// `PyDict_New`, results of calls and lookups): a new mirror is not
+/// persistent, since C made the object for itself or for Python rather than
+/// received it from Python.
+pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
+    to_c_with(vm, obj, false)
+}
+
+fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
     if let Some(p) = fast_lookup(obj) {
         return p;
     }
@@ -417,27 +429,7 @@ pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
         }
         return p;
     }
-    mirror::create(vm, obj, true)
-}
-
-/// Like [`to_c`] for an object C made through the API (`PyLong_FromLong`,
-/// `PyDict_New`, results of calls and lookups): a new mirror is not
-/// persistent, since C made the object for itself or for Python rather than
-/// received it from Python.
-pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
-    if let Some(p) = fast_lookup(obj) {
-        return p;
-    }
-    if let Some(p) = lookup(obj) {
-        // SAFETY: as in to_c.
-        unsafe { incref(p) };
-        refresh(vm, p);
-        if native::is_weak(p) {
-            native::promote(p, obj);
-        }
-        return p;
-    }
-    mirror::create(vm, obj, false)
+    mirror::create(vm, obj, persist)
 }
 
 /// After a C-API call mutated `obj`, brings the inline fields of its mirror

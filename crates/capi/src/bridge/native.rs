@@ -55,7 +55,8 @@ impl Drop for NativeTwin {
     fn drop(&mut self) {
         let p = self.ptr as *mut PyObject;
         let me = self.me.load(Ordering::Relaxed);
-        let release = || {
+        // tp_dealloc runs extension code: hold the GIL for it.
+        gil::with_gil_if_attached(|| {
             // A weak-state native forgets this twin before it is released.
             if WEAK.lock().get(&(p as usize)) == Some(&me) {
                 WEAK.lock().remove(&(p as usize));
@@ -63,15 +64,7 @@ impl Drop for NativeTwin {
             }
             // SAFETY: the twin owns one reference to its native object.
             unsafe { super::decref(p) }
-        };
-        // tp_dealloc runs extension code: hold the GIL for it.
-        match rustpython_vm::vm::thread::try_with_current_vm(|vm| {
-            let _g = gil::ensure(vm);
-            release();
-        }) {
-            Some(()) => {}
-            None => release(),
-        }
+        });
     }
 }
 

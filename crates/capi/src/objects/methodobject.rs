@@ -226,17 +226,9 @@ impl BoundSelf {}
 impl Drop for BoundSelf {
     fn drop(&mut self) {
         let p = self.slf as *mut PyObject;
-        // SAFETY: BoundSelf owns one reference to slf.
-        let release = || unsafe { bridge::decref(p) };
         // Releasing runs extension code (the capsule's destructor): under the GIL.
-        if rustpython_vm::vm::thread::try_with_current_vm(|vm| {
-            let _g = gil::ensure(vm);
-            release();
-        })
-        .is_none()
-        {
-            release();
-        }
+        // SAFETY: BoundSelf owns one reference to slf.
+        gil::with_gil_if_attached(|| unsafe { bridge::decref(p) });
     }
 }
 

@@ -109,3 +109,18 @@ pub fn restore(vm: Option<&rustpython_vm::VirtualMachine>, depth: usize) {
 pub fn release_one() {
     drop(Guard(()));
 }
+
+/// Runs `f` under the GIL if this thread has an interpreter attached, else
+/// as is (drops of RustPython objects that release C references can happen
+/// on any thread; extension code they run expects the GIL).
+pub fn with_gil_if_attached<R>(f: impl FnOnce() -> R) -> R {
+    let mut f = Some(f);
+    let attached = rustpython_vm::vm::thread::try_with_current_vm(|vm| {
+        let _g = ensure(vm);
+        (f.take().expect("called once"))()
+    });
+    match attached {
+        Some(r) => r,
+        None => (f.take().expect("not called yet"))(),
+    }
+}
