@@ -246,3 +246,17 @@ def test_identity_of_a_released_twin_is_restored_while_c_holds_it():
     t2 = h.get()
     assert id(t2) == t_id and t2.tag == 7
     assert h.get() is t2
+
+
+def test_replacing_a_nested_list_through_c():
+    inner = [1]
+    outer = [inner, [2]]
+    assert f.tuple_list_sum((outer[0],)) == 1
+    f.list_fill(outer, 0)
+    del inner
+    gc.collect()
+    assert outer == [0, 0]
+    assert f.list_sum(outer) == 0
+    # The outer list crosses again: nothing stale is re-checked.
+    assert f.tuple_list_sum(([5, 6],)) == 11
+    assert f.list_get(outer, 1) == 0

@@ -482,6 +482,13 @@ pub fn list_edit(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, edit:
     };
     if in_sync {
         add_nested(p, item);
+        if needs_check(released) {
+            // The replaced item may be listed in `nested`: recompute the list
+            // from the array before the item's reference goes.
+            // SAFETY: list layout, in sync.
+            let items = unsafe { std::slice::from_raw_parts((*l).ob_item, (*l).ob_base.ob_size as usize) };
+            set_nested(p, items);
+        }
         // SAFETY: the replaced slot's reference.
         unsafe { xdecref(released) };
     } else {
