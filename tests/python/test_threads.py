@@ -51,3 +51,41 @@ def test_native_threads_attach():
 
 def test_detached_work_runs_in_parallel_with_python():
     assert f.detached_sum(10_000) == sum(range(10_000))
+
+
+def _wait_for_other_thread_calling_extension():
+    out = []
+    t = threading.Thread(target=lambda: out.append(f.add(2, 3)))
+    t.start()
+    t.join(timeout=60)
+    return out
+
+
+def test_python_code_run_by_c_api_functions_releases_the_gil():
+    class Probe:
+        @property
+        def attr(self):
+            return _wait_for_other_thread_calling_extension()
+
+        def __eq__(self, other):
+            return _wait_for_other_thread_calling_extension() == [5]
+
+        __hash__ = object.__hash__
+
+        def __lt__(self, other):
+            return False
+
+        __gt__ = __lt__
+
+        def __len__(self):
+            return len(_wait_for_other_thread_calling_extension())
+
+    p = Probe()
+    assert f.get_attr(p, "attr") == [5]  # PyObject_GetAttr
+    assert f.compare(p, p) == (False, True, False)  # PyObject_RichCompare
+    assert f.length(p) == 1  # PyObject_Size
+
+    def gen():
+        yield _wait_for_other_thread_calling_extension()
+
+    assert f.iterate(gen()) == [[5]]  # PyIter_Next

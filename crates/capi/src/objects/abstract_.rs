@@ -5,7 +5,7 @@ use rustpython_vm::protocol::PyIterReturn;
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 use std::ffi::c_int;
 
-use super::{cbool, new_ref, rp};
+use super::{cbool, new_ref, py, rp};
 use crate::abi::*;
 use crate::bridge;
 use crate::runtime::{api, api_noerr};
@@ -22,8 +22,7 @@ macro_rules! binary_ops {
 
 fn binop(vm: &VirtualMachine, a: *mut PyObject, b: *mut PyObject, op: &str) -> PyResult<PyObjectRef> {
     let (a, b) = (rp(vm, a)?, rp(vm, b)?);
-    let operator = vm.import("operator", 0)?;
-    operator.get_attr(&*vm.ctx.new_str(op), vm)?.call((a, b), vm)
+    py(vm, || vm.import("operator", 0)?.get_attr(&*vm.ctx.new_str(op), vm)?.call((a, b), vm))
 }
 
 binary_ops! {
@@ -60,7 +59,7 @@ macro_rules! unary_ops {
         pub extern "C" fn $name(a: *mut PyObject) -> *mut PyObject {
             new_ref(stringify!($name), |vm| {
                 let a = rp(vm, a)?;
-                vm.import("operator", 0)?.get_attr($op, vm)?.call((a,), vm)
+                py(vm, || vm.import("operator", 0)?.get_attr($op, vm)?.call((a,), vm))
             })
         }
     )*};
@@ -78,8 +77,8 @@ unary_ops! {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyNumber_Divmod(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
     new_ref("PyNumber_Divmod", |vm| {
-        let f = vm.builtins.get_attr("divmod", vm)?;
-        f.call((rp(vm, a)?, rp(vm, b)?), vm)
+        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
+        py(vm, || vm.builtins.get_attr("divmod", vm)?.call((a, b), vm))
     })
 }
 
@@ -87,21 +86,27 @@ pub extern "C" fn PyNumber_Divmod(a: *mut PyObject, b: *mut PyObject) -> *mut Py
 #[unsafe(no_mangle)]
 pub extern "C" fn PyNumber_Power(a: *mut PyObject, b: *mut PyObject, c: *mut PyObject) -> *mut PyObject {
     new_ref("PyNumber_Power", |vm| {
-        let f = vm.builtins.get_attr("pow", vm)?;
-        f.call((rp(vm, a)?, rp(vm, b)?, rp(vm, c)?), vm)
+        let (a, b, c) = (rp(vm, a)?, rp(vm, b)?, rp(vm, c)?);
+        py(vm, || vm.builtins.get_attr("pow", vm)?.call((a, b, c), vm))
     })
 }
 
 /// New reference to `int(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyNumber_Long(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PyNumber_Long", |vm| vm.ctx.types.int_type.as_object().call((rp(vm, o)?,), vm))
+    new_ref("PyNumber_Long", |vm| {
+        let o = rp(vm, o)?;
+        py(vm, || vm.ctx.types.int_type.as_object().call((o,), vm))
+    })
 }
 
 /// New reference to `float(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyNumber_Float(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PyNumber_Float", |vm| vm.ctx.types.float_type.as_object().call((rp(vm, o)?,), vm))
+    new_ref("PyNumber_Float", |vm| {
+        let o = rp(vm, o)?;
+        py(vm, || vm.ctx.types.float_type.as_object().call((o,), vm))
+    })
 }
 
 #[unsafe(no_mangle)]
@@ -124,7 +129,8 @@ pub extern "C" fn PyIndex_Check(o: *mut PyObject) -> c_int {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyNumber_AsSsize_t(o: *mut PyObject, exc: *mut PyObject) -> Py_ssize_t {
     api("PyNumber_AsSsize_t", |vm| {
-        let i = vm.import("operator", 0)?.get_attr("index", vm)?.call((rp(vm, o)?,), vm)?;
+        let o = rp(vm, o)?;
+        let i = py(vm, || vm.import("operator", 0)?.get_attr("index", vm)?.call((o,), vm))?;
         let big = i.downcast_ref::<rustpython_vm::builtins::PyInt>().map(|i| i.as_bigint().clone()).unwrap_or_default();
         match isize::try_from(&big) {
             Ok(v) => Ok(v),
@@ -181,16 +187,23 @@ pub extern "C" fn PyMapping_Size(o: *mut PyObject) -> Py_ssize_t {
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_Contains(o: *mut PyObject, item: *mut PyObject) -> c_int {
     api("PySequence_Contains", |vm| {
-        let r = vm.call_method(&*rp(vm, o)?, "__contains__", (rp(vm, item)?,));
+        let (obj, needle) = (rp(vm, o)?, rp(vm, item)?);
+        py(vm, || contains(vm, &obj, &needle))
+    })
+}
+
+/// `needle in obj`, by `__contains__` or else by iteration.
+fn contains(vm: &VirtualMachine, obj: &PyObjectRef, needle: &PyObjectRef) -> PyResult<c_int> {
+    {
+        let r = vm.call_method(obj, "__contains__", (needle.clone(),));
         match r {
             Ok(v) => Ok(cbool(v.is_true(vm)?)),
             Err(e) if e.fast_isinstance(vm.ctx.exceptions.attribute_error) => {
-                let it = rp(vm, o)?.get_iter(vm)?;
-                let needle = rp(vm, item)?;
+                let it = obj.get_iter(vm)?;
                 loop {
                     match it.next(vm)? {
                         PyIterReturn::Return(x) => {
-                            if vm.bool_eq(&x, &needle)? {
+                            if vm.bool_eq(&x, needle)? {
                                 return Ok(1);
                             }
                         }
@@ -200,13 +213,16 @@ pub extern "C" fn PySequence_Contains(o: *mut PyObject, item: *mut PyObject) -> 
             }
             Err(e) => Err(e),
         }
-    })
+    }
 }
 
 /// New reference to `o[i]`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
-    new_ref("PySequence_GetItem", |vm| rp(vm, o)?.get_item(vm.ctx.new_int(i).as_object(), vm))
+    new_ref("PySequence_GetItem", |vm| {
+        let o = rp(vm, o)?;
+        py(vm, || o.get_item(vm.ctx.new_int(i).as_object(), vm))
+    })
 }
 
 /// New reference to `o[a:b]`.
@@ -214,25 +230,32 @@ pub extern "C" fn PySequence_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut Py
 pub extern "C" fn PySequence_GetSlice(o: *mut PyObject, a: Py_ssize_t, b: Py_ssize_t) -> *mut PyObject {
     new_ref("PySequence_GetSlice", |vm| {
         let slice = vm.ctx.types.slice_type.as_object().call((a, b), vm)?;
-        rp(vm, o)?.get_item(&*slice, vm)
+        let o = rp(vm, o)?;
+        py(vm, || o.get_item(&*slice, vm))
     })
 }
 
 /// New reference to `tuple(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_Tuple(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PySequence_Tuple", |vm| vm.ctx.types.tuple_type.as_object().call((rp(vm, o)?,), vm))
+    new_ref("PySequence_Tuple", |vm| {
+        let o = rp(vm, o)?;
+        py(vm, || vm.ctx.types.tuple_type.as_object().call((o,), vm))
+    })
 }
 
 /// New reference to `list(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_List(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PySequence_List", |vm| vm.ctx.types.list_type.as_object().call((rp(vm, o)?,), vm))
+    new_ref("PySequence_List", |vm| {
+        let o = rp(vm, o)?;
+        py(vm, || vm.ctx.types.list_type.as_object().call((o,), vm))
+    })
 }
 
 fn mapping_view(vm: &VirtualMachine, o: *mut PyObject, meth: &str) -> PyResult<PyObjectRef> {
-    let v = vm.call_method(&*rp(vm, o)?, meth, ())?;
-    vm.ctx.types.list_type.as_object().call((v,), vm)
+    let o = rp(vm, o)?;
+    py(vm, || vm.ctx.types.list_type.as_object().call((vm.call_method(&*o, meth, ())?,), vm))
 }
 
 /// New reference to `list(o.items())`.
@@ -255,9 +278,7 @@ pub extern "C" fn PyMapping_Values(o: *mut PyObject) -> *mut PyObject {
 
 fn next_item(vm: &VirtualMachine, it: *mut PyObject) -> PyResult<Option<PyObjectRef>> {
     let it = rp(vm, it)?;
-    let r = rustpython_vm::protocol::PyIter::new(it).next(vm);
-    bridge::bump_epoch();
-    match r? {
+    match py(vm, || rustpython_vm::protocol::PyIter::new(it).next(vm))? {
         PyIterReturn::Return(v) => Ok(Some(v)),
         PyIterReturn::StopIteration(_) => Ok(None),
     }

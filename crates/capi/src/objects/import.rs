@@ -3,7 +3,7 @@
 use rustpython_vm::builtins::PyStr;
 use std::ffi::c_char;
 
-use super::{cstr, new_ref, rp};
+use super::{cstr, new_ref, py, rp};
 use crate::abi::PyObject;
 use crate::runtime::type_error;
 
@@ -17,10 +17,13 @@ pub extern "C" fn PyImport_Import(name: *mut PyObject) -> *mut PyObject {
     })
 }
 
+/// Imports run Python code (module bodies): without the GIL.
 fn import(vm: &rustpython_vm::VirtualMachine, name: &str) -> rustpython_vm::PyResult {
-    vm.import(&*vm.ctx.new_str(name), 0)?;
-    let modules = vm.sys_module.get_attr("modules", vm)?;
-    modules.get_item(name, vm)
+    py(vm, || {
+        vm.import(&*vm.ctx.new_str(name), 0)?;
+        let modules = vm.sys_module.get_attr("modules", vm)?;
+        modules.get_item(name, vm)
+    })
 }
 
 #[unsafe(no_mangle)]

@@ -35,6 +35,19 @@ pub(crate) fn new_ref(name: &str, f: impl FnOnce(&VirtualMachine) -> PyResult<Py
     api(name, |vm| f(vm).map(|o| bridge::to_c_transient(vm, &o)))
 }
 
+/// Runs a RustPython operation that may execute Python code (`__getattr__`,
+/// `__eq__`, `__hash__`, iterators, imports, calls) with the GIL released, as
+/// CPython lets other threads run during Python code: a thread that waits
+/// there for one that needs the GIL would otherwise deadlock. Containers C
+/// holds may have changed afterwards, so a new refresh epoch starts.
+pub(crate) fn py<R>(vm: &VirtualMachine, f: impl FnOnce() -> R) -> R {
+    let depth = crate::runtime::gil::save();
+    let r = f();
+    crate::runtime::gil::restore(Some(vm), depth);
+    bridge::bump_epoch();
+    r
+}
+
 /// The RustPython object behind a `PyObject*` argument.
 pub(crate) fn rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     bridge::to_rp(vm, p)

@@ -6,7 +6,7 @@ use rustpython_vm::types::PyComparisonOp;
 use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
 use std::ffi::{c_char, c_int, c_uint, c_void};
 
-use super::{cbool, cstr, new_ref, rp};
+use super::{py, cbool, cstr, new_ref, rp};
 use crate::abi::*;
 use crate::bridge;
 use crate::runtime::{api, api_noerr, system_error, type_error};
@@ -149,13 +149,13 @@ pub unsafe extern "C" fn PyMem_Free(p: *mut c_void) {
 /// New reference to `repr(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Repr(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PyObject_Repr", |vm| Ok(rp(vm, o)?.repr(vm)?.into()))
+    new_ref("PyObject_Repr", |vm| { let o = rp(vm, o)?; Ok(py(vm, || o.repr(vm))?.into()) })
 }
 
 /// New reference to `str(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Str(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PyObject_Str", |vm| Ok(rp(vm, o)?.str(vm)?.into()))
+    new_ref("PyObject_Str", |vm| { let o = rp(vm, o)?; Ok(py(vm, || o.str(vm))?.into()) })
 }
 
 /// New reference to `ascii(o)`.
@@ -179,7 +179,10 @@ fn attr_name(vm: &VirtualMachine, name: *mut PyObject) -> PyResult<rustpython_vm
 /// New reference to `o.name`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_GetAttr(o: *mut PyObject, name: *mut PyObject) -> *mut PyObject {
-    new_ref("PyObject_GetAttr", |vm| rp(vm, o)?.get_attr(&attr_name(vm, name)?, vm))
+    new_ref("PyObject_GetAttr", |vm| {
+        let (o, n) = (rp(vm, o)?, attr_name(vm, name)?);
+        py(vm, || o.get_attr(&n, vm))
+    })
 }
 
 /// New reference to `o.name` (name in UTF-8).
@@ -187,7 +190,8 @@ pub extern "C" fn PyObject_GetAttr(o: *mut PyObject, name: *mut PyObject) -> *mu
 pub extern "C" fn PyObject_GetAttrString(o: *mut PyObject, name: *const c_char) -> *mut PyObject {
     new_ref("PyObject_GetAttrString", |vm| {
         let n = vm.ctx.new_str(cstr(vm, name)?);
-        rp(vm, o)?.get_attr(&n, vm)
+        let o = rp(vm, o)?;
+        py(vm, || o.get_attr(&n, vm))
     })
 }
 
@@ -197,7 +201,8 @@ pub extern "C" fn PyObject_GetOptionalAttr(o: *mut PyObject, name: *mut PyObject
     api("PyObject_GetOptionalAttr", |vm| {
         // SAFETY: result is a valid out pointer.
         unsafe { *result = std::ptr::null_mut() };
-        match rp(vm, o)?.get_attr(&attr_name(vm, name)?, vm) {
+        let (o, n) = (rp(vm, o)?, attr_name(vm, name)?);
+        match py(vm, || o.get_attr(&n, vm)) {
             Ok(v) => {
                 // SAFETY: as above.
                 unsafe { *result = bridge::to_c(vm, &v) };
@@ -213,9 +218,10 @@ pub extern "C" fn PyObject_GetOptionalAttr(o: *mut PyObject, name: *mut PyObject
 fn set_or_del_attr(vm: &VirtualMachine, o: *mut PyObject, n: &rustpython_vm::PyRef<PyStr>, v: *mut PyObject) -> PyResult<c_int> {
     let obj = rp(vm, o)?;
     if v.is_null() {
-        obj.del_attr(n, vm)?;
+        py(vm, || obj.del_attr(n, vm))?;
     } else {
-        obj.set_attr(n, rp(vm, v)?, vm)?;
+        let v = rp(vm, v)?;
+        py(vm, || obj.set_attr(n, v, vm))?;
     }
     Ok(0)
 }
@@ -292,14 +298,18 @@ pub extern "C" fn PyObject_GenericSetDict(o: *mut PyObject, v: *mut PyObject, _c
 /// New reference to `o[key]`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_GetItem(o: *mut PyObject, key: *mut PyObject) -> *mut PyObject {
-    new_ref("PyObject_GetItem", |vm| rp(vm, o)?.get_item(&*rp(vm, key)?, vm))
+    new_ref("PyObject_GetItem", |vm| {
+        let (o, k) = (rp(vm, o)?, rp(vm, key)?);
+        py(vm, || o.get_item(&*k, vm))
+    })
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_SetItem(o: *mut PyObject, key: *mut PyObject, v: *mut PyObject) -> c_int {
     api("PyObject_SetItem", |vm| {
         let obj = rp(vm, o)?;
-        obj.set_item(&*rp(vm, key)?, rp(vm, v)?, vm)?;
+        let (k, v) = (rp(vm, key)?, rp(vm, v)?);
+        py(vm, || obj.set_item(&*k, v, vm))?;
         bridge::refresh_now(vm, o, &obj);
         Ok(0)
     })
@@ -309,7 +319,8 @@ pub extern "C" fn PyObject_SetItem(o: *mut PyObject, key: *mut PyObject, v: *mut
 pub extern "C" fn PyObject_DelItem(o: *mut PyObject, key: *mut PyObject) -> c_int {
     api("PyObject_DelItem", |vm| {
         let obj = rp(vm, o)?;
-        obj.del_item(&*rp(vm, key)?, vm)?;
+        let k = rp(vm, key)?;
+        py(vm, || obj.del_item(&*k, vm))?;
         bridge::refresh_now(vm, o, &obj);
         Ok(0)
     })
@@ -318,7 +329,7 @@ pub extern "C" fn PyObject_DelItem(o: *mut PyObject, key: *mut PyObject) -> c_in
 /// `len(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Size(o: *mut PyObject) -> Py_ssize_t {
-    api("PyObject_Size", |vm| Ok(rp(vm, o)?.length(vm)? as isize))
+    api("PyObject_Size", |vm| { let o = rp(vm, o)?; Ok(py(vm, || o.length(vm))? as isize) })
 }
 
 #[unsafe(no_mangle)]
@@ -329,13 +340,13 @@ pub extern "C" fn PyObject_Length(o: *mut PyObject) -> Py_ssize_t {
 /// `operator.length_hint(o, default)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_LengthHint(o: *mut PyObject, default: Py_ssize_t) -> Py_ssize_t {
-    api("PyObject_LengthHint", |vm| Ok(rp(vm, o)?.length_hint(default.max(0) as usize, vm)? as isize))
+    api("PyObject_LengthHint", |vm| { let o = rp(vm, o)?; Ok(py(vm, || o.length_hint(default.max(0) as usize, vm))? as isize) })
 }
 
 /// `hash(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Hash(o: *mut PyObject) -> Py_hash_t {
-    api("PyObject_Hash", |vm| Ok(rp(vm, o)?.hash(vm)? as isize))
+    api("PyObject_Hash", |vm| { let o = rp(vm, o)?; Ok(py(vm, || o.hash(vm))? as isize) })
 }
 
 /// `PyObject_HashNotImplemented`: raises TypeError (unhashable type).
@@ -349,12 +360,12 @@ pub extern "C" fn PyObject_HashNotImplemented(o: *mut PyObject) -> Py_hash_t {
 /// `bool(o)`: 1, 0, or -1 on error.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_IsTrue(o: *mut PyObject) -> c_int {
-    api("PyObject_IsTrue", |vm| Ok(cbool(rp(vm, o)?.is_true(vm)?)))
+    api("PyObject_IsTrue", |vm| { let o = rp(vm, o)?; Ok(cbool(py(vm, || o.is_true(vm))?)) })
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Not(o: *mut PyObject) -> c_int {
-    api("PyObject_Not", |vm| Ok(cbool(!rp(vm, o)?.is_true(vm)?)))
+    api("PyObject_Not", |vm| { let o = rp(vm, o)?; Ok(cbool(!py(vm, || o.is_true(vm))?)) })
 }
 
 fn cmp_op(vm: &VirtualMachine, op: c_int) -> PyResult<PyComparisonOp> {
@@ -374,7 +385,8 @@ fn cmp_op(vm: &VirtualMachine, op: c_int) -> PyResult<PyComparisonOp> {
 pub extern "C" fn PyObject_RichCompare(a: *mut PyObject, b: *mut PyObject, op: c_int) -> *mut PyObject {
     new_ref("PyObject_RichCompare", |vm| {
         let op = cmp_op(vm, op)?;
-        rp(vm, a)?.rich_compare(rp(vm, b)?, op, vm)
+        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
+        py(vm, || a.rich_compare(b, op, vm))
     })
 }
 
@@ -386,18 +398,25 @@ pub extern "C" fn PyObject_RichCompareBool(a: *mut PyObject, b: *mut PyObject, o
     }
     api("PyObject_RichCompareBool", |vm| {
         let op = cmp_op(vm, op)?;
-        Ok(cbool(rp(vm, a)?.rich_compare_bool(&*rp(vm, b)?, op, vm)?))
+        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
+        Ok(cbool(py(vm, || a.rich_compare_bool(&*b, op, vm))?))
     })
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_IsInstance(o: *mut PyObject, cls: *mut PyObject) -> c_int {
-    api("PyObject_IsInstance", |vm| Ok(cbool(rp(vm, o)?.is_instance(&*rp(vm, cls)?, vm)?)))
+    api("PyObject_IsInstance", |vm| {
+        let (o, c) = (rp(vm, o)?, rp(vm, cls)?);
+        Ok(cbool(py(vm, || o.is_instance(&*c, vm))?))
+    })
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_IsSubclass(o: *mut PyObject, cls: *mut PyObject) -> c_int {
-    api("PyObject_IsSubclass", |vm| Ok(cbool(rp(vm, o)?.is_subclass(&*rp(vm, cls)?, vm)?)))
+    api("PyObject_IsSubclass", |vm| {
+        let (o, c) = (rp(vm, o)?, rp(vm, cls)?);
+        Ok(cbool(py(vm, || o.is_subclass(&*c, vm))?))
+    })
 }
 
 /// New reference to `type(o)`.
@@ -409,7 +428,7 @@ pub extern "C" fn PyObject_Type(o: *mut PyObject) -> *mut PyObject {
 /// New reference to `iter(o)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_GetIter(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PyObject_GetIter", |vm| Ok(rp(vm, o)?.get_iter(vm)?.into()))
+    new_ref("PyObject_GetIter", |vm| { let o = rp(vm, o)?; Ok(py(vm, || o.get_iter(vm))?.into()) })
 }
 
 /// New reference to `dir(o)` (or of the current scope when `o` is NULL).
@@ -437,7 +456,8 @@ pub extern "C" fn PyCallable_Check(o: *mut PyObject) -> c_int {
 pub extern "C" fn PyObject_Format(o: *mut PyObject, spec: *mut PyObject) -> *mut PyObject {
     new_ref("PyObject_Format", |vm| {
         let spec = if spec.is_null() { vm.ctx.new_str("").into() } else { rp(vm, spec)? };
-        vm.call_method(&*rp(vm, o)?, "__format__", (spec,))
+        let o = rp(vm, o)?;
+        py(vm, || vm.call_method(&*o, "__format__", (spec,)))
     })
 }
 
@@ -448,11 +468,7 @@ pub extern "C" fn PyObject_Format(o: *mut PyObject, spec: *mut PyObject) -> *mut
 /// code), and a new refresh epoch starts afterwards (the callback may have
 /// mutated containers C holds).
 pub(crate) fn call_rp(vm: &VirtualMachine, f: &PyObjectRef, args: FuncArgs) -> PyResult {
-    let depth = crate::runtime::gil::save();
-    let r = f.call_with_args(args, vm);
-    crate::runtime::gil::restore(Some(vm), depth);
-    bridge::bump_epoch();
-    r
+    py(vm, || f.call_with_args(args, vm))
 }
 
 /// Positional arguments from a C tuple (may be NULL for none).
@@ -603,7 +619,8 @@ pub unsafe extern "C" fn PyObject_VectorcallMethod(
         let fa = unsafe { vector_args(vm, args.add(1), nargs - 1, kwnames)? };
         // SAFETY: args[0] exists (nargs >= 1).
         let obj = rp(vm, unsafe { *args })?;
-        let meth = obj.get_attr(&attr_name(vm, name)?, vm)?;
+        let n = attr_name(vm, name)?;
+        let meth = py(vm, || obj.get_attr(&n, vm))?;
         call_rp(vm, &meth, fa)
     })
 }
@@ -669,7 +686,10 @@ pub unsafe extern "C" fn PyObject_SelfIter(o: *mut PyObject) -> *mut PyObject {
 /// New reference to `os.fspath(path)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyOS_FSPath(path: *mut PyObject) -> *mut PyObject {
-    new_ref("PyOS_FSPath", |vm| vm.import("os", 0)?.get_attr("fspath", vm)?.call((rp(vm, path)?,), vm))
+    new_ref("PyOS_FSPath", |vm| {
+        let path = rp(vm, path)?;
+        py(vm, || vm.import("os", 0)?.get_attr("fspath", vm)?.call((path,), vm))
+    })
 }
 
 /// `PyVectorcall_Function`: the type's vectorcall function, or NULL. Facade

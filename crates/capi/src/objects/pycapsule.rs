@@ -151,15 +151,19 @@ pub unsafe extern "C" fn PyCapsule_Import(name: *const c_char, _no_block: c_int)
         let full = cstr(vm, name)?;
         let mut parts = full.split('.');
         let first = parts.next().unwrap_or_default();
-        let mut obj = vm.import(&*vm.ctx.new_str(first), 0)?;
-        let mut path = first.to_owned();
-        for part in parts {
-            path = format!("{path}.{part}");
-            obj = match obj.get_attr(&*vm.ctx.new_str(part), vm) {
-                Ok(o) => o,
-                Err(_) => vm.import(&*vm.ctx.new_str(path.as_str()), 0)?,
-            };
-        }
+        // Importing runs Python code: without the GIL.
+        let obj = super::py(vm, || -> rustpython_vm::PyResult {
+            let mut obj = vm.import(&*vm.ctx.new_str(first), 0)?;
+            let mut path = first.to_owned();
+            for part in parts {
+                path = format!("{path}.{part}");
+                obj = match obj.get_attr(&*vm.ctx.new_str(part), vm) {
+                    Ok(o) => o,
+                    Err(_) => vm.import(&*vm.ctx.new_str(path.as_str()), 0)?,
+                };
+            }
+            Ok(obj)
+        })?;
         let c = obj
             .downcast_ref::<PyCapsule>()
             .ok_or_else(|| system_error(vm, format!("PyCapsule_Import \"{full}\" is not valid")))?;
