@@ -13,6 +13,9 @@ use crate::abi::*;
 
 /// The `PyTypeObject*` for a RustPython type (borrowed; types are immortal).
 pub fn type_ptr(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObject {
+    if let Some(p) = super::common_type(ty.as_object()) {
+        return p.cast();
+    }
     if let Some(p) = lookup(ty.as_object()) {
         return p.cast();
     }

@@ -345,10 +345,32 @@ pub fn register_static(p: *mut PyObject, rp: PyObjectRef) {
 
 /// Registers singleton `p` (None, True, ...) for the map-free fast path.
 pub fn register_singleton(p: *mut PyObject, rp: PyObjectRef) {
-    let slot = SINGLETONS.iter().find(|(r, _)| r.load(Ordering::Relaxed) == 0).expect("five singletons");
-    slot.1.store(p as usize, Ordering::Relaxed);
-    slot.0.store(rp_key(&rp), Ordering::Release);
+    fill_slot(&SINGLETONS, p, &rp);
     register_static(p, rp);
+}
+
+/// Type objects found without the map: the builtin types whose instances
+/// cross most (mirror creation looks their type up).
+static COMMON_TYPES: [(AtomicUsize, AtomicUsize); 12] = [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 12];
+
+/// Registers static type object `p` of `rp` for the map-free fast path
+/// (after [`register_static`]); ignored once the table is full.
+pub fn register_common_type(p: *mut PyObject, rp: &RpObject) {
+    if COMMON_TYPES.iter().any(|(r, _)| r.load(Ordering::Relaxed) == 0) {
+        fill_slot(&COMMON_TYPES, p, rp);
+    }
+}
+
+fn fill_slot(table: &[(AtomicUsize, AtomicUsize)], p: *mut PyObject, rp: &RpObject) {
+    let slot = table.iter().find(|(r, _)| r.load(Ordering::Relaxed) == 0).expect("a free slot");
+    slot.1.store(p as usize, Ordering::Relaxed);
+    slot.0.store(rp_key(rp), Ordering::Release);
+}
+
+/// The type object of a common builtin type, without the map's lock.
+pub(crate) fn common_type(ty: &RpObject) -> Option<*mut PyObject> {
+    let key = rp_key(ty);
+    COMMON_TYPES.iter().find(|(r, _)| r.load(Ordering::Acquire) == key).map(|(_, p)| p.load(Ordering::Relaxed) as *mut PyObject)
 }
 
 /// The immortal mirror of a cached small int, or of a singleton, without
@@ -363,6 +385,9 @@ fn fast_lookup(obj: &RpObject) -> Option<*mut PyObject> {
                 return Some(p.load(Ordering::Relaxed) as *mut PyObject);
             }
         }
+    }
+    if obj.downcast_ref::<rustpython_vm::builtins::PyType>().is_some() {
+        return common_type(obj);
     }
     SINGLETONS
         .iter()
