@@ -73,3 +73,28 @@ def test_rpds_persistent_structures():
     big = rpds.HashTrieMap({k: i for i, k in enumerate(keys)})
     assert all(big[k] is not None for k in keys)
     assert repr(rpds.List([1])) == "List([1])"
+
+
+def test_jiter_repeated_parses_keep_memory_flat():
+    import gc
+
+    from _helpers import rss_growth_kib
+
+    doc = json.dumps({"a": "b", "cc": ["d", "é", "x" * 40], "n": [1, 2.5, None, True]}).encode()
+    want = json.loads(doc)
+
+    def churn(n):
+        for _ in range(n):
+            assert jiter.from_json(doc) == want
+
+    grown = rss_growth_kib(churn, warm=5_000, n=50_000)
+    assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
+    try:
+        import _pyfacade
+    except ImportError:
+        return
+    gc.collect()
+    before = _pyfacade.live_mirrors()
+    churn(10_000)
+    gc.collect()
+    assert _pyfacade.live_mirrors() - before < 64

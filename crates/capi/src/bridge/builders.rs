@@ -9,7 +9,7 @@
 
 use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
 
-use super::{Kind, alloc, header, register_mirror, to_rp};
+use super::{Kind, alloc, header, register_mirror_if_absent, to_rp};
 use crate::abi::*;
 use crate::runtime::system_error;
 
@@ -110,7 +110,11 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
         k => return Err(system_error(vm, format!("cannot realise a {k:?} object"))),
     };
     h.rp = Some(obj.clone());
-    register_mirror(&obj, p);
+    // RustPython may hand back a cached object (the empty tuple, a one-character
+    // str) that already has a mirror: that mirror keeps the identity entry and
+    // `p` stays a valid alias of it, as a filled `PyUnicode_New` result is a
+    // distinct object in CPython too.
+    register_mirror_if_absent(&obj, p);
     Ok(obj)
 }
 

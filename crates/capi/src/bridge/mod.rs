@@ -409,6 +409,11 @@ pub(crate) fn register_mirror(rp: &RpObject, p: *mut PyObject) {
     MAPS.lock().rp2c.insert(rp_key(rp), p as usize);
 }
 
+/// Registers `p` as the mirror of `rp` unless `rp` already has one.
+pub(crate) fn register_mirror_if_absent(rp: &RpObject, p: *mut PyObject) {
+    MAPS.lock().rp2c.entry(rp_key(rp)).or_insert(p as usize);
+}
+
 /// Removes `rp`'s identity entry if it still names `p`.
 pub(crate) fn unregister(rp: &RpObject, p: *mut PyObject) {
     unregister_addr(rp_key(rp), p);
