@@ -11,6 +11,7 @@ cargo build --quiet --workspace
 cargo test --quiet -p pyfacade-capi
 ./ci/build-ext.sh
 ./ci/check-exports.sh
+"$ORACLE" ci/check-api.py
 
 # pytest is pure Python: one pinned install serves both interpreters.
 if [ ! -f build/pylib/.pytest-9.2.0 ]; then
