@@ -350,3 +350,62 @@ def test_capsules():
     del other
     gc.collect()
     assert m.dtor_count() == before + 1
+
+
+def test_pythread_locks_threads_and_keys():
+    # (acquire, non-blocking retry, 1 ms timed retry, acquired after another
+    # thread released it, join, TSS, old key API, thread idents)
+    assert m.thread_api() == (1, 0, 0, 1, 0, True, True, True)
+
+
+def test_pythread_parse_timeout_arg():
+    # A PyTime_t in nanoseconds; unset = -1 second.
+    assert m.parse_timeout() == -1_000_000_000
+    assert m.parse_timeout(None) == -1_000_000_000
+    assert m.parse_timeout(None, 0) == 0
+    assert m.parse_timeout(1.5) == 1_500_000_000
+    assert m.parse_timeout(2) == 2_000_000_000
+    assert m.parse_timeout(0) == 0
+    assert m.parse_timeout(1e-7) == 100
+    for args in [(-1, 0), (2, 0)]:
+        with pytest.raises(ValueError, match="can't specify a timeout for a non-blocking call"):
+            m.parse_timeout(*args)
+    for bad in (-1, -2):
+        with pytest.raises(ValueError, match="timeout value must be a non-negative number"):
+            m.parse_timeout(bad)
+    with pytest.raises(OverflowError):
+        m.parse_timeout(1e300)
+    with pytest.raises(OverflowError, match="timestamp too large to convert to C PyTime_t"):
+        m.parse_timeout(10**10)
+    with pytest.raises(TypeError, match="'str' object cannot be interpreted as an integer"):
+        m.parse_timeout("1")
+
+
+def test_memory_domains():
+    assert m.mem_domains() == (True, True, True, True)
+
+
+def test_version():
+    text, hexversion = m.version()
+    assert text == sys.version
+    assert hexversion >> 16 == (sys.version_info.major << 8 | sys.version_info.minor)
+
+
+class _Complexish:
+    def __complex__(self):
+        return 3 - 4j
+
+
+class _BadComplex:
+    def __complex__(self):
+        return 1.0
+
+
+def test_complex_api():
+    assert m.complex_parts(1.5 + 2j) == (1.5, 2.0, 1.5 + 2j, 1.5 - 2j, 2.0)
+    assert m.complex_parts(7) == (7.0, 0.0, 7 + 0j, 7 - 0j, None)
+    assert m.complex_parts(_Complexish()) == (3.0, -4.0, 3 - 4j, 3 + 4j, None)
+    with pytest.raises(TypeError, match="__complex__ returned non-complex"):
+        m.complex_parts(_BadComplex())
+    with pytest.raises(TypeError):
+        m.complex_parts("x")

@@ -29,6 +29,9 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
     if !INSTALLED.swap(true, Ordering::AcqRel) {
         types::install(vm);
         bridge::mirror::install_sort_hook(vm);
+        if let Ok(v) = vm.sys_module.get_attr("version", vm).and_then(|v| v.str(vm)) {
+            objects::pylifecycle::set_version(&v.to_string());
+        }
         runtime::set_seed(vm);
     }
     import::install_hooks(vm)

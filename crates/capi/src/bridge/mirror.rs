@@ -74,6 +74,15 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         register_mirror(obj, p);
         sync(vm, p, obj);
         return p;
+    } else if let Some(c) = obj.downcast_ref::<rustpython_vm::builtins::PyComplex>() {
+        let p = alloc(size_of::<PyComplexObject>(), Kind::Plain, ty, owned);
+        let v = c.to_complex();
+        // SAFETY: complex layout (`cval` inline, read by C as in CPython).
+        unsafe {
+            (*p.cast::<PyComplexObject>()).real = v.re;
+            (*p.cast::<PyComplexObject>()).imag = v.im;
+        }
+        p
     } else if let Some(f) = obj.downcast_ref::<PyFloat>() {
         let p = alloc(size_of::<PyFloatObject>(), Kind::Float, ty, owned);
         // SAFETY: float layout.

@@ -84,65 +84,6 @@ pub extern "C" fn Py_Is(a: *mut PyObject, b: *mut PyObject) -> c_int {
     cbool(a == b)
 }
 
-// ---- memory ------------------------------------------------------------------------
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyObject_Malloc(n: usize) -> *mut c_void {
-    // SAFETY: plain allocation; malloc(0) is made non-NULL as CPython does.
-    unsafe { libc::malloc(n.max(1)) }
-}
-
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyObject_Realloc(p: *mut c_void, n: usize) -> *mut c_void {
-    // SAFETY: p came from PyObject_Malloc/Realloc or is NULL.
-    unsafe { libc::realloc(p, n.max(1)) }
-}
-
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyObject_Calloc(n: usize, size: usize) -> *mut c_void {
-    // SAFETY: plain allocation.
-    unsafe { libc::calloc(n.max(1), size.max(1)) }
-}
-
-/// Frees memory from `PyObject_Malloc`; for facade objects (called as a
-/// type's `tp_free`) the whole allocation including the pre-header.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyObject_Free(p: *mut c_void) {
-    if p.is_null() {
-        return;
-    }
-    // SAFETY: p is either a facade object (has a pre-header) or raw malloc memory.
-    unsafe {
-        if bridge::try_header(p.cast()).is_some() {
-            bridge::dealloc(p.cast());
-        } else {
-            libc::free(p)
-        }
-    }
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyMem_Malloc(n: usize) -> *mut c_void {
-    PyObject_Malloc(n)
-}
-
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyMem_Realloc(p: *mut c_void, n: usize) -> *mut c_void {
-    // SAFETY: forwarded.
-    unsafe { PyObject_Realloc(p, n) }
-}
-
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyMem_Calloc(n: usize, size: usize) -> *mut c_void {
-    // SAFETY: forwarded.
-    unsafe { PyObject_Calloc(n, size) }
-}
-
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PyMem_Free(p: *mut c_void) {
-    // SAFETY: p came from PyMem_Malloc or is NULL.
-    unsafe { libc::free(p) }
-}
 
 // ---- the object protocol --------------------------------------------------------
 

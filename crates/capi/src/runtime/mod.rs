@@ -56,6 +56,14 @@ err_value! {
     () => (),
 }
 
+/// `None` is the error value of functions returning a struct by value
+/// (`PyComplex_AsCComplex`), which then substitute CPython's error value.
+impl<T> ErrValue for Option<T> {
+    fn err_value() -> Self {
+        None
+    }
+}
+
 /// Runs `f` with the current thread's VM, as the body of an exported C-API
 /// function: an `Err` becomes the thread's error indicator and `R::err_value()`,
 /// and a Rust panic becomes `SystemError` — nothing unwinds into C.

@@ -141,7 +141,7 @@ pub unsafe extern "C" fn _PyObject_GC_NewVar(tp: *mut PyTypeObject, n: Py_ssize_
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_GC_Del(o: *mut c_void) {
     // SAFETY: forwarded.
-    unsafe { crate::objects::object::PyObject_Free(o) }
+    unsafe { crate::objects::pymem::PyObject_Free(o) }
 }
 
 /// Weak references to a native object live on its twin and are cleared by

@@ -339,7 +339,7 @@ pub(super) fn from_spec(
         t.tp_flags = spec.flags as std::ffi::c_ulong | Py_TPFLAGS_HEAPTYPE | Py_TPFLAGS_READY | (b.tp_flags & 0xFF00_0000);
         t.tp_base = c_base;
         t.tp_alloc = Some(PyType_GenericAlloc);
-        t.tp_free = Some(crate::objects::object::PyObject_Free);
+        t.tp_free = Some(crate::objects::pymem::PyObject_Free);
         t.tp_new = b.tp_new;
         t.tp_dealloc = b.tp_dealloc;
         t.tp_dictoffset = b.tp_dictoffset;
@@ -631,7 +631,7 @@ pub(super) fn ready(vm: &VirtualMachine, tp: *mut PyTypeObject) -> PyResult<()> 
         t.tp_itemsize = b.tp_itemsize;
     }
     t.tp_alloc = t.tp_alloc.or(Some(PyType_GenericAlloc));
-    t.tp_free = t.tp_free.or(Some(crate::objects::object::PyObject_Free));
+    t.tp_free = t.tp_free.or(Some(crate::objects::pymem::PyObject_Free));
     t.tp_dealloc = t.tp_dealloc.or(b.tp_dealloc);
     if t.tp_new.is_none() {
         if t.tp_base == crate::types::static_type!(PyBaseObject_Type) {

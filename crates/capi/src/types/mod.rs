@@ -469,7 +469,7 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
         t.tp_bases = bases;
         t.tp_mro = mro;
         t.tp_dealloc = Some(bridge::dealloc);
-        t.tp_free = Some(obj::PyObject_Free);
+        t.tp_free = Some(crate::objects::pymem::PyObject_Free);
         t.tp_repr = Some(obj::PyObject_Repr);
         t.tp_str = Some(obj::PyObject_Str);
         t.tp_getattro = Some(obj::PyObject_GetAttr);

@@ -557,10 +557,128 @@ unsafe fn ready_static_type() -> c_int {
     PyType_Ready(t)
 }
 
+// ---- threads, locks, TSS, memory domains, version, complex --------------------------
+
+extern "C" {
+    fn PyThread_allocate_lock() -> *mut c_void;
+    fn PyThread_free_lock(lock: *mut c_void);
+    fn PyThread_acquire_lock(lock: *mut c_void, waitflag: c_int) -> c_int;
+    fn PyThread_acquire_lock_timed(lock: *mut c_void, microseconds: i64, intr: c_int) -> c_int;
+    fn PyThread_release_lock(lock: *mut c_void);
+    fn PyThread_start_joinable_thread(f: unsafe extern "C" fn(*mut c_void), arg: *mut c_void, ident: *mut std::ffi::c_ulong, handle: *mut usize) -> c_int;
+    fn PyThread_join_thread(handle: usize) -> c_int;
+    fn PyThread_create_key() -> c_int;
+    fn PyThread_set_key_value(key: c_int, value: *mut c_void) -> c_int;
+    fn PyThread_get_key_value(key: c_int) -> *mut c_void;
+    fn PyThread_delete_key(key: c_int);
+    fn PyThread_ParseTimeoutArg(arg: *mut PyObject, blocking: c_int, timeout: *mut i64) -> c_int;
+}
+
+unsafe extern "C" fn release_from_thread(lock: *mut c_void) {
+    // A lock is a binary semaphore: another thread may release it.
+    PyThread_release_lock(lock);
+}
+
+/// (acquire, try-again, timed-out, acquired after another thread released, TSS round trip ok, old key API ok)
+unsafe extern "C" fn thread_api(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let lock = PyThread_allocate_lock();
+    let first = PyThread_acquire_lock(lock, 1);
+    let again = PyThread_acquire_lock(lock, 0);
+    let timed = PyThread_acquire_lock_timed(lock, 1000, 0);
+    let (mut ident, mut handle) = (0, 0usize);
+    let started = PyThread_start_joinable_thread(release_from_thread, lock, &mut ident, &mut handle);
+    let after = PyThread_acquire_lock_timed(lock, 10_000_000, 0);
+    let joined = if started == 0 { PyThread_join_thread(handle) } else { -1 };
+    PyThread_release_lock(lock);
+    PyThread_free_lock(lock);
+    let key = PyThread_tss_alloc();
+    let mut tss_ok = PyThread_tss_is_created(key) == 0 && PyThread_tss_create(key) == 0 && PyThread_tss_is_created(key) == 1;
+    tss_ok &= PyThread_tss_get(key).is_null();
+    tss_ok &= PyThread_tss_set(key, 42usize as *mut c_void) == 0 && PyThread_tss_get(key) as usize == 42;
+    PyThread_tss_free(key);
+    let k = PyThread_create_key();
+    let old_ok = k >= 0 && PyThread_set_key_value(k, 7usize as *mut c_void) == 0 && PyThread_get_key_value(k) as usize == 7;
+    PyThread_delete_key(k);
+    let idents_ok = ident != 0 && PyThread_get_thread_ident() != 0;
+    Py_BuildValue(
+        c"(iiiiiOOO)".as_ptr(),
+        first,
+        again,
+        timed,
+        after,
+        joined,
+        PyBool_FromLong(tss_ok as _),
+        PyBool_FromLong(old_ok as _),
+        PyBool_FromLong(idents_ok as _),
+    )
+}
+
+/// PyThread_ParseTimeoutArg(arg, blocking) -> microseconds.
+unsafe extern "C" fn parse_timeout(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut arg, mut blocking): (*mut PyObject, c_int) = (null_mut(), 1);
+    if PyArg_ParseTuple(args, c"|Oi".as_ptr(), &mut arg, &mut blocking) == 0 {
+        return null_mut();
+    }
+    let mut t: i64 = 0;
+    if PyThread_ParseTimeoutArg(arg, blocking, &mut t) < 0 {
+        return null_mut();
+    }
+    PyLong_FromLongLong(t)
+}
+
+/// Allocates, fills, grows and frees in each domain; (raw ok, mem ok, obj ok, zero-size non-NULL).
+unsafe extern "C" fn mem_domains(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    unsafe fn check(
+        malloc: unsafe extern "C" fn(usize) -> *mut c_void,
+        calloc: unsafe extern "C" fn(usize, usize) -> *mut c_void,
+        realloc: unsafe extern "C" fn(*mut c_void, usize) -> *mut c_void,
+        free: unsafe extern "C" fn(*mut c_void),
+    ) -> bool {
+        let p = malloc(16).cast::<u8>();
+        std::ptr::write_bytes(p, 7, 16);
+        let p = realloc(p.cast(), 4096).cast::<u8>();
+        let kept = (0..16).all(|i| *p.add(i) == 7);
+        free(p.cast());
+        let z = calloc(8, 8).cast::<u8>();
+        let zeroed = (0..64).all(|i| *z.add(i) == 0);
+        free(z.cast());
+        let e = malloc(0);
+        let nonnull = !e.is_null();
+        free(e);
+        kept && zeroed && nonnull
+    }
+    let raw = check(PyMem_RawMalloc, PyMem_RawCalloc, PyMem_RawRealloc, PyMem_RawFree);
+    let mem = check(PyMem_Malloc, PyMem_Calloc, PyMem_Realloc, PyMem_Free);
+    let obj = check(PyObject_Malloc, PyObject_Calloc, PyObject_Realloc, PyObject_Free);
+    let overflow = PyMem_RawCalloc(usize::MAX, 16).is_null();
+    Py_BuildValue(c"(OOOO)".as_ptr(), PyBool_FromLong(raw as _), PyBool_FromLong(mem as _), PyBool_FromLong(obj as _), PyBool_FromLong(overflow as _))
+}
+
+/// (Py_GetVersion(), Py_Version)
+unsafe extern "C" fn version(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    Py_BuildValue(c"(sk)".as_ptr(), Py_GetVersion(), Py_Version)
+}
+
+/// (real, imag, AsCComplex, FromCComplex(conj), inline cval of a complex)
+unsafe extern "C" fn complex_parts(_m: *mut PyObject, o: *mut PyObject) -> *mut PyObject {
+    let re = PyComplex_RealAsDouble(o);
+    if re == -1.0 && !PyErr_Occurred().is_null() {
+        return null_mut();
+    }
+    let im = PyComplex_ImagAsDouble(o);
+    let c = PyComplex_AsCComplex(o);
+    if c.real == -1.0 && !PyErr_Occurred().is_null() {
+        return null_mut();
+    }
+    let conj = PyComplex_FromCComplex(Py_complex { real: c.real, imag: -c.imag });
+    let inline = if PyComplex_Check(o) != 0 { PyFloat_FromDouble((*o.cast::<PyComplexObject>()).cval.imag) } else { Py_NewRef(Py_None()) };
+    Py_BuildValue(c"(ddNNN)".as_ptr(), re, im, PyComplex_FromDoubles(c.real, c.imag), conj, inline)
+}
+
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 37] = [
+static mut METHODS: [PyMethodDef; 42] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -598,8 +716,13 @@ static mut METHODS: [PyMethodDef; 37] = [
     meth!(c"parse_pos", parse_pos, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple"),
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
+    meth!(c"thread_api", thread_api, PyCFunction, METH_NOARGS, c"PyThread_* locks, threads and keys"),
+    meth!(c"parse_timeout", parse_timeout, PyCFunction, METH_VARARGS, c"PyThread_ParseTimeoutArg"),
+    meth!(c"mem_domains", mem_domains, PyCFunction, METH_NOARGS, c"PyMem_Raw*/PyMem_*/PyObject_* allocators"),
+    meth!(c"version", version, PyCFunction, METH_NOARGS, c"Py_GetVersion, Py_Version"),
+    meth!(c"complex_parts", complex_parts, PyCFunction, METH_O, c"PyComplex_*"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 38] = [PyMethodDef::zeroed(); 38];
+static mut SENTINEL_METHODS: [PyMethodDef; 43] = [PyMethodDef::zeroed(); 43];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {

@@ -1,0 +1,180 @@
+//! `pymem.h` and the allocation half of `objimpl.h`: the three allocator
+//! domains (raw, mem, object), each a replaceable `PyMemAllocatorEx` as in
+//! CPython; the default allocators are the C library's, with CPython's rule
+//! that a zero-size request returns a unique non-NULL pointer.
+//!
+//! Facade objects (mirrors, native objects) come from the bridge's own
+//! allocator; `PyObject_Free` on one of them (an extension type's `tp_free`)
+//! hands it back to the bridge whatever the object domain's allocator is.
+
+use std::cell::UnsafeCell;
+use std::ffi::{c_int, c_void};
+
+use crate::bridge;
+
+/// `PyMemAllocatorEx`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct PyMemAllocatorEx {
+    pub ctx: *mut c_void,
+    pub malloc: Option<unsafe extern "C" fn(*mut c_void, usize) -> *mut c_void>,
+    pub calloc: Option<unsafe extern "C" fn(*mut c_void, usize, usize) -> *mut c_void>,
+    pub realloc: Option<unsafe extern "C" fn(*mut c_void, *mut c_void, usize) -> *mut c_void>,
+    pub free: Option<unsafe extern "C" fn(*mut c_void, *mut c_void)>,
+}
+
+unsafe extern "C" fn c_malloc(_ctx: *mut c_void, n: usize) -> *mut c_void {
+    // SAFETY: plain allocation; zero bytes made non-NULL as CPython does.
+    unsafe { libc::malloc(n.max(1)) }
+}
+
+unsafe extern "C" fn c_calloc(_ctx: *mut c_void, n: usize, size: usize) -> *mut c_void {
+    let (n, size) = if n == 0 || size == 0 { (1, 1) } else { (n, size) };
+    // SAFETY: plain allocation (calloc checks the product for overflow).
+    unsafe { libc::calloc(n, size) }
+}
+
+unsafe extern "C" fn c_realloc(_ctx: *mut c_void, p: *mut c_void, n: usize) -> *mut c_void {
+    // SAFETY: p came from this allocator or is NULL.
+    unsafe { libc::realloc(p, n.max(1)) }
+}
+
+unsafe extern "C" fn c_free(_ctx: *mut c_void, p: *mut c_void) {
+    // SAFETY: p came from this allocator or is NULL.
+    unsafe { libc::free(p) }
+}
+
+const DEFAULT: PyMemAllocatorEx =
+    PyMemAllocatorEx { ctx: std::ptr::null_mut(), malloc: Some(c_malloc), calloc: Some(c_calloc), realloc: Some(c_realloc), free: Some(c_free) };
+
+/// The allocators of the raw, mem and object domains.
+struct Domains(UnsafeCell<[PyMemAllocatorEx; 3]>);
+// SAFETY: as in CPython, allocators are replaced only while no other thread
+// allocates (at start-up, or under a tracer's own synchronisation).
+unsafe impl Sync for Domains {}
+static DOMAINS: Domains = Domains(UnsafeCell::new([DEFAULT; 3]));
+
+const RAW: usize = 0;
+const MEM: usize = 1;
+const OBJ: usize = 2;
+
+fn domain(d: usize) -> PyMemAllocatorEx {
+    // SAFETY: see Domains.
+    unsafe { (*DOMAINS.0.get())[d] }
+}
+
+unsafe fn malloc_in(d: usize, n: usize) -> *mut c_void {
+    let a = domain(d);
+    // SAFETY: the domain's allocator contract.
+    unsafe { (a.malloc.unwrap_or(c_malloc))(a.ctx, n) }
+}
+
+unsafe fn calloc_in(d: usize, n: usize, size: usize) -> *mut c_void {
+    let a = domain(d);
+    // SAFETY: as above.
+    unsafe { (a.calloc.unwrap_or(c_calloc))(a.ctx, n, size) }
+}
+
+unsafe fn realloc_in(d: usize, p: *mut c_void, n: usize) -> *mut c_void {
+    let a = domain(d);
+    // SAFETY: as above.
+    unsafe { (a.realloc.unwrap_or(c_realloc))(a.ctx, p, n) }
+}
+
+unsafe fn free_in(d: usize, p: *mut c_void) {
+    let a = domain(d);
+    // SAFETY: as above.
+    unsafe { (a.free.unwrap_or(c_free))(a.ctx, p) }
+}
+
+macro_rules! domain_functions {
+    ($($d:ident: $malloc:ident, $calloc:ident, $realloc:ident;)*) => {$(
+        /// Allocates `n` bytes (a unique non-NULL pointer for 0), NULL on failure.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $malloc(n: usize) -> *mut c_void {
+            // SAFETY: the domain's allocator.
+            unsafe { malloc_in($d, n) }
+        }
+
+        /// Allocates `n * size` zeroed bytes, NULL on failure or overflow.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $calloc(n: usize, size: usize) -> *mut c_void {
+            // SAFETY: the domain's allocator.
+            unsafe { calloc_in($d, n, size) }
+        }
+
+        /// Resizes a block of this domain (NULL: allocates), NULL on failure.
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $realloc(p: *mut c_void, n: usize) -> *mut c_void {
+            // SAFETY: p came from this domain or is NULL.
+            unsafe { realloc_in($d, p, n) }
+        }
+    )*};
+}
+
+domain_functions! {
+    RAW: PyMem_RawMalloc, PyMem_RawCalloc, PyMem_RawRealloc;
+    MEM: PyMem_Malloc, PyMem_Calloc, PyMem_Realloc;
+    OBJ: PyObject_Malloc, PyObject_Calloc, PyObject_Realloc;
+}
+
+/// Frees a block of the raw domain (NULL allowed).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMem_RawFree(p: *mut c_void) {
+    // SAFETY: p came from the raw domain or is NULL.
+    unsafe { free_in(RAW, p) }
+}
+
+/// Frees a block of the mem domain (NULL allowed).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMem_Free(p: *mut c_void) {
+    // SAFETY: p came from the mem domain or is NULL.
+    unsafe { free_in(MEM, p) }
+}
+
+/// Frees a block of the object domain; for facade objects (called as a
+/// type's `tp_free`) the whole allocation including the pre-header.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_Free(p: *mut c_void) {
+    if p.is_null() {
+        return;
+    }
+    // SAFETY: p is either a facade object (has a pre-header) or object-domain memory.
+    unsafe {
+        if bridge::try_header(p.cast()).is_some() {
+            bridge::dealloc(p.cast());
+        } else {
+            free_in(OBJ, p)
+        }
+    }
+}
+
+fn domain_index(d: c_int) -> Option<usize> {
+    (0..3).contains(&d).then_some(d as usize)
+}
+
+/// Copies domain `d`'s allocator into `*allocator` (unknown domain: all NULL).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMem_GetAllocator(d: c_int, allocator: *mut PyMemAllocatorEx) {
+    let a = domain_index(d).map_or(
+        PyMemAllocatorEx { ctx: std::ptr::null_mut(), malloc: None, calloc: None, realloc: None, free: None },
+        domain,
+    );
+    // SAFETY: allocator is a valid out pointer.
+    unsafe { *allocator = a };
+}
+
+/// Replaces domain `d`'s allocator (ignored for an unknown domain, as CPython).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMem_SetAllocator(d: c_int, allocator: *mut PyMemAllocatorEx) {
+    if let Some(i) = domain_index(d).filter(|_| !allocator.is_null()) {
+        // SAFETY: see Domains; allocator points to a valid struct.
+        unsafe { (*DOMAINS.0.get())[i] = *allocator };
+    }
+}
+
+/// CPython installs allocator debug hooks here (guard bytes, API checks);
+/// pyfacade has none, so allocation behaviour is unchanged (listed in the
+/// README's compatibility table).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMem_SetupDebugHooks() {}
