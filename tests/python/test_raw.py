@@ -409,3 +409,46 @@ def test_complex_api():
         m.complex_parts(_BadComplex())
     with pytest.raises(TypeError):
         m.complex_parts("x")
+
+
+def test_errors_from_errno():
+    import errno
+    import os
+
+    with pytest.raises(FileNotFoundError) as e:
+        m.errno_error(errno.ENOENT, "missing.txt")
+    assert (e.value.errno, e.value.strerror, e.value.filename) == (errno.ENOENT, os.strerror(errno.ENOENT), "missing.txt")
+    with pytest.raises(PermissionError) as e:
+        m.errno_error(errno.EACCES, None)
+    assert e.value.args == (errno.EACCES, os.strerror(errno.EACCES))
+    with pytest.raises(OSError) as e:
+        m.errno_error(0, None)
+    assert e.value.args == (0, "Error")
+
+
+def test_unicode_error_api():
+    exc, first, start, end, reason = m.decode_error()
+    assert type(exc) is UnicodeDecodeError
+    assert first == ("utf-8", b"ab\xff\xfe", 2, 3, "invalid start byte")
+    assert (start, end, reason) == (3, 4, "changed")  # end clamped to len(object)
+    assert (exc.start, exc.end) == (3, 99)
+    try:
+        "aé".encode("ascii")
+    except UnicodeEncodeError as e:
+        assert m.unicode_error_parts(e) == (1, 2, "aé", "ordinal not in range(128)", "ascii")
+    t = UnicodeTranslateError("abc", 1, 2, "nope")
+    assert m.unicode_error_parts(t) == (1, 2, "abc", "nope")
+    t.object = b"bytes"
+    with pytest.raises(TypeError, match="object attribute must be unicode"):
+        m.unicode_error_parts(t)
+
+
+def test_bytes_resize():
+    assert m.bytes_resize(5, 3) == b"abc"
+    assert m.bytes_resize(3, 6) == b"abczzz"
+    assert m.bytes_resize(0, 4) == b"zzzz"
+    assert m.bytes_resize(4, 0) == b""
+    assert m.bytes_resize(2, 2) == b"ab"
+    assert m.bytes_resize(3, 5, True) == b"abczz"
+    with pytest.raises(SystemError, match="bad argument to internal function"):
+        m.bytes_resize(3, -1)

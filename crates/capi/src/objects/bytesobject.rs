@@ -107,3 +107,58 @@ pub extern "C" fn PyByteArray_AsString(o: *mut PyObject) -> *mut c_char {
         Ok(ptr.cast())
     })
 }
+
+/// `_PyBytes_Resize`: resizes the bytes `*pv` that the caller alone owns
+/// to `newsize` bytes, keeping the common prefix; `*pv` may move.
+/// 0, or -1 with `*pv` released and set to NULL (SystemError for a bad argument).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _PyBytes_Resize(pv: *mut *mut PyObject, newsize: Py_ssize_t) -> std::ffi::c_int {
+    api("_PyBytes_Resize", |vm| {
+        // SAFETY: pv points to the caller's owned reference.
+        let v = unsafe { *pv };
+        let fail = |msg: &str| {
+            // SAFETY: the caller's reference is consumed on failure.
+            unsafe {
+                *pv = std::ptr::null_mut();
+                bridge::xdecref(v);
+            }
+            Err(crate::runtime::system_error(vm, msg))
+        };
+        if v.is_null() || newsize < 0 {
+            return fail("bad argument to internal function");
+        }
+        let is_bytes = if bridge::builders::is_unrealised(v) {
+            // SAFETY: v is a facade object; builders keep their type pointer.
+            unsafe { (*v).ob_type == crate::types::static_type!(PyBytes_Type) }
+        } else {
+            rp(vm, v).is_ok_and(|o| o.downcast_ref::<PyBytes>().is_some())
+        };
+        if !is_bytes {
+            return fail("bad argument to internal function");
+        }
+        // SAFETY: bytes layout (builder or mirror).
+        let old = unsafe { (*v.cast::<PyVarObject>()).ob_size } as usize;
+        // As in a CPython release build, a shared object is not refused (the
+        // caller is required to own it alone): other holders keep the old one.
+        let n = newsize as usize;
+        if n == old {
+            return Ok(0);
+        }
+        let new = if n == 0 {
+            bridge::to_c(vm, vm.ctx.empty_bytes.as_object())
+        } else {
+            let b = bridge::builders::new_bytes(crate::types::static_type!(PyBytes_Type), n);
+            // SAFETY: both have at least min(old, n) bytes of data inline.
+            unsafe {
+                std::ptr::copy_nonoverlapping(v.cast::<u8>().add(BYTES_SVAL_OFFSET), b.cast::<u8>().add(BYTES_SVAL_OFFSET), old.min(n));
+            }
+            b
+        };
+        // SAFETY: the caller's reference moves to the new object.
+        unsafe {
+            bridge::decref(v);
+            *pv = new;
+        }
+        Ok(0)
+    })
+}

@@ -390,3 +390,225 @@ pub extern "C" fn PyTraceBack_Print(tb: *mut PyObject, file: *mut PyObject) -> c
         Ok(0)
     })
 }
+
+// ---- errno ------------------------------------------------------------------------
+
+/// Raises `ty(errno, strerror(errno)[, filename, None, filename2])` from the
+/// C library's current `errno`, as `PyErr_SetFromErrno*` (OSError picks the
+/// subclass for the errno). Always returns NULL.
+fn set_from_errno(name: &str, ty: *mut PyObject, filename: Option<PyObjectRef>, filename2: Option<PyObjectRef>) -> *mut PyObject {
+    let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    api(name, |vm| -> PyResult<*mut PyObject> {
+        let msg = if errno != 0 {
+            // SAFETY: strerror returns a NUL-terminated string.
+            unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) }.to_string_lossy().into_owned()
+        } else {
+            "Error".to_owned()
+        };
+        let mut args: Vec<PyObjectRef> = vec![vm.ctx.new_int(errno).into(), vm.ctx.new_str(msg).into()];
+        if let Some(f) = filename {
+            args.push(f);
+            if let Some(f2) = filename2 {
+                args.push(vm.ctx.none());
+                args.push(f2);
+            }
+        }
+        set_from(vm, ty, Some(vm.ctx.new_tuple(args).into()))?;
+        Ok(std::ptr::null_mut())
+    })
+}
+
+/// Always NULL, with `ty(errno, strerror(errno))` raised.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetFromErrno(ty: *mut PyObject) -> *mut PyObject {
+    set_from_errno("PyErr_SetFromErrno", ty, None, None)
+}
+
+/// Always NULL, with `ty(errno, strerror(errno), filename)` raised (NULL filename: none).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetFromErrnoWithFilenameObject(ty: *mut PyObject, filename: *mut PyObject) -> *mut PyObject {
+    PyErr_SetFromErrnoWithFilenameObjects(ty, filename, std::ptr::null_mut())
+}
+
+/// Always NULL, with `ty(errno, strerror(errno), filename, None, filename2)` raised.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetFromErrnoWithFilenameObjects(ty: *mut PyObject, filename: *mut PyObject, filename2: *mut PyObject) -> *mut PyObject {
+    let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    let objs = api_noerr("PyErr_SetFromErrnoWithFilenameObjects", None, |vm| {
+        Some((opt_obj(vm, filename).ok()?, opt_obj(vm, filename2).ok()?))
+    });
+    // Converting the filenames must not clobber errno.
+    // SAFETY: errno location of this thread.
+    unsafe { *libc::__errno_location() = errno };
+    let (f1, f2) = objs.unwrap_or((None, None));
+    set_from_errno("PyErr_SetFromErrnoWithFilenameObjects", ty, f1, f2)
+}
+
+/// Always NULL, with `ty(errno, strerror(errno), filename)` raised; the
+/// filename is decoded with the filesystem encoding (NULL: none).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetFromErrnoWithFilename(ty: *mut PyObject, filename: *const c_char) -> *mut PyObject {
+    let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
+    let name = (!filename.is_null()).then(|| {
+        // SAFETY: a NUL-terminated C string.
+        let b = unsafe { std::ffi::CStr::from_ptr(filename) }.to_bytes().to_vec();
+        b
+    });
+    let obj = name.and_then(|b| {
+        api_noerr("PyErr_SetFromErrnoWithFilename", None, |vm| {
+            let s = vm.ctx.new_bytes(b);
+            vm.import("os", 0).ok()?.get_attr("fsdecode", vm).ok()?.call((s,), vm).ok()
+        })
+    });
+    // SAFETY: errno location of this thread.
+    unsafe { *libc::__errno_location() = errno };
+    set_from_errno("PyErr_SetFromErrnoWithFilename", ty, obj, None)
+}
+
+// ---- UnicodeDecodeError / UnicodeEncodeError / UnicodeTranslateError ---------------
+
+/// New `UnicodeDecodeError(encoding, object[:length], start, end, reason)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyUnicodeDecodeError_Create(
+    encoding: *const c_char,
+    object: *const c_char,
+    length: Py_ssize_t,
+    start: Py_ssize_t,
+    end: Py_ssize_t,
+    reason: *const c_char,
+) -> *mut PyObject {
+    new_ref("PyUnicodeDecodeError_Create", |vm| {
+        let obj = vm.ctx.new_bytes(super::bytes_arg(vm, object, length)?.to_vec());
+        let args: Vec<PyObjectRef> = vec![
+            vm.ctx.new_str(cstr(vm, encoding)?).into(),
+            obj.into(),
+            vm.ctx.new_int(start).into(),
+            vm.ctx.new_int(end).into(),
+            vm.ctx.new_str(cstr(vm, reason)?).into(),
+        ];
+        vm.ctx.exceptions.unicode_decode_error.as_object().call(args, vm)
+    })
+}
+
+/// An attribute of a Unicode error that must be of one type (`bytes` or `str`).
+fn uerr_attr(vm: &VirtualMachine, exc: *mut PyObject, attr: &'static str, want_bytes: bool) -> PyResult<PyObjectRef> {
+    let v = rp(vm, exc)?.get_attr(attr, vm)?;
+    let ok = if want_bytes { v.downcast_ref::<rustpython_vm::builtins::PyBytes>().is_some() } else { v.downcast_ref::<rustpython_vm::builtins::PyStr>().is_some() };
+    if !ok {
+        return Err(type_error(vm, format!("{attr} attribute must be {}", if want_bytes { "bytes" } else { "unicode" })));
+    }
+    Ok(v)
+}
+
+fn uerr_len(vm: &VirtualMachine, exc: *mut PyObject, bytes: bool) -> PyResult<isize> {
+    Ok(uerr_attr(vm, exc, "object", bytes)?.length(vm)? as isize)
+}
+
+fn uerr_index(vm: &VirtualMachine, exc: *mut PyObject, attr: &'static str) -> PyResult<isize> {
+    let v = rp(vm, exc)?.get_attr(attr, vm)?;
+    Ok(isize::try_from(v.try_index(vm)?.as_bigint()).unwrap_or(isize::MAX))
+}
+
+/// `start` clamped into the object (CPython 3.14: `[0, len-1]`, 0 when empty).
+fn uerr_get_start(vm: &VirtualMachine, exc: *mut PyObject, bytes: bool, out: *mut Py_ssize_t) -> PyResult<c_int> {
+    let len = uerr_len(vm, exc, bytes)?;
+    let s = uerr_index(vm, exc, "start")?.max(0);
+    let s = if s >= len { (len - 1).max(0) } else { s };
+    // SAFETY: out is a valid pointer.
+    unsafe { *out = s };
+    Ok(0)
+}
+
+/// `end` clamped into the object (CPython 3.14: `[1, len]`, 0 when empty).
+fn uerr_get_end(vm: &VirtualMachine, exc: *mut PyObject, bytes: bool, out: *mut Py_ssize_t) -> PyResult<c_int> {
+    let len = uerr_len(vm, exc, bytes)?;
+    let e = uerr_index(vm, exc, "end")?.max(1).min(len);
+    // SAFETY: out is a valid pointer.
+    unsafe { *out = e };
+    Ok(0)
+}
+
+fn uerr_set(vm: &VirtualMachine, exc: *mut PyObject, attr: &'static str, v: PyObjectRef) -> PyResult<c_int> {
+    rp(vm, exc)?.set_attr(attr, v, vm)?;
+    Ok(0)
+}
+
+/// The getters and setters of one Unicode error class; `bytes`: its
+/// `object` is bytes (decode errors) rather than str.
+macro_rules! unicode_error_api {
+    ($bytes:expr, $get_start:ident, $get_end:ident, $set_start:ident, $set_end:ident, $get_object:ident, $get_reason:ident, $set_reason:ident) => {
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $get_start(exc: *mut PyObject, start: *mut Py_ssize_t) -> c_int {
+            api(stringify!($get_start), |vm| uerr_get_start(vm, exc, $bytes, start))
+        }
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $get_end(exc: *mut PyObject, end: *mut Py_ssize_t) -> c_int {
+            api(stringify!($get_end), |vm| uerr_get_end(vm, exc, $bytes, end))
+        }
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $set_start(exc: *mut PyObject, start: Py_ssize_t) -> c_int {
+            api(stringify!($set_start), |vm| uerr_set(vm, exc, "start", vm.ctx.new_int(start).into()))
+        }
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $set_end(exc: *mut PyObject, end: Py_ssize_t) -> c_int {
+            api(stringify!($set_end), |vm| uerr_set(vm, exc, "end", vm.ctx.new_int(end).into()))
+        }
+        /// New reference to the `object` attribute.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $get_object(exc: *mut PyObject) -> *mut PyObject {
+            new_ref(stringify!($get_object), |vm| uerr_attr(vm, exc, "object", $bytes))
+        }
+        /// New reference to the `reason` attribute.
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $get_reason(exc: *mut PyObject) -> *mut PyObject {
+            new_ref(stringify!($get_reason), |vm| uerr_attr(vm, exc, "reason", false))
+        }
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $set_reason(exc: *mut PyObject, reason: *const c_char) -> c_int {
+            api(stringify!($set_reason), |vm| uerr_set(vm, exc, "reason", vm.ctx.new_str(cstr(vm, reason)?).into()))
+        }
+    };
+}
+
+unicode_error_api!(
+    true,
+    PyUnicodeDecodeError_GetStart,
+    PyUnicodeDecodeError_GetEnd,
+    PyUnicodeDecodeError_SetStart,
+    PyUnicodeDecodeError_SetEnd,
+    PyUnicodeDecodeError_GetObject,
+    PyUnicodeDecodeError_GetReason,
+    PyUnicodeDecodeError_SetReason
+);
+unicode_error_api!(
+    false,
+    PyUnicodeEncodeError_GetStart,
+    PyUnicodeEncodeError_GetEnd,
+    PyUnicodeEncodeError_SetStart,
+    PyUnicodeEncodeError_SetEnd,
+    PyUnicodeEncodeError_GetObject,
+    PyUnicodeEncodeError_GetReason,
+    PyUnicodeEncodeError_SetReason
+);
+unicode_error_api!(
+    false,
+    PyUnicodeTranslateError_GetStart,
+    PyUnicodeTranslateError_GetEnd,
+    PyUnicodeTranslateError_SetStart,
+    PyUnicodeTranslateError_SetEnd,
+    PyUnicodeTranslateError_GetObject,
+    PyUnicodeTranslateError_GetReason,
+    PyUnicodeTranslateError_SetReason
+);
+
+/// New reference to the `encoding` attribute of a decode error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyUnicodeDecodeError_GetEncoding(exc: *mut PyObject) -> *mut PyObject {
+    new_ref("PyUnicodeDecodeError_GetEncoding", |vm| uerr_attr(vm, exc, "encoding", false))
+}
+
+/// New reference to the `encoding` attribute of an encode error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyUnicodeEncodeError_GetEncoding(exc: *mut PyObject) -> *mut PyObject {
+    new_ref("PyUnicodeEncodeError_GetEncoding", |vm| uerr_attr(vm, exc, "encoding", false))
+}

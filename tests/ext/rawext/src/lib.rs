@@ -675,10 +675,107 @@ unsafe extern "C" fn complex_parts(_m: *mut PyObject, o: *mut PyObject) -> *mut 
     Py_BuildValue(c"(ddNNN)".as_ptr(), re, im, PyComplex_FromDoubles(c.real, c.imag), conj, inline)
 }
 
+// ---- errno and Unicode errors -----------------------------------------------------------
+
+extern "C" {
+    fn __errno_location() -> *mut c_int;
+}
+
+/// errno_error(errno, filename or None): PyErr_SetFromErrno[WithFilenameObject](OSError).
+unsafe extern "C" fn errno_error(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut code, mut name): (c_int, *mut PyObject) = (0, null_mut());
+    if PyArg_ParseTuple(args, c"iO".as_ptr(), &mut code, &mut name) == 0 {
+        return null_mut();
+    }
+    *__errno_location() = code;
+    if name == Py_None() {
+        PyErr_SetFromErrno(PyExc_OSError)
+    } else {
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, name)
+    }
+}
+
+/// Builds a UnicodeDecodeError and reads it back through the getters, then
+/// moves start/end/reason through the setters.
+unsafe extern "C" fn decode_error(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let e = PyUnicodeDecodeError_Create(c"utf-8".as_ptr(), c"ab\xff\xfe".as_ptr(), 4, 2, 3, c"invalid start byte".as_ptr());
+    if e.is_null() {
+        return null_mut();
+    }
+    let (mut start, mut end) = (0, 0);
+    PyUnicodeDecodeError_GetStart(e, &mut start);
+    PyUnicodeDecodeError_GetEnd(e, &mut end);
+    let first = Py_BuildValue(
+        c"(NNnnN)".as_ptr(),
+        PyUnicodeDecodeError_GetEncoding(e),
+        PyUnicodeDecodeError_GetObject(e),
+        start,
+        end,
+        PyUnicodeDecodeError_GetReason(e),
+    );
+    PyUnicodeDecodeError_SetStart(e, 3);
+    PyUnicodeDecodeError_SetEnd(e, 99);
+    PyUnicodeDecodeError_SetReason(e, c"changed".as_ptr());
+    PyUnicodeDecodeError_GetStart(e, &mut start);
+    PyUnicodeDecodeError_GetEnd(e, &mut end);
+    Py_BuildValue(c"(NNnnN)".as_ptr(), e, first, start, end, PyUnicodeDecodeError_GetReason(e))
+}
+
+/// (start, end, object, reason[, encoding]) of an encode or translate error.
+unsafe extern "C" fn unicode_error_parts(_m: *mut PyObject, e: *mut PyObject) -> *mut PyObject {
+    let (mut start, mut end) = (0, 0);
+    if PyObject_TypeCheck(e, PyExc_UnicodeEncodeError.cast()) != 0 {
+        if PyUnicodeEncodeError_GetStart(e, &mut start) < 0 || PyUnicodeEncodeError_GetEnd(e, &mut end) < 0 {
+            return null_mut();
+        }
+        let obj = PyUnicodeEncodeError_GetObject(e);
+        if obj.is_null() {
+            return null_mut();
+        }
+        return Py_BuildValue(c"(nnNNN)".as_ptr(), start, end, obj, PyUnicodeEncodeError_GetReason(e), PyUnicodeEncodeError_GetEncoding(e));
+    }
+    if PyUnicodeTranslateError_GetStart(e, &mut start) < 0 || PyUnicodeTranslateError_GetEnd(e, &mut end) < 0 {
+        return null_mut();
+    }
+    let obj = PyUnicodeTranslateError_GetObject(e);
+    if obj.is_null() {
+        return null_mut();
+    }
+    Py_BuildValue(c"(nnNN)".as_ptr(), start, end, obj, PyUnicodeTranslateError_GetReason(e))
+}
+
+extern "C" {
+    fn _PyBytes_Resize(pv: *mut *mut PyObject, newsize: Py_ssize_t) -> c_int;
+}
+
+/// bytes_resize(n, m, shared): n bytes 'a','b',... resized to m, new tail 'z'.
+unsafe extern "C" fn bytes_resize(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut n, mut m, mut shared): (Py_ssize_t, Py_ssize_t, c_int) = (0, 0, 0);
+    if PyArg_ParseTuple(args, c"nn|p".as_ptr(), &mut n, &mut m, &mut shared) == 0 {
+        return null_mut();
+    }
+    let mut b = PyBytes_FromStringAndSize(null(), n);
+    let p = PyBytes_AS_STRING(b).cast::<u8>().cast_mut();
+    for i in 0..n as usize {
+        *p.add(i) = b'a' + (i % 26) as u8;
+    }
+    let extra = if shared != 0 { Py_NewRef(b) } else { null_mut() };
+    if _PyBytes_Resize(&mut b, m) < 0 {
+        assert!(b.is_null());
+        Py_XDECREF(extra);
+        return null_mut();
+    }
+    let q = PyBytes_AS_STRING(b).cast::<u8>().cast_mut();
+    for i in n.min(m) as usize..m as usize {
+        *q.add(i) = b'z';
+    }
+    b
+}
+
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 42] = [
+static mut METHODS: [PyMethodDef; 46] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -721,8 +818,12 @@ static mut METHODS: [PyMethodDef; 42] = [
     meth!(c"mem_domains", mem_domains, PyCFunction, METH_NOARGS, c"PyMem_Raw*/PyMem_*/PyObject_* allocators"),
     meth!(c"version", version, PyCFunction, METH_NOARGS, c"Py_GetVersion, Py_Version"),
     meth!(c"complex_parts", complex_parts, PyCFunction, METH_O, c"PyComplex_*"),
+    meth!(c"errno_error", errno_error, PyCFunction, METH_VARARGS, c"PyErr_SetFromErrno*"),
+    meth!(c"decode_error", decode_error, PyCFunction, METH_NOARGS, c"PyUnicodeDecodeError_*"),
+    meth!(c"unicode_error_parts", unicode_error_parts, PyCFunction, METH_O, c"PyUnicodeEncodeError_* / TranslateError_*"),
+    meth!(c"bytes_resize", bytes_resize, PyCFunction, METH_VARARGS, c"_PyBytes_Resize"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 43] = [PyMethodDef::zeroed(); 43];
+static mut SENTINEL_METHODS: [PyMethodDef; 47] = [PyMethodDef::zeroed(); 47];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
