@@ -4,7 +4,8 @@
 //! that a zero-size request returns a unique non-NULL pointer.
 //!
 //! Facade objects (mirrors, native objects) come from the bridge's own
-//! allocator; `PyObject_Free` on one of them (an extension type's `tp_free`)
+//! allocator (the object domain's default allocator prefixes its blocks so
+//! that the two can be told apart); `PyObject_Free` on one of them (an extension type's `tp_free`)
 //! hands it back to the bridge whatever the object domain's allocator is.
 
 use std::cell::UnsafeCell;
@@ -47,12 +48,62 @@ unsafe extern "C" fn c_free(_ctx: *mut c_void, p: *mut c_void) {
 const DEFAULT: PyMemAllocatorEx =
     PyMemAllocatorEx { ctx: std::ptr::null_mut(), malloc: Some(c_malloc), calloc: Some(c_calloc), realloc: Some(c_realloc), free: Some(c_free) };
 
+// The object domain's default allocator puts a zeroed bridge-sized prefix in
+// front of each block, so that `PyObject_Free` can look for a facade
+// object's pre-header in front of any pointer it is given without reading
+// outside the block (the prefix never carries the bridge's magic number).
+const PREFIX: usize = bridge::PRE;
+
+unsafe extern "C" fn obj_malloc(_ctx: *mut c_void, n: usize) -> *mut c_void {
+    // SAFETY: zeroed allocation of the prefix and n (at least 1) bytes.
+    unsafe { obj_block(libc::calloc(1, PREFIX + n.max(1))) }
+}
+
+unsafe extern "C" fn obj_calloc(_ctx: *mut c_void, n: usize, size: usize) -> *mut c_void {
+    let total = n.max(1).checked_mul(size.max(1)).and_then(|t| t.checked_add(PREFIX));
+    // SAFETY: zeroed allocation of the prefix and the block.
+    total.map_or(std::ptr::null_mut(), |t| unsafe { obj_block(libc::calloc(1, t)) })
+}
+
+unsafe extern "C" fn obj_realloc(_ctx: *mut c_void, p: *mut c_void, n: usize) -> *mut c_void {
+    if p.is_null() {
+        // SAFETY: a new block.
+        return unsafe { obj_malloc(std::ptr::null_mut(), n) };
+    }
+    // SAFETY: p came from obj_malloc/obj_calloc: its base is PREFIX bytes before.
+    unsafe { obj_block(libc::realloc(p.cast::<u8>().sub(PREFIX).cast(), PREFIX + n.max(1))) }
+}
+
+unsafe extern "C" fn obj_free(_ctx: *mut c_void, p: *mut c_void) {
+    if !p.is_null() {
+        // SAFETY: as in obj_realloc.
+        unsafe { libc::free(p.cast::<u8>().sub(PREFIX).cast()) }
+    }
+}
+
+/// The user part of a prefixed block (NULL stays NULL).
+unsafe fn obj_block(base: *mut c_void) -> *mut c_void {
+    if base.is_null() {
+        return base;
+    }
+    // SAFETY: base has PREFIX + n bytes.
+    unsafe { base.cast::<u8>().add(PREFIX).cast() }
+}
+
+const DEFAULT_OBJ: PyMemAllocatorEx = PyMemAllocatorEx {
+    ctx: std::ptr::null_mut(),
+    malloc: Some(obj_malloc),
+    calloc: Some(obj_calloc),
+    realloc: Some(obj_realloc),
+    free: Some(obj_free),
+};
+
 /// The allocators of the raw, mem and object domains.
 struct Domains(UnsafeCell<[PyMemAllocatorEx; 3]>);
 // SAFETY: as in CPython, allocators are replaced only while no other thread
 // allocates (at start-up, or under a tracer's own synchronisation).
 unsafe impl Sync for Domains {}
-static DOMAINS: Domains = Domains(UnsafeCell::new([DEFAULT; 3]));
+static DOMAINS: Domains = Domains(UnsafeCell::new([DEFAULT, DEFAULT, DEFAULT_OBJ]));
 
 const RAW: usize = 0;
 const MEM: usize = 1;
@@ -63,19 +114,32 @@ fn domain(d: usize) -> PyMemAllocatorEx {
     unsafe { (*DOMAINS.0.get())[d] }
 }
 
+/// Requests above `PY_SSIZE_T_MAX` fail with NULL before reaching an
+/// allocator, as in CPython.
+const MAX: usize = isize::MAX as usize;
+
 unsafe fn malloc_in(d: usize, n: usize) -> *mut c_void {
+    if n > MAX {
+        return std::ptr::null_mut();
+    }
     let a = domain(d);
     // SAFETY: the domain's allocator contract.
     unsafe { (a.malloc.unwrap_or(c_malloc))(a.ctx, n) }
 }
 
 unsafe fn calloc_in(d: usize, n: usize, size: usize) -> *mut c_void {
+    if size != 0 && n > MAX / size {
+        return std::ptr::null_mut();
+    }
     let a = domain(d);
     // SAFETY: as above.
     unsafe { (a.calloc.unwrap_or(c_calloc))(a.ctx, n, size) }
 }
 
 unsafe fn realloc_in(d: usize, p: *mut c_void, n: usize) -> *mut c_void {
+    if n > MAX {
+        return std::ptr::null_mut();
+    }
     let a = domain(d);
     // SAFETY: as above.
     unsafe { (a.realloc.unwrap_or(c_realloc))(a.ctx, p, n) }
@@ -133,7 +197,10 @@ pub unsafe extern "C" fn PyMem_Free(p: *mut c_void) {
 }
 
 /// Frees a block of the object domain; for facade objects (called as a
-/// type's `tp_free`) the whole allocation including the pre-header.
+/// type's `tp_free`) the whole allocation including the pre-header. Telling
+/// them apart reads the 32 bytes in front of `p`: object-domain blocks carry
+/// a prefix for that (an allocator installed with `PyMem_SetAllocator` is
+/// expected to wrap the previous one, as tracing allocators do).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Free(p: *mut c_void) {
     if p.is_null() {
