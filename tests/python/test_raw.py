@@ -452,3 +452,33 @@ def test_bytes_resize():
     assert m.bytes_resize(3, 5, True) == b"abczz"
     with pytest.raises(SystemError, match="bad argument to internal function"):
         m.bytes_resize(3, -1)
+
+
+def test_handled_exception_and_exc_info():
+    assert m.handled() is None
+    assert m.exc_info() == (None, None, None)
+    try:
+        raise KeyError("k")
+    except KeyError as e:
+        assert m.handled() is e
+        assert m.exc_info() == sys.exc_info()
+    assert m.exc_class_name(KeyError) == "KeyError"
+    assert m.exc_class_name(UnicodeDecodeError) == "UnicodeDecodeError"
+
+
+def test_set_interrupt_runs_the_signal_handler():
+    import signal
+
+    seen = []
+    old = signal.signal(signal.SIGUSR1, lambda signum, frame: seen.append(signum))
+    try:
+        assert m.set_interrupt(signal.SIGUSR1) == 0
+        for _ in range(10_000):
+            if seen:
+                break
+            sum(range(10))
+    finally:
+        signal.signal(signal.SIGUSR1, old)
+    assert seen == [signal.SIGUSR1]
+    assert m.set_interrupt(0) == -1
+    assert m.set_interrupt(1000) == -1

@@ -612,3 +612,90 @@ pub extern "C" fn PyUnicodeDecodeError_GetEncoding(exc: *mut PyObject) -> *mut P
 pub extern "C" fn PyUnicodeEncodeError_GetEncoding(exc: *mut PyObject) -> *mut PyObject {
     new_ref("PyUnicodeEncodeError_GetEncoding", |vm| uerr_attr(vm, exc, "encoding", false))
 }
+
+// ---- the handled exception (`sys.exception()`) and interrupts ------------------------
+
+/// New reference to the exception being handled (`sys.exception()`), or NULL
+/// (no error set) when there is none.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_GetHandledException() -> *mut PyObject {
+    api_noerr("PyErr_GetHandledException", std::ptr::null_mut(), |vm| {
+        vm.current_exception().map_or(std::ptr::null_mut(), |e| bridge::to_c(vm, e.as_object()))
+    })
+}
+
+/// Sets the exception being handled to `exc` (NULL or None: none).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetHandledException(exc: *mut PyObject) {
+    api("PyErr_SetHandledException", |vm| {
+        let e = opt_obj(vm, exc)?.map(|o| o.downcast::<PyBaseException>()).transpose().map_err(|_| type_error(vm, "must be an exception"))?;
+        vm.set_exception(e);
+        Ok(())
+    })
+}
+
+/// `sys.exc_info()` as three new references (NULLs when nothing is handled).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyErr_GetExcInfo(ptype: *mut *mut PyObject, pvalue: *mut *mut PyObject, ptb: *mut *mut PyObject) {
+    api_noerr("PyErr_GetExcInfo", (), |vm| {
+        let (t, v, tb) = match vm.current_exception() {
+            Some(e) => {
+                let tb = e.__traceback__().map(|t| t.into());
+                (Some(e.class().to_owned().into()), Some(e.clone().into()), tb)
+            }
+            None => (None, None, None),
+        };
+        let out = |o: Option<PyObjectRef>| o.map_or(std::ptr::null_mut(), |o| bridge::to_c(vm, &o));
+        // SAFETY: valid out pointers.
+        unsafe {
+            *ptype = out(t);
+            *pvalue = out(v);
+            *ptb = out(tb);
+        }
+    })
+}
+
+/// Sets the handled exception to `value` (stolen, as are `ty` and `tb`,
+/// which CPython 3.11+ ignores as well).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyErr_SetExcInfo(ty: *mut PyObject, value: *mut PyObject, tb: *mut PyObject) {
+    PyErr_SetHandledException(value);
+    // SAFETY: the three references were stolen.
+    unsafe {
+        bridge::xdecref(ty);
+        bridge::xdecref(value);
+        bridge::xdecref(tb);
+    }
+}
+
+/// The `tp_name` of exception class `cls` (borrowed C string).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyExceptionClass_Name(cls: *mut PyObject) -> *const c_char {
+    // SAFETY: cls is a type object (CPython does not check either).
+    unsafe { (*cls.cast::<PyTypeObject>()).tp_name }
+}
+
+/// Simulates the arrival of `signum` (`_thread.interrupt_main`): the Python
+/// handler runs at the main thread's next check. 0, or -1 for an invalid
+/// signal number (no exception set).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetInterruptEx(signum: c_int) -> c_int {
+    if !(1..64).contains(&signum) {
+        return -1;
+    }
+    api_noerr("PyErr_SetInterruptEx", -1, |vm| {
+        let r = vm.import("_thread", 0).and_then(|t| t.get_attr("interrupt_main", vm)).and_then(|f| f.call((signum,), vm));
+        match r {
+            Ok(_) => 0,
+            // An ignored or default handler: nothing to run, as in CPython.
+            Err(e) if e.fast_isinstance(vm.ctx.exceptions.value_error) => 0,
+            Err(_) => -1,
+        }
+    })
+}
+
+/// `PyErr_SetInterruptEx(SIGINT)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetInterrupt() {
+    PyErr_SetInterruptEx(libc::SIGINT);
+}

@@ -772,10 +772,40 @@ unsafe extern "C" fn bytes_resize(_m: *mut PyObject, args: *mut PyObject) -> *mu
     b
 }
 
+extern "C" {
+    fn PyErr_GetHandledException() -> *mut PyObject;
+    fn PyErr_SetInterruptEx(signum: c_int) -> c_int;
+    fn PyExceptionClass_Name(cls: *mut PyObject) -> *const std::ffi::c_char;
+}
+
+/// The handled exception, or None.
+unsafe extern "C" fn handled(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let e = PyErr_GetHandledException();
+    if e.is_null() { Py_NewRef(Py_None()) } else { e }
+}
+
+/// PyErr_GetExcInfo as a tuple (None for NULL).
+unsafe extern "C" fn exc_info(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let (mut t, mut v, mut tb) = (null_mut(), null_mut(), null_mut());
+    PyErr_GetExcInfo(&mut t, &mut v, &mut tb);
+    let none = |o: *mut PyObject| if o.is_null() { Py_NewRef(Py_None()) } else { o };
+    Py_BuildValue(c"(NNN)".as_ptr(), none(t), none(v), none(tb))
+}
+
+/// PyExceptionClass_Name(cls).
+unsafe extern "C" fn exc_class_name(_m: *mut PyObject, cls: *mut PyObject) -> *mut PyObject {
+    PyUnicode_FromString(PyExceptionClass_Name(cls))
+}
+
+/// PyErr_SetInterruptEx(signum) -> 0 / -1.
+unsafe extern "C" fn set_interrupt(_m: *mut PyObject, signum: *mut PyObject) -> *mut PyObject {
+    PyLong_FromLong(PyErr_SetInterruptEx(PyLong_AsLong(signum) as c_int) as _)
+}
+
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 46] = [
+static mut METHODS: [PyMethodDef; 50] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -822,8 +852,12 @@ static mut METHODS: [PyMethodDef; 46] = [
     meth!(c"decode_error", decode_error, PyCFunction, METH_NOARGS, c"PyUnicodeDecodeError_*"),
     meth!(c"unicode_error_parts", unicode_error_parts, PyCFunction, METH_O, c"PyUnicodeEncodeError_* / TranslateError_*"),
     meth!(c"bytes_resize", bytes_resize, PyCFunction, METH_VARARGS, c"_PyBytes_Resize"),
+    meth!(c"handled", handled, PyCFunction, METH_NOARGS, c"PyErr_GetHandledException"),
+    meth!(c"exc_info", exc_info, PyCFunction, METH_NOARGS, c"PyErr_GetExcInfo"),
+    meth!(c"exc_class_name", exc_class_name, PyCFunction, METH_O, c"PyExceptionClass_Name"),
+    meth!(c"set_interrupt", set_interrupt, PyCFunction, METH_O, c"PyErr_SetInterruptEx"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 47] = [PyMethodDef::zeroed(); 47];
+static mut SENTINEL_METHODS: [PyMethodDef; 51] = [PyMethodDef::zeroed(); 51];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
