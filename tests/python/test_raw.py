@@ -482,3 +482,44 @@ def test_set_interrupt_runs_the_signal_handler():
     assert seen == [signal.SIGUSR1]
     assert m.set_interrupt(0) == -1
     assert m.set_interrupt(1000) == -1
+
+
+def test_string_to_double():
+    assert m.strtod(b"1.5", False, None) == (1.5, -1)
+    assert m.strtod(b"1.5xyz", True, None) == (1.5, 3)
+    assert m.strtod(b".5e-3", True, None) == (0.0005, 5)
+    assert m.strtod(b"1_0", True, None) == (1.0, 1)
+    assert m.strtod(b"+1e", True, None) == (1.0, 2)
+    assert m.strtod(b"1e999", False, None) == (float("inf"), -1)
+    assert m.strtod(b"-inf", False, OverflowError) == (float("-inf"), -1)
+    v, _ = m.strtod(b"nan", False, None)
+    assert v != v
+    with pytest.raises(OverflowError, match="value too large to convert to float: '1e999'"):
+        m.strtod(b"1e999", False, OverflowError)
+    for text, partial in [(b"xyz", True), (b"  1", False), (b"1.5x", False)]:
+        with pytest.raises(ValueError, match="could not convert string to float"):
+            m.strtod(text, partial, None)
+
+
+def test_double_to_string():
+    dtsf_sign, dtsf_add_dot_0, dtsf_alt, dtsf_no_neg_0 = 1, 2, 4, 8
+    assert m.dtoa(1.5, b"r", 0, 0) == ("1.5", 0)
+    assert m.dtoa(1.0, b"r", 0, 0) == ("1", 0)
+    assert m.dtoa(1.0, b"r", 0, dtsf_add_dot_0) == ("1.0", 0)
+    assert m.dtoa(1e22, b"r", 0, 0) == ("1e+22", 0)
+    assert m.dtoa(1.0, b"g", 17, dtsf_add_dot_0) == ("1.0", 0)
+    assert m.dtoa(123.0, b"g", 12, dtsf_add_dot_0) == ("123.0", 0)
+    assert m.dtoa(0.1, b"e", 3, 0) == ("1.000e-01", 0)
+    assert m.dtoa(2.5, b"f", 0, dtsf_alt) == ("2.", 0)
+    assert m.dtoa(-0.0, b"f", 2, dtsf_no_neg_0) == ("0.00", 0)
+    assert m.dtoa(3.0, b"g", 5, dtsf_sign) == ("+3", 0)
+    assert m.dtoa(float("inf"), b"r", 0, 0) == ("inf", 1)
+    assert m.dtoa(float("nan"), b"g", 3, 0) == ("nan", 2)
+    with pytest.raises(SystemError, match="bad argument to internal function"):
+        m.dtoa(1.0, b"r", 3, 0)
+
+
+def test_ascii_case_insensitive_compare():
+    assert m.stricmp(b"Hello", b"hELLo", 3) == (0, 0)
+    assert m.stricmp(b"abc", b"abd", 2) == (-1, 0)
+    assert m.stricmp(b"abc", b"ABD", 5) == (-1, -1)

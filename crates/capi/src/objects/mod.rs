@@ -20,6 +20,7 @@ pub mod pymem;
 pub mod pycapsule;
 pub mod pyerrors;
 pub mod pystate;
+pub mod pystrtod;
 pub mod pythread;
 pub mod setobject;
 pub mod sliceobject;

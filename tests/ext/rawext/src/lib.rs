@@ -802,10 +802,56 @@ unsafe extern "C" fn set_interrupt(_m: *mut PyObject, signum: *mut PyObject) -> 
     PyLong_FromLong(PyErr_SetInterruptEx(PyLong_AsLong(signum) as c_int) as _)
 }
 
+/// strtod(bytes, partial, overflow_exc_or_None) -> (value, bytes used)
+unsafe extern "C" fn strtod(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut s, mut partial, mut exc): (*const std::ffi::c_char, c_int, *mut PyObject) = (null(), 0, null_mut());
+    if PyArg_ParseTuple(args, c"ypO".as_ptr(), &mut s, &mut partial, &mut exc) == 0 {
+        return null_mut();
+    }
+    let exc = if exc == Py_None() { null_mut() } else { exc };
+    let mut end: *mut std::ffi::c_char = null_mut();
+    let v = PyOS_string_to_double(s, if partial != 0 { &mut end } else { null_mut() }, exc);
+    if v == -1.0 && !PyErr_Occurred().is_null() {
+        return null_mut();
+    }
+    let used = if partial != 0 { end.offset_from(s) } else { -1 };
+    Py_BuildValue(c"(dn)".as_ptr(), v, used)
+}
+
+/// dtoa(value, code, precision, flags) -> (text, type)
+unsafe extern "C" fn dtoa(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut v, mut code, mut prec, mut flags): (f64, std::ffi::c_char, c_int, c_int) = (0.0, 0, 0, 0);
+    if PyArg_ParseTuple(args, c"dcii".as_ptr(), &mut v, &mut code, &mut prec, &mut flags) == 0 {
+        return null_mut();
+    }
+    let mut ty: c_int = -1;
+    let p = PyOS_double_to_string(v, code, prec, flags, &mut ty);
+    if p.is_null() {
+        return null_mut();
+    }
+    let r = Py_BuildValue(c"(si)".as_ptr(), p, ty);
+    PyMem_Free(p.cast());
+    r
+}
+
+extern "C" {
+    fn PyOS_mystrnicmp(a: *const std::ffi::c_char, b: *const std::ffi::c_char, n: Py_ssize_t) -> c_int;
+    fn PyOS_mystricmp(a: *const std::ffi::c_char, b: *const std::ffi::c_char) -> c_int;
+}
+
+/// stricmp(a, b, n) -> (sign of mystricmp, sign of mystrnicmp(n))
+unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut a, mut b, mut n): (*const std::ffi::c_char, *const std::ffi::c_char, Py_ssize_t) = (null(), null(), 0);
+    if PyArg_ParseTuple(args, c"yyn".as_ptr(), &mut a, &mut b, &mut n) == 0 {
+        return null_mut();
+    }
+    Py_BuildValue(c"(ii)".as_ptr(), PyOS_mystricmp(a, b).signum(), PyOS_mystrnicmp(a, b, n).signum())
+}
+
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 50] = [
+static mut METHODS: [PyMethodDef; 53] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -856,8 +902,11 @@ static mut METHODS: [PyMethodDef; 50] = [
     meth!(c"exc_info", exc_info, PyCFunction, METH_NOARGS, c"PyErr_GetExcInfo"),
     meth!(c"exc_class_name", exc_class_name, PyCFunction, METH_O, c"PyExceptionClass_Name"),
     meth!(c"set_interrupt", set_interrupt, PyCFunction, METH_O, c"PyErr_SetInterruptEx"),
+    meth!(c"strtod", strtod, PyCFunction, METH_VARARGS, c"PyOS_string_to_double"),
+    meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
+    meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 51] = [PyMethodDef::zeroed(); 51];
+static mut SENTINEL_METHODS: [PyMethodDef; 54] = [PyMethodDef::zeroed(); 54];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
