@@ -532,10 +532,10 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
 
 /// Number of borrowed references `owner` holds.
 pub fn borrowed_count(owner: *mut PyObject) -> usize {
-    // SAFETY: owner is a live facade object or a static (no aux).
     if is_immortal(owner) {
         return 0;
     }
+    // SAFETY: owner is a live facade object (statics are immortal).
     unsafe { try_header(owner) }.filter(|h| !h.aux.is_null()).map_or(0, |h| {
         // SAFETY: aux is owned by the header.
         unsafe { (*h.aux).borrowed.len() }
