@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Benchmarks of the bridge's costs on pyfacade against CPython 3.13 (same
 # extension source, cp313 build; same wheels' cp313 builds) and against the
-# nearest builtin of the same interpreter, all in one run. Prints a markdown
+# nearest builtin of the same interpreter (timed alternately with each case),
+# all in one run. Prints a markdown
 # table (the README's). Usage: ci/bench.sh [scale]; PROFILE=release for
 # optimised builds (the README's numbers).
 set -euo pipefail
@@ -22,14 +23,14 @@ def fmt(ns):
 print(f"pyfacade ({profile} build) vs CPython 3.13, one run; time per call (best of 5)\n")
 print("| case | pyfacade | CPython 3.13 | × CPython | × builtin (pyfacade) | × builtin (CPython) | builtin compared |")
 print("|---|---:|---:|---:|---:|---:|---|")
-for k, (t, pair) in fa.items():
+for k, (t, pair, base) in fa.items():
     if pair is None:
         continue
-    c = cp[k][0]
-    print(f"| {k} | {fmt(t)} | {fmt(c)} | {t / c:.2f} | {t / fa[pair][0]:.2f} | {c / cp[pair][0]:.2f} | {pair} |")
+    c, cbase = cp[k][0], cp[k][2]
+    print(f"| {k} | {fmt(t)} | {fmt(c)} | {t / c:.2f} | {t / base:.2f} | {c / cbase:.2f} | {pair} |")
 print("\n| builtin | pyfacade | CPython 3.13 | × CPython |")
 print("|---|---:|---:|---:|")
-for k, (t, pair) in fa.items():
+for k, (t, pair, _) in fa.items():
     if pair is None:
         print(f"| {k} | {fmt(t)} | {fmt(cp[k][0])} | {t / cp[k][0]:.2f} |")
 PY
