@@ -67,11 +67,8 @@ pub fn new_str(ty: *mut PyTypeObject, n: usize, maxchar: u32) -> *mut PyObject {
 
 /// Whether `p` is a builder not yet realised (C may still fill it in place).
 pub fn is_unrealised(p: *mut PyObject) -> bool {
-    if super::is_immortal(p) {
-        return false;
-    }
-    // SAFETY: non-immortal objects given to the facade are facade-allocated.
-    unsafe { super::try_header(p) }.is_some_and(|h| h.rp.is_none())
+    // SAFETY: callers pass valid objects.
+    unsafe { super::mortal_header(p) }.is_some_and(|h| h.rp.is_none())
 }
 
 /// Turns a builder into a real RustPython object; `p` becomes its mirror.

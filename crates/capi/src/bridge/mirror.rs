@@ -163,11 +163,8 @@ pub(crate) fn mark_persistent(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObj
 
 /// Whether crossing the container that holds `c` must re-check `c`.
 fn needs_check(c: *mut PyObject) -> bool {
-    if c.is_null() || super::is_immortal(c) {
-        return false;
-    }
-    // SAFETY: non-immortal items of a mirror's item array are facade-allocated.
-    unsafe { super::try_header(c) }.is_some_and(|h| {
+    // SAFETY: items of a mirror's item array are live objects or NULL.
+    unsafe { super::mortal_header(c) }.is_some_and(|h| {
         matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin) || h.flags & NESTED != 0
     })
 }
@@ -250,11 +247,7 @@ fn check(vm: &VirtualMachine, p: *mut PyObject) {
     let h = unsafe { header(p) };
     let Some(rp) = h.rp.clone() else { return };
     match h.kind {
-        Kind::List => {
-            if !list_in_sync(p, &rp) {
-                sync(vm, p, &rp);
-            }
-        }
+        Kind::List => ensure_synced(vm, p, &rp),
         Kind::Dict | Kind::Set | Kind::NativeBuiltin => sync(vm, p, &rp),
         _ => {}
     }
@@ -314,11 +307,8 @@ pub fn ensure_synced(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
 
 /// The RustPython object address an item slot's mirror stands for.
 fn item_rp(c: *mut PyObject) -> usize {
-    if c.is_null() || super::is_immortal(c) {
-        return 0;
-    }
-    // SAFETY: non-immortal mirrors in item arrays are facade-allocated.
-    unsafe { super::try_header(c) }.and_then(|h| h.rp.as_deref()).map_or(0, |o| o as *const RpObject as usize)
+    // SAFETY: items of a mirror's item array are live objects or NULL.
+    unsafe { super::mortal_header(c) }.and_then(|h| h.rp.as_deref()).map_or(0, |o| o as *const RpObject as usize)
 }
 
 /// Makes a container mirror's inline fields match its RustPython object now.

@@ -186,6 +186,17 @@ pub struct Aux {
     pub nested: Vec<usize>,
 }
 
+impl Aux {
+    /// Releases the borrowed references this object holds (each entry owns one).
+    fn release_borrowed(&mut self) {
+        for b in std::mem::take(&mut self.borrowed) {
+            // SAFETY: each entry holds a reference; releasing it can park or
+            // free other objects, never the owner (which it does not reference).
+            unsafe { decref(b as *mut PyObject) };
+        }
+    }
+}
+
 struct Maps {
     /// RustPython object address -> `PyObject*` (mirrors and statics).
     rp2c: AddrMap<usize>,
@@ -226,6 +237,21 @@ pub unsafe fn try_header<'a>(p: *mut PyObject) -> Option<&'a mut PreHeader> {
     // the 32 bytes before a foreign object is checked by the magic number.
     let h = unsafe { header(p) };
     (h.magic == MAGIC).then_some(h)
+}
+
+/// The pre-header of `p` if `p` is a mortal facade object: NULL and immortal
+/// objects (statics, cached small ints) give `None` without a read in front
+/// of them.
+///
+/// # Safety
+/// `p` must be NULL or point to a readable `PyObject`.
+pub unsafe fn mortal_header<'a>(p: *mut PyObject) -> Option<&'a mut PreHeader> {
+    if p.is_null() || is_immortal(p) {
+        return None;
+    }
+    // SAFETY: mortal objects given to the bridge are facade-allocated or
+    // foreign objects with readable memory in front (checked by the magic).
+    unsafe { try_header(p) }
 }
 
 /// Allocates a zeroed object of `size` bytes (plus pre-header) with refcount 1.
@@ -271,8 +297,8 @@ pub unsafe fn aux<'a>(p: *mut PyObject) -> &'a mut Aux {
 
 /// Whether `p` is a native object (an instance of an extension type).
 pub fn is_native(p: *mut PyObject) -> bool {
-    // SAFETY: mortal objects given to the facade are facade-allocated (checked by magic).
-    !is_immortal(p) && unsafe { try_header(p) }.is_some_and(|h| matches!(h.kind, Kind::Native | Kind::NativeBuiltin))
+    // SAFETY: callers pass valid objects.
+    unsafe { mortal_header(p) }.is_some_and(|h| matches!(h.kind, Kind::Native | Kind::NativeBuiltin))
 }
 
 pub fn is_immortal(p: *mut PyObject) -> bool {
@@ -367,10 +393,14 @@ fn fill_slot(table: &[(AtomicUsize, AtomicUsize)], p: *mut PyObject, rp: &RpObje
     slot.0.store(rp_key(rp), Ordering::Release);
 }
 
+/// The `PyObject*` a fast-path table holds for RustPython object `key`.
+fn slot_get(table: &[(AtomicUsize, AtomicUsize)], key: usize) -> Option<*mut PyObject> {
+    table.iter().find(|(r, _)| r.load(Ordering::Acquire) == key).map(|(_, p)| p.load(Ordering::Relaxed) as *mut PyObject)
+}
+
 /// The type object of a common builtin type, without the map's lock.
 pub(crate) fn common_type(ty: &RpObject) -> Option<*mut PyObject> {
-    let key = rp_key(ty);
-    COMMON_TYPES.iter().find(|(r, _)| r.load(Ordering::Acquire) == key).map(|(_, p)| p.load(Ordering::Relaxed) as *mut PyObject)
+    slot_get(&COMMON_TYPES, rp_key(ty))
 }
 
 /// The immortal mirror of a cached small int, or of a singleton, without
@@ -389,10 +419,7 @@ fn fast_lookup(obj: &RpObject) -> Option<*mut PyObject> {
     if obj.downcast_ref::<rustpython_vm::builtins::PyType>().is_some() {
         return common_type(obj);
     }
-    SINGLETONS
-        .iter()
-        .find(|(r, _)| r.load(Ordering::Acquire) == key)
-        .map(|(_, p)| p.load(Ordering::Relaxed) as *mut PyObject)
+    slot_get(&SINGLETONS, key)
 }
 
 /// Records the immortal mirror `p` of RustPython's cached small int `v`.
@@ -532,11 +559,8 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
 
 /// Number of borrowed references `owner` holds.
 pub fn borrowed_count(owner: *mut PyObject) -> usize {
-    if is_immortal(owner) {
-        return 0;
-    }
-    // SAFETY: owner is a live facade object (statics are immortal).
-    unsafe { try_header(owner) }.filter(|h| !h.aux.is_null()).map_or(0, |h| {
+    // SAFETY: owner is a live object.
+    unsafe { mortal_header(owner) }.filter(|h| !h.aux.is_null()).map_or(0, |h| {
         // SAFETY: aux is owned by the header.
         unsafe { (*h.aux).borrowed.len() }
     })
@@ -647,13 +671,10 @@ fn release_aux(h: &mut PreHeader) {
         return;
     }
     // SAFETY: aux was made by Box::into_raw in aux().
-    let a = unsafe { Box::from_raw(h.aux) };
+    let mut a = unsafe { Box::from_raw(h.aux) };
     h.aux = std::ptr::null_mut();
     h.flags &= !NESTED;
-    for b in &a.borrowed {
-        // SAFETY: each borrowed entry holds a reference.
-        unsafe { decref(*b as *mut PyObject) };
-    }
+    a.release_borrowed();
 }
 
 /// Number of live mirrors, parked ones included (for leak tests).

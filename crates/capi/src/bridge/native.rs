@@ -58,8 +58,11 @@ impl Drop for NativeTwin {
         // tp_dealloc runs extension code: hold the GIL for it.
         gil::with_gil_if_attached(|| {
             // A weak-state native forgets this twin before it is released.
-            if WEAK.lock().get(&(p as usize)) == Some(&me) {
-                WEAK.lock().remove(&(p as usize));
+            let forgotten = {
+                let mut weak = WEAK.lock();
+                weak.get(&(p as usize)) == Some(&me) && weak.remove(&(p as usize)).is_some()
+            };
+            if forgotten {
                 super::unregister_addr(me, p);
             }
             // SAFETY: the twin owns one reference to its native object.
@@ -144,10 +147,8 @@ pub(super) fn promote(p: *mut PyObject, twin: &rustpython_vm::PyObject) {
 
 /// Whether `p` is a native object in the weak state.
 pub(super) fn is_weak(p: *mut PyObject) -> bool {
-    // SAFETY: p is a live object; mortal ones given to the bridge are
-    // facade-allocated (checked by the magic number).
-    !super::is_immortal(p)
-        && unsafe { super::try_header(p) }.is_some_and(|h| h.kind == super::Kind::Native && h.rp.is_none() && h.flags & WEAKABLE != 0)
+    // SAFETY: p is a live object.
+    unsafe { super::mortal_header(p) }.is_some_and(|h| h.kind == super::Kind::Native && h.rp.is_none() && h.flags & WEAKABLE != 0)
 }
 
 /// Records that `p` holds its twin (and the twin, really or virtually, `p`).

@@ -28,13 +28,8 @@ pub(super) unsafe fn park(p: *mut PyObject) {
     // SAFETY: guaranteed by the caller.
     let h = unsafe { header(p) };
     if !h.aux.is_null() {
-        // SAFETY: aux is owned by the header; its entries each hold a reference.
-        let borrowed = std::mem::take(unsafe { &mut (*h.aux).borrowed });
-        for b in borrowed {
-            // SAFETY: as above. Releasing can park or free other mirrors, never p
-            // (p is at refcount 0 and not referenced by what it borrowed).
-            unsafe { super::decref(b as *mut PyObject) };
-        }
+        // SAFETY: aux is owned by the header.
+        unsafe { (*h.aux).release_borrowed() };
     }
     if h.flags & QUEUED != 0 {
         return;

@@ -3,7 +3,6 @@
 
 use rustpython_vm::builtins::PyDict;
 use rustpython_vm::{AsObject, PyObject as RpObject, PyObjectRef, PyRef, PyResult, VirtualMachine};
-use std::collections::HashSet;
 use std::ffi::{c_char, c_int};
 
 use super::{cstr, new_ref, rp};
@@ -19,7 +18,7 @@ fn borrow(vm: &VirtualMachine, o: *mut PyObject, d: &PyDict, v: &RpObject) -> *m
     let p = bridge::borrow_from(vm, o, v);
     if bridge::borrowed_count(o) > 4 * d.__len__() + 16 {
         let addr = |x: &RpObject| x as *const RpObject as usize;
-        let live: HashSet<usize> = d.items_vec().iter().flat_map(|(k, v)| [addr(k), addr(v)]).collect();
+        let live: bridge::AddrSet = d.items_vec().iter().flat_map(|(k, v)| [addr(k), addr(v)]).collect();
         bridge::prune_borrowed(o, |x| live.contains(&addr(x)));
     }
     p

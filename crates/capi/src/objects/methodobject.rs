@@ -51,8 +51,8 @@ struct CArgs {
 }
 
 impl CArgs {
-    fn new<'a>(vm: &VirtualMachine, args: impl ExactSizeIterator<Item = &'a PyObjectRef>) -> Self {
-        let n = args.len();
+    /// New references to the `n` objects of `args`.
+    fn new<'a>(vm: &VirtualMachine, n: usize, args: impl Iterator<Item = &'a PyObjectRef>) -> Self {
         let mut a = CArgs { inline: [std::ptr::null_mut(); 8], heap: Vec::new(), n };
         if n <= 8 {
             for (slot, o) in a.inline.iter_mut().zip(args) {
@@ -84,24 +84,35 @@ impl Drop for CArgs {
 
 /// The `kwnames` tuples of keyword calls, one per distinct sequence of
 /// names, made once and kept (immortal), as CPython's come from code objects.
-static KWNAMES: std::sync::LazyLock<parking_lot::Mutex<std::collections::HashMap<Vec<rustpython_vm::common::wtf8::Wtf8Buf>, usize>>> =
+type KwNames = Vec<rustpython_vm::common::wtf8::Wtf8Buf>;
+/// Keyed by a hash of the names, so that a call finds its tuple in O(1)
+/// without allocating a key; the bucket holds the sequences with that hash.
+static KWNAMES: std::sync::LazyLock<parking_lot::Mutex<std::collections::HashMap<u64, Vec<(KwNames, usize)>>>> =
     std::sync::LazyLock::new(Default::default);
 
 fn kwnames(vm: &VirtualMachine, args: &FuncArgs) -> *mut PyObject {
     if args.kwargs.is_empty() {
         return std::ptr::null_mut();
     }
+    let hash = {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        args.kwargs.keys().for_each(|k| k.hash(&mut h));
+        h.finish()
+    };
     let mut cache = KWNAMES.lock();
+    let bucket = cache.entry(hash).or_default();
     // Compare without allocating; allocate only for a new sequence.
-    if let Some((_, &p)) = cache.iter().find(|(k, _)| k.len() == args.kwargs.len() && k.iter().zip(args.kwargs.keys()).all(|(a, b)| a == b)) {
-        return p as *mut PyObject;
+    let same = |k: &KwNames| k.len() == args.kwargs.len() && k.iter().zip(args.kwargs.keys()).all(|(a, b)| a == b);
+    if let Some((_, p)) = bucket.iter().find(|(k, _)| same(k)) {
+        return *p as *mut PyObject;
     }
-    let names: Vec<rustpython_vm::common::wtf8::Wtf8Buf> = args.kwargs.keys().cloned().collect();
+    let names: KwNames = args.kwargs.keys().cloned().collect();
     let t = vm.ctx.new_tuple(names.iter().map(|n| vm.ctx.new_str(n.clone()).into()).collect());
     let p = bridge::to_c(vm, t.as_object());
     // SAFETY: the cache keeps this reference for the process's life.
     unsafe { bridge::make_immortal(p) };
-    cache.insert(names, p as usize);
+    bucket.push((names, p as usize));
     p
 }
 
@@ -142,7 +153,7 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
                     format!("{name}() takes exactly one argument ({} given)", args.args.len())
                 }));
             }
-            let a = CArgs::new(vm, args.args.iter());
+            let a = CArgs::new(vm, args.args.len(), args.args.iter());
             // SAFETY: the signature matches METH_NOARGS / METH_O.
             unsafe { std::mem::transmute::<*mut c_void, Var>(meth)(slf, a.as_slice().first().copied().unwrap_or(std::ptr::null_mut())) }
         }
@@ -153,7 +164,7 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
             let npos = args.args.len();
             let kwnames = kwnames(vm, &args);
             let all = args.args.iter().chain(args.kwargs.values());
-            let a = if nkw == 0 { CArgs::new(vm, args.args.iter()) } else { CArgs::new(vm, all.collect::<Vec<_>>().into_iter()) };
+            let a = CArgs::new(vm, npos + nkw, all);
             // SAFETY: the signature matches the METH_FASTCALL variant.
             let r = unsafe {
                 if c == METH_FASTCALL {

@@ -313,23 +313,15 @@ fn register_type(tp: *mut PyTypeObject, ty: &Py<PyType>) {
 pub fn install(vm: &VirtualMachine) {
     bridge::set_type_mirror_maker(heap_type_mirror);
     install_static_types(vm);
+    // The builtin types whose instances cross most: their type objects are
+    // found without the identity map (mirror creation looks them up).
     let t = &vm.ctx.types;
-    let common: [(*mut PyTypeObject, &Py<PyType>); 12] = [
-        (static_type!(PyUnicode_Type), t.str_type),
-        (static_type!(PyLong_Type), t.int_type),
-        (static_type!(PyFloat_Type), t.float_type),
-        (static_type!(PyTuple_Type), t.tuple_type),
-        (static_type!(PyList_Type), t.list_type),
-        (static_type!(PyDict_Type), t.dict_type),
-        (static_type!(PyBytes_Type), t.bytes_type),
-        (static_type!(PyBool_Type), t.bool_type),
-        (static_type!(PySet_Type), t.set_type),
-        (static_type!(PyType_Type), t.type_type),
-        (static_type!(PyBaseObject_Type), t.object_type),
-        (static_type!(PyCFunction_Type), t.builtin_function_or_method_type),
+    let common = [
+        t.str_type, t.int_type, t.float_type, t.tuple_type, t.list_type, t.dict_type, t.bytes_type, t.bool_type,
+        t.set_type, t.type_type, t.object_type, t.builtin_function_or_method_type,
     ];
-    for (tp, ty) in common {
-        bridge::register_common_type(tp.cast(), ty.as_object());
+    for ty in common {
+        bridge::register_common_type(type_ptr(vm, ty).cast(), ty.as_object());
     }
     // SAFETY: single-threaded install; the statics are ours.
     unsafe {
