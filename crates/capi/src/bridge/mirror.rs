@@ -437,23 +437,17 @@ pub fn list_edit(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, edit:
         let n = unsafe { (*l).ob_base.ob_size };
         let in_sync = version.is_some_and(|x| x.wrapping_sub(1) == h.version) && v.len() as isize == n;
         let mut released = std::ptr::null_mut();
-        match edit {
-            ListEdit::Append => v.push(value),
+        // Where an appended or inserted item lands (None: a replacement).
+        let inserted_at = match edit {
+            ListEdit::Append => {
+                v.push(value);
+                Some(v.len() - 1)
+            }
             ListEdit::Insert(i) => {
                 let len = v.len() as isize;
-                let at = if i < 0 { (i + len).max(0) } else { i.min(len) };
-                v.insert(at as usize, value);
-                if in_sync {
-                    // SAFETY: list layout; room is reserved before the move.
-                    unsafe {
-                        reserve(l, v.len());
-                        let a = (*l).ob_item.add(at as usize);
-                        std::ptr::copy(a, a.add(1), (n - at) as usize);
-                        incref(item);
-                        *a = item;
-                        (*l).ob_base.ob_size = n + 1;
-                    }
-                }
+                let at = (if i < 0 { (i + len).max(0) } else { i.min(len) }) as usize;
+                v.insert(at, value);
+                Some(at)
             }
             ListEdit::Set(i) => {
                 let Some(slot) = v.get_mut(i) else { return Err(()) };
@@ -466,15 +460,19 @@ pub fn list_edit(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, edit:
                         *s = item;
                     }
                 }
+                None
             }
-        }
+        };
         if in_sync {
-            if let ListEdit::Append = edit {
-                // SAFETY: list layout; room is reserved first.
+            if let Some(at) = inserted_at {
+                // SAFETY: list layout; room is reserved before the items after
+                // `at` move up one slot (none for an append).
                 unsafe {
                     reserve(l, v.len());
+                    let a = (*l).ob_item.add(at);
+                    std::ptr::copy(a, a.add(1), n as usize - at);
                     incref(item);
-                    *(*l).ob_item.add(n as usize) = item;
+                    *a = item;
                     (*l).ob_base.ob_size = n + 1;
                 }
             }
