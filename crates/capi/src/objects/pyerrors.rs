@@ -449,11 +449,8 @@ pub extern "C" fn PyErr_SetFromErrnoWithFilenameObjects(ty: *mut PyObject, filen
 #[unsafe(no_mangle)]
 pub extern "C" fn PyErr_SetFromErrnoWithFilename(ty: *mut PyObject, filename: *const c_char) -> *mut PyObject {
     let errno = std::io::Error::last_os_error().raw_os_error().unwrap_or(0);
-    let name = (!filename.is_null()).then(|| {
-        // SAFETY: a NUL-terminated C string.
-        let b = unsafe { std::ffi::CStr::from_ptr(filename) }.to_bytes().to_vec();
-        b
-    });
+    // SAFETY: a NUL-terminated C string when not NULL.
+    let name = (!filename.is_null()).then(|| unsafe { std::ffi::CStr::from_ptr(filename) }.to_bytes().to_vec());
     let obj = name.and_then(|b| {
         api_noerr("PyErr_SetFromErrnoWithFilename", None, |vm| {
             let s = vm.ctx.new_bytes(b);
