@@ -1,0 +1,1 @@
+//! `cellobject.h`: `PyCell_*`.

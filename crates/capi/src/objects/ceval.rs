@@ -1,0 +1,1 @@
+//! `ceval.h`: `PyEval_*` (frames, globals, evaluation), recursion guards.

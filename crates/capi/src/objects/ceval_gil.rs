@@ -1,0 +1,1 @@
+//! `ceval.h` (threads): `PyEval_AcquireThread` and the other GIL-state calls.

@@ -1,0 +1,1 @@
+//! `classobject.h`: `PyMethod_*`, `PyInstanceMethod_*`.

@@ -1,0 +1,1 @@
+//! `codecs.h`: the codec registry and error handlers (`PyCodec_*`).

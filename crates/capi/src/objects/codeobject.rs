@@ -1,0 +1,1 @@
+//! `code.h`: `PyCode_*`, `PyUnstable_Code_*`.

@@ -1,0 +1,1 @@
+//! `context.h`: `PyContext_*`, `PyContextVar_*`, `PyContextToken`.

@@ -1,0 +1,1 @@
+//! `descrobject.h`: `PyDescr_*`, `PyMember_*`, `PyWrapper_New`.

@@ -1,0 +1,1 @@
+//! `fileobject.h`: `PyFile_*`.

@@ -1,0 +1,1 @@
+//! `frameobject.h` / `pyframe.h`: `PyFrame_*`.

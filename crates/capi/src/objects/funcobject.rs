@@ -1,0 +1,1 @@
+//! `funcobject.h`: `PyFunction_*`, `PyClassMethod_New`, `PyStaticMethod_New`.

@@ -1,0 +1,1 @@
+//! `objimpl.h`: `PyGC_*`.

@@ -1,0 +1,1 @@
+//! `genericaliasobject.h`: `Py_GenericAlias`.

@@ -1,0 +1,1 @@
+//! `genobject.h`: `PyGen_*`, `PyCoro_*`, `PyAsyncGen_*`.

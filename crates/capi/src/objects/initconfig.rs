@@ -1,0 +1,1 @@
+//! `initconfig.h`: `PyConfig_*`, `PyInitConfig_*`, `PyPreConfig_*`, `PyStatus_*`, `PyWideStringList_*`.

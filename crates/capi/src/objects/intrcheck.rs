@@ -1,0 +1,1 @@
+//! `intrcheck.h` / `pylifecycle.h`: `PyOS_*` signal, fork and interrupt hooks.

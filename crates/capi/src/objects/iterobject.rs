@@ -1,0 +1,1 @@
+//! `iterobject.h` / `abstract.h`: sequence and callable iterators, `PyIter_Send`, `PyAIter_Check`.

@@ -1,0 +1,1 @@
+//! `lock.h` / `critical_section.h`: `PyMutex_*`, `PyEvent_*`, `PyCriticalSection*`.

@@ -1,0 +1,1 @@
+//! `marshal.h`: `PyMarshal_*`.

@@ -1,0 +1,1 @@
+//! `odictobject.h`: `PyODict_*` (collections.OrderedDict).

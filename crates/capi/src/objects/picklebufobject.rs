@@ -1,0 +1,1 @@
+//! `picklebufobject.h`: `PyPickleBuffer_*`.

@@ -1,0 +1,1 @@
+//! `pyhash.h`: `Py_HashBuffer`, `Py_HashPointer`, `PyHash_GetFuncDef`.

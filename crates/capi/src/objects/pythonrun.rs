@@ -1,0 +1,1 @@
+//! `pythonrun.h`: `PyRun_*`, `Py_CompileString*`.

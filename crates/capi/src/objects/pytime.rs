@@ -1,0 +1,1 @@
+//! `pytime.h`: `PyTime_*`.

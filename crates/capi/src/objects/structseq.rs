@@ -1,0 +1,1 @@
+//! `structseq.h`: `PyStructSequence_*`.

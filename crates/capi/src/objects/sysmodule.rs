@@ -1,0 +1,1 @@
+//! `sysmodule.h`: `PySys_*`.

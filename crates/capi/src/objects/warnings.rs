@@ -1,0 +1,1 @@
+//! `warnings.h`: `PyErr_Warn*`, `PyErr_ResourceWarning`.

@@ -1,0 +1,1 @@
+//! `weakrefobject.h`: `PyWeakref_*`.
