@@ -1,6 +1,6 @@
 //! `pylifecycle.h` / `patchlevel.h`: the interpreter's version.
 
-use std::ffi::{CString, c_char};
+use std::ffi::{CString, c_char, c_int};
 use std::sync::OnceLock;
 
 /// `PY_VERSION_HEX` of the CPython version the facade implements (3.14.0 final).
@@ -18,4 +18,14 @@ pub fn set_version(v: &str) {
 #[unsafe(no_mangle)]
 pub extern "C" fn Py_GetVersion() -> *const c_char {
     VERSION.get_or_init(|| CString::new("3.14.0 (pyfacade)").unwrap_or_default()).as_ptr()
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_IsInitialized() -> c_int {
+    crate::is_installed() as c_int
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_IsFinalizing() -> c_int {
+    0
 }

@@ -113,13 +113,3 @@ pub extern "C" fn PyInterpreterState_GetID(_i: *mut c_void) -> i64 {
 pub extern "C" fn PyInterpreterState_Main() -> *mut c_void {
     PyInterpreterState_Get()
 }
-
-#[unsafe(no_mangle)]
-pub extern "C" fn Py_IsInitialized() -> c_int {
-    crate::is_installed() as c_int
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn Py_IsFinalizing() -> c_int {
-    0
-}
