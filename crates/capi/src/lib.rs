@@ -32,6 +32,7 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
         if let Ok(v) = vm.sys_module.get_attr("version", vm).and_then(|v| v.str(vm)) {
             objects::pylifecycle::set_version(&v.to_string());
         }
+        objects::pydebug::install(vm);
         runtime::set_seed(vm);
     }
     import::install_hooks(vm)

@@ -84,6 +84,7 @@ pub fn create_dynamic(vm: &VirtualMachine, spec: PyObjectRef) -> PyResult {
         return Ok(m);
     }
     let m = methodobject::c_result(vm, result, format_args!("PyInit_{short}"))?;
+    crate::objects::pystate::fixup_single_phase(vm, &m);
     set_file(vm, &m, &path);
     Ok(m)
 }
