@@ -149,9 +149,18 @@ pub extern "C" fn PyImport_ImportModuleLevel(name: *const c_char, globals: *mut 
     r
 }
 
-/// Same as `PyImport_ImportModule` (deprecated alias).
+/// `PyImport_ImportModule` after a DeprecationWarning (the alias goes in 3.15).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyImport_ImportModuleNoBlock(name: *const c_char) -> *mut PyObject {
+    let warned = api("PyImport_ImportModuleNoBlock", |vm| {
+        let msg = "PyImport_ImportModuleNoBlock() is deprecated and scheduled for removal in Python 3.15. Use PyImport_ImportModule() instead.";
+        let cat = vm.ctx.exceptions.deprecation_warning.to_owned();
+        py(vm, || vm.import("warnings", 0)?.get_attr("warn", vm)?.call((msg, cat, 1), vm))?;
+        Ok(0)
+    });
+    if warned < 0 {
+        return std::ptr::null_mut();
+    }
     PyImport_ImportModule(name)
 }
 

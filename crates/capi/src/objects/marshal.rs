@@ -53,7 +53,8 @@ pub extern "C" fn PyMarshal_WriteLongToFile(x: c_long, fp: *mut libc::FILE, _ver
 }
 
 /// Writes the marshalled form of `x` to `fp`. Like CPython, it reports no
-/// error: an unmarshallable object writes nothing and leaves no exception.
+/// error: an unmarshallable object writes `TYPE_UNKNOWN` (`?`) and leaves no
+/// exception.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyMarshal_WriteObjectToFile(x: *mut PyObject, fp: *mut libc::FILE, version: c_int) {
     api_noerr("PyMarshal_WriteObjectToFile", (), |vm| {
@@ -63,9 +64,7 @@ pub extern "C" fn PyMarshal_WriteObjectToFile(x: *mut PyObject, fp: *mut libc::F
             let b = py(vm, || vm.call_method(&m, "dumps", (o, version)))?;
             Ok(b.downcast_ref::<PyBytes>().map(|b| b.as_bytes().to_vec()).unwrap_or_default())
         })();
-        if let Ok(b) = r {
-            fwrite(fp, &b);
-        }
+        fwrite(fp, r.as_deref().unwrap_or(b"?"));
     })
 }
 

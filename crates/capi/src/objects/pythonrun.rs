@@ -56,7 +56,7 @@ pub(crate) fn compile(vm: &VirtualMachine, source: &[u8], filename: &str, start:
 /// `PyEval_EvalCode(code, globals, locals)`: `globals` must be a dict (it
 /// gains `__builtins__` if missing); `locals` defaults to `globals`.
 pub(crate) fn eval_code(vm: &VirtualMachine, code: PyObjectRef, globals: PyObjectRef, locals: Option<PyObjectRef>) -> PyResult {
-    let globals = PyDictRef::try_from_object(vm, globals).map_err(|_| system_error(vm, "bad argument to internal function"))?;
+    let globals = PyDictRef::try_from_object(vm, globals).map_err(|_| system_error(vm, "globals must be a real dict"))?;
     let code = code.downcast::<PyCode>().map_err(|_| system_error(vm, "bad argument to internal function"))?;
     let locals = match locals {
         Some(l) => ArgMapping::try_from_object(vm, l)?,
@@ -76,7 +76,7 @@ fn run_source(vm: &VirtualMachine, source: &[u8], filename: &str, start: c_int, 
     let g = rp(vm, globals)?;
     let l = if locals.is_null() { None } else { Some(rp(vm, locals)?) };
     if g.downcast_ref::<PyDict>().is_none() {
-        return Err(system_error(vm, "bad argument to internal function"));
+        return Err(system_error(vm, "globals must be a real dict"));
     }
     let code = compile(vm, source, filename, start, flags, -1)?;
     eval_code(vm, code, g, l)
@@ -315,6 +315,9 @@ pub extern "C" fn PyRun_InteractiveOneObject(fp: *mut libc::FILE, filename: *mut
         let mut src = Vec::new();
         let code = loop {
             let Some(line) = read_line(fp, if src.is_empty() { &ps1 } else { &ps2 }) else {
+                // The tokenizer ends the prompt line at end of input.
+                // SAFETY: writing a constant byte to the C stderr.
+                unsafe { libc::write(2, b"\n".as_ptr().cast(), 1) };
                 if src.is_empty() {
                     return Ok(E_EOF);
                 }
@@ -330,6 +333,9 @@ pub extern "C" fn PyRun_InteractiveOneObject(fp: *mut libc::FILE, filename: *mut
             // A blank line ends a compound statement; before it, input may be incomplete.
             let r = if blank { compile(vm, &src, &name, Py_single_input, flags, -1) } else { compile(vm, &src, &name, Py_single_input, &mut probe, -1) };
             match r {
+                // An indented line may be followed by more of its block: only
+                // a blank line ends a compound statement, as in CPython's REPL.
+                Ok(_) if !blank && line.first().is_some_and(|b| *b == b' ' || *b == b'\t') => continue,
                 Ok(c) => break c,
                 Err(e) if e.class().is(vm.ctx.exceptions.incomplete_input_error) && !blank => continue,
                 Err(e) => return Err(e),
