@@ -33,11 +33,13 @@ pub struct ThreadState {
     attached: Option<CurrentVmAttachState>,
     /// `PyThreadState_EnterTracing` depth.
     tracing: u32,
+    /// Stack bounds `(base, top)` from `PyUnstable_ThreadState_SetStackProtection`.
+    stack: Option<(usize, usize)>,
 }
 
 impl ThreadState {
     const fn new() -> Self {
-        ThreadState { saved_depth: 0, thread_id: 0, dict: null_mut(), attached: None, tracing: 0 }
+        ThreadState { saved_depth: 0, thread_id: 0, dict: null_mut(), attached: None, tracing: 0, stack: None }
     }
 }
 
@@ -418,6 +420,65 @@ pub(crate) fn take_async_exc(vm: &VirtualMachine) -> Option<rustpython_vm::built
         Ok(exc) => exc,
         Err(err) => err,
     })
+}
+
+// ---- stack protection ----
+
+/// CPython's `_PyOS_STACK_MARGIN_BYTES` on 64-bit builds.
+const STACK_MARGIN: usize = 2048 * std::mem::size_of::<usize>();
+
+thread_local! {
+    /// The OS's stack bounds `(base, top)` of this thread.
+    static OS_STACK: (usize, usize) = os_stack();
+}
+
+fn os_stack() -> (usize, usize) {
+    // SAFETY: pthread attribute queries on the calling thread.
+    unsafe {
+        let mut attr: libc::pthread_attr_t = std::mem::zeroed();
+        if libc::pthread_getattr_np(libc::pthread_self(), &mut attr) != 0 {
+            return (0, usize::MAX);
+        }
+        let (mut addr, mut size) = (null_mut::<c_void>(), 0usize);
+        let rc = libc::pthread_attr_getstack(&attr, &mut addr, &mut size);
+        libc::pthread_attr_destroy(&mut attr);
+        if rc != 0 { (0, usize::MAX) } else { (addr as usize, addr as usize + size) }
+    }
+}
+
+/// Whether the stack address `here` is within CPython's soft margin of
+/// the current thread state's stack end.
+pub(crate) fn stack_low(here: usize) -> bool {
+    // SAFETY: the current state is live.
+    let (base, _) = unsafe { (*current()).stack }.unwrap_or_else(|| OS_STACK.with(|s| *s));
+    here < base.saturating_add(STACK_MARGIN * 2)
+}
+
+/// Tells the interpreter that `tstate`'s thread now runs on the stack
+/// `[start, start + size)` (coroutine libraries switching stacks); 0, or
+/// -1 with `ValueError` if `size` is below CPython's minimum. The facade's
+/// own overflow check (`PyOS_CheckStack`) follows it; RustPython's
+/// recursion guard keeps the OS thread's bounds.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyUnstable_ThreadState_SetStackProtection(tstate: *mut c_void, start: *mut c_void, size: usize) -> c_int {
+    api("PyUnstable_ThreadState_SetStackProtection", |vm| {
+        let min = STACK_MARGIN * 3;
+        if size < min {
+            return Err(vm.new_value_error(format!("stack_size must be at least {min} bytes")));
+        }
+        let ts = if tstate.is_null() { current() } else { tstate.cast::<ThreadState>() };
+        // SAFETY: C passes a live thread state.
+        unsafe { (*ts).stack = Some((start as usize, start as usize + size)) };
+        Ok(0)
+    })
+}
+
+/// Restores the stack bounds the OS reported for the thread.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyUnstable_ThreadState_ResetStackProtection(tstate: *mut c_void) {
+    let ts = if tstate.is_null() { current() } else { tstate.cast::<ThreadState>() };
+    // SAFETY: C passes a live thread state.
+    unsafe { (*ts).stack = None };
 }
 
 // ---- the interpreter ----
