@@ -168,6 +168,8 @@ module_types! {
     PyODictValues_Type => "type(__import__('collections').OrderedDict().values())",
     PyODictItems_Type => "type(__import__('collections').OrderedDict().items())",
     PyODictIter_Type => "type(iter(__import__('collections').OrderedDict()))",
+    // RustPython has no instancemethod: the facade's own (objects/classobject.rs).
+    PyInstanceMethod_Type => "(lambda MT: type('instancemethod', (), {'__slots__': ('__func__',), '__module__': 'builtins', '__init__': lambda self, function: object.__setattr__(self, '__func__', function) if callable(function) else (_ for _ in ()).throw(TypeError('first argument must be callable')), '__call__': lambda self, /, *a, **k: self.__func__(*a, **k), '__get__': lambda self, obj, cls=None: self.__func__ if obj is None else MT(self.__func__, obj), '__getattr__': lambda self, name: getattr(object.__getattribute__(self, '__func__'), name), '__doc__': property(lambda self: self.__func__.__doc__)}))(type((lambda: 0).__get__(0)))",
 }
 
 /// Fills `tp` from the type `expr` evaluates to; if RustPython lacks it, the
@@ -301,6 +303,13 @@ exceptions! {
     PyExc_BytesWarning => bytes_warning,
     PyExc_ResourceWarning => resource_warning,
     PyExc_EncodingWarning => encoding_warning,
+}
+
+/// Makes the static (C-owned, zeroed) type object `tp` the type object of
+/// RustPython type `ty` (`PyStructSequence_InitType2`).
+pub(crate) fn adopt_static_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
+    register_type(tp, ty);
+    fill_type(vm, tp, ty);
 }
 
 fn register_type(tp: *mut PyTypeObject, ty: &Py<PyType>) {
