@@ -359,6 +359,7 @@ pub fn install(vm: &VirtualMachine) {
         (*_Py_TrueStruct.get()).ob_digit[0] = 1;
     }
     install_exceptions(vm);
+    crate::objects::pyerrors::install_interpreter_errors(vm);
     install_module_types(vm);
 }
 
