@@ -21,7 +21,7 @@ pub unsafe extern "C" fn PyEval_AcquireThread(tstate: *mut c_void) {
         super::pyfatal::fatal_error(Some("PyEval_AcquireThread"), "NULL thread state");
     }
     // SAFETY: C passes a live thread state.
-    unsafe { pystate::take(tstate.cast()) }
+    unsafe { pystate::take(tstate.cast(), true) }
 }
 
 /// Releases the GIL `tstate` (the current state) holds.

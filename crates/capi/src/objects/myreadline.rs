@@ -88,8 +88,12 @@ unsafe extern "C" fn stdio_readline(sys_stdin: *mut File, _sys_stdout: *mut File
 /// end of file) or NULL with an exception.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyOS_Readline(sys_stdin: *mut File, sys_stdout: *mut File, prompt: *const c_char) -> *mut c_char {
-    // SAFETY: a plain function-pointer global.
-    let f = unsafe { PyOS_ReadlineFunctionPointer }.unwrap_or(stdio_readline);
+    // SAFETY: a plain function-pointer global, set to the stdio reader on
+    // first use as CPython does.
+    let f = unsafe {
+        let slot = &raw mut PyOS_ReadlineFunctionPointer;
+        *slot.as_mut().expect("static").get_or_insert(stdio_readline)
+    };
     let depth = gil::save();
     // SAFETY: the reader's contract.
     let rv = unsafe { f(sys_stdin, sys_stdout, prompt) };

@@ -46,7 +46,9 @@ pub(crate) fn install(vm: &VirtualMachine) {
         let v = vm.call_method(vm.sys_module.as_ref(), func, ()).ok()?.str(vm).ok()?.to_string();
         Some(Box::leak(CString::new(v).ok()?.into_boxed_c_str()))
     };
-    let unbuffered = !vm.state.config.settings.buffered_stdio;
+    // `-u`, or PYTHONUNBUFFERED (which the embedding may not have applied).
+    let unbuffered = !vm.state.config.settings.buffered_stdio
+        || (flag("ignore_environment") == 0 && std::env::var_os("PYTHONUNBUFFERED").is_some_and(|v| !v.is_empty()));
     // SAFETY: written once while the facade is installed, before any
     // extension is loaded that could read them.
     unsafe {

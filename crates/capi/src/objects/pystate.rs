@@ -23,10 +23,13 @@ use crate::runtime::{api, api_noerr, errors, gil, new_error, system_error};
 
 /// What a `PyThreadState*` points at.
 pub struct ThreadState {
-    /// GIL depth saved by `PyEval_SaveThread` / released with the state.
-    saved_depth: usize,
+    /// GIL depth saved by `PyEval_SaveThread` / released with the state
+    /// (None: never held, as a state from `PyThreadState_New`).
+    saved_depth: Option<usize>,
     /// `threading.get_ident()` of the thread the state was last bound to.
     thread_id: u64,
+    /// `tstate->id`: 1 for the main thread's state, then 2, 3, ...
+    id: u64,
     /// `PyThreadState_GetDict`'s dict (one owned reference), or NULL.
     dict: *mut PyObject,
     /// Set when taking this state attached the thread to the interpreter.
@@ -39,7 +42,7 @@ pub struct ThreadState {
 
 impl ThreadState {
     const fn new() -> Self {
-        ThreadState { saved_depth: 0, thread_id: 0, dict: null_mut(), attached: None, tracing: 0, stack: None }
+        ThreadState { saved_depth: None, thread_id: 0, id: 0, dict: null_mut(), attached: None, tracing: 0, stack: None }
     }
 }
 
@@ -69,14 +72,25 @@ impl Drop for Default {
 thread_local! {
     static DEFAULT: Default = {
         let ts = Box::into_raw(Box::new(ThreadState::new()));
+        let me = ident();
+        let main = rthread::try_with_current_vm(|vm| vm.state.main_thread_ident.load() == me).unwrap_or(false);
         // SAFETY: just made.
-        unsafe { (*ts).thread_id = ident() };
+        unsafe {
+            (*ts).thread_id = me;
+            (*ts).id = if main { 1 } else { next_id() };
+        }
         register(ts);
         Default(ts)
     };
     /// The state `PyThreadState_Swap`/`PyEval_AcquireThread` made current;
     /// NULL: the default one.
     static CURRENT: Cell<*mut ThreadState> = const { Cell::new(null_mut()) };
+}
+
+/// The next `tstate->id` (1 is the main thread's).
+fn next_id() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(2);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 fn ident() -> u64 {
@@ -94,12 +108,13 @@ fn tstate_ptr() -> *mut c_void {
 }
 
 /// Makes `ts` this thread's current state and takes the GIL for it at its
-/// saved depth (at least 1), attaching the thread to the interpreter first
-/// if Python never saw it (`PyEval_AcquireThread`, `PyEval_RestoreThread`).
+/// saved depth (`PyEval_RestoreThread`; at least 1 with `acquire`, as
+/// `PyEval_AcquireThread`), attaching the thread to the interpreter first
+/// if Python never saw it.
 ///
 /// # Safety
 /// `ts` is a live thread state.
-pub(crate) unsafe fn take(ts: *mut ThreadState) {
+pub(crate) unsafe fn take(ts: *mut ThreadState, acquire: bool) {
     // SAFETY: per the contract.
     let t = unsafe { &mut *ts };
     if !rthread::current_vm_is_set() {
@@ -113,7 +128,8 @@ pub(crate) unsafe fn take(ts: *mut ThreadState) {
     }
     t.thread_id = ident();
     CURRENT.with(|c| c.set(if ts == DEFAULT.with(|d| d.0) { null_mut() } else { ts }));
-    let depth = std::mem::replace(&mut t.saved_depth, 0).max(1);
+    let depth = t.saved_depth.take().unwrap_or(1);
+    let depth = if acquire { depth.max(1) } else { depth };
     match rthread::try_with_current_vm(|vm| gil::restore(Some(vm), depth)) {
         Some(()) => {}
         None => gil::restore(None, depth),
@@ -126,29 +142,49 @@ pub(crate) fn give() -> *mut ThreadState {
     let ts = current();
     // SAFETY: the current state is live.
     let t = unsafe { &mut *ts };
-    t.saved_depth = gil::save();
+    t.saved_depth = Some(gil::save());
     if let Some(state) = t.attached.take() {
         rthread::release_current_thread(state);
     }
     ts
 }
 
-/// Releases the GIL (`Py_BEGIN_ALLOW_THREADS`); returns the thread state.
+thread_local! {
+    /// One entry per unrestored `PyEval_SaveThread`: the RustPython thread
+    /// context it detached (None: the thread had none).
+    static DETACHED: std::cell::RefCell<Vec<Option<rthread::SavedThreadState>>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Releases the GIL (`Py_BEGIN_ALLOW_THREADS`) and detaches the thread from
+/// RustPython, so that a stop-the-world (a collection) need not wait for
+/// host or blocking code; returns the thread state.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyEval_SaveThread() -> *mut c_void {
     let ts = current();
     // SAFETY: the current state is live.
-    unsafe { (*ts).saved_depth = gil::save() };
+    unsafe { (*ts).saved_depth = Some(gil::save()) };
+    let saved = rthread::current_vm_is_set().then(rthread::save_current_thread);
+    DETACHED.with(|d| d.borrow_mut().push(saved));
     ts.cast()
 }
 
-/// Re-acquires the GIL released by `PyEval_SaveThread` (or takes a state
-/// from `PyThreadState_New`) and makes `ts` current.
+/// Re-attaches what `PyEval_SaveThread` detached, re-acquires the GIL it
+/// released (or takes a state from `PyThreadState_New`) and makes `ts` current.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyEval_RestoreThread(ts: *mut c_void) {
+    if let Some(Some(saved)) = DETACHED.with(|d| d.borrow_mut().pop()) {
+        if rthread::current_vm_is_set() {
+            // Attached again meanwhile and never released: keep that one
+            // (the saved context's VM stays alive, unused).
+            std::mem::forget(saved);
+        } else {
+            rthread::restore_current_thread(saved);
+        }
+    }
     let ts = if ts.is_null() { current() } else { ts.cast() };
     // SAFETY: C passes a live thread state.
-    unsafe { take(ts) }
+    unsafe { take(ts, false) }
 }
 
 thread_local! {
@@ -214,6 +250,8 @@ pub extern "C" fn PyThreadState_GetUnchecked() -> *mut c_void {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyThreadState_New(_interp: *mut c_void) -> *mut c_void {
     let ts = Box::into_raw(Box::new(ThreadState::new()));
+    // SAFETY: just made.
+    unsafe { (*ts).id = next_id() };
     register(ts);
     ts.cast()
 }
@@ -277,7 +315,7 @@ pub unsafe extern "C" fn PyThreadState_Swap(ts: *mut c_void) -> *mut c_void {
     let old = if gil::held() { give().cast() } else { null_mut() };
     if !ts.is_null() {
         // SAFETY: C passes a live thread state.
-        unsafe { take(ts.cast()) };
+        unsafe { take(ts.cast(), true) };
     }
     old
 }
@@ -317,12 +355,12 @@ pub unsafe extern "C" fn PyThreadState_GetFrame(ts: *mut c_void) -> *mut PyObjec
     })
 }
 
-/// The id (`threading.get_ident()`) of the thread the state belongs to.
+/// The state's unique id (`tstate->id`: 1 for the main thread's state).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyThreadState_GetID(ts: *mut c_void) -> u64 {
     let ts = if ts.is_null() { current() } else { ts.cast::<ThreadState>() };
     // SAFETY: C passes a live thread state.
-    unsafe { (*ts).thread_id }
+    unsafe { (*ts).id }
 }
 
 /// The one interpreter state.
