@@ -53,9 +53,9 @@ fn name_arg(vm: &VirtualMachine, name: *mut PyObject) -> PyResult<PyStrRef> {
 }
 
 /// `sys.modules[name]` if present (`None` when missing; other lookup errors propagate).
-fn get_module(vm: &VirtualMachine, name: &PyStrRef) -> PyResult<Option<PyObjectRef>> {
+fn get_module(vm: &VirtualMachine, name: &rustpython_vm::PyObject) -> PyResult<Option<PyObjectRef>> {
     let m = modules(vm)?;
-    py(vm, || match m.get_item(name.as_object(), vm) {
+    py(vm, || match m.get_item(name, vm) {
         Ok(v) => Ok(Some(v)),
         Err(e) if e.fast_isinstance(vm.ctx.exceptions.key_error) => Ok(None),
         Err(e) => Err(e),
@@ -65,7 +65,7 @@ fn get_module(vm: &VirtualMachine, name: &PyStrRef) -> PyResult<Option<PyObjectR
 /// `import_add_module`: the module `sys.modules[name]`, or a new empty module
 /// stored there.
 pub(crate) fn add_module(vm: &VirtualMachine, name: PyStrRef) -> PyResult {
-    if let Some(m) = get_module(vm, &name)? {
+    if let Some(m) = get_module(vm, name.as_object())? {
         if m.downcast_ref::<PyModule>().is_some() {
             return Ok(m);
         }
@@ -84,7 +84,7 @@ pub(crate) fn add_module(vm: &VirtualMachine, name: PyStrRef) -> PyResult {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyImport_GetModule(name: *mut PyObject) -> *mut PyObject {
     api("PyImport_GetModule", |vm| {
-        let n = name_arg(vm, name)?;
+        let n = rp(vm, name)?;
         Ok(get_module(vm, &n)?.map_or(std::ptr::null_mut(), |m| crate::bridge::to_c_transient(vm, &m)))
     })
 }
@@ -221,7 +221,7 @@ fn exec_code_module(vm: &VirtualMachine, name: PyStrRef, code: PyObjectRef, path
         let _ = py(vm, || mods.del_item(name.as_object(), vm));
         return Err(e);
     }
-    get_module(vm, &name)?.ok_or_else(|| vm.new_import_error(format!("Loaded module {} not found in sys.modules", name.as_object().repr(vm).map(|r| r.as_wtf8().to_string()).unwrap_or_default()), name.clone()))
+    get_module(vm, name.as_object())?.ok_or_else(|| vm.new_import_error(format!("Loaded module {} not found in sys.modules", name.as_object().repr(vm).map(|r| r.as_wtf8().to_string()).unwrap_or_default()), name.clone()))
 }
 
 /// An optional file-system path C string as str.

@@ -97,20 +97,6 @@ pub extern "C" fn PyMarshal_ReadShortFromFile(fp: *mut libc::FILE) -> c_int {
     })
 }
 
-/// The rest of `fp` (its position is restored by the caller as needed).
-fn read_rest(fp: *mut libc::FILE) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut buf = [0u8; 8192];
-    loop {
-        // SAFETY: fp is the caller's readable FILE*.
-        let n = unsafe { libc::fread(buf.as_mut_ptr().cast(), 1, buf.len(), fp) };
-        out.extend_from_slice(&buf[..n]);
-        if n < buf.len() {
-            return out;
-        }
-    }
-}
-
 /// New reference to the next marshalled object of `fp`, leaving the stream
 /// just after it (as CPython does).
 #[unsafe(no_mangle)]
@@ -121,7 +107,7 @@ pub extern "C" fn PyMarshal_ReadObjectFromFile(fp: *mut libc::FILE) -> *mut PyOb
         }
         // SAFETY: fp is the caller's FILE*.
         let start = unsafe { libc::ftell(fp) };
-        let data = read_rest(fp);
+        let data = super::pythonrun::read_all(fp);
         let m = marshal(vm)?;
         let (obj, used) = py(vm, || -> PyResult<_> {
             let bio = vm.import("io", 0)?.get_attr("BytesIO", vm)?.call((vm.ctx.new_bytes(data),), vm)?;
@@ -144,7 +130,7 @@ pub extern "C" fn PyMarshal_ReadLastObjectFromFile(fp: *mut libc::FILE) -> *mut 
         if fp.is_null() {
             return Err(crate::runtime::system_error(vm, "bad argument to internal function"));
         }
-        let b = vm.ctx.new_bytes(read_rest(fp));
+        let b = vm.ctx.new_bytes(super::pythonrun::read_all(fp));
         let m = marshal(vm)?;
         py(vm, || vm.call_method(&m, "loads", (b,)))
     })

@@ -66,19 +66,24 @@ pub(crate) fn eval_code(vm: &VirtualMachine, code: PyObjectRef, globals: PyObjec
         if globals.get_item_opt("__builtins__", vm)?.is_none() {
             globals.set_item("__builtins__", vm.builtins.clone().into(), vm)?;
         }
-        vm.audit("exec", || (code.clone(),))?;
         vm.run_code_obj(code, rustpython_vm::scope::Scope::new(Some(locals), globals))
     })
 }
 
-/// Compiles `source` and runs it (`run_mod`).
+/// Compiles `source` and runs it with the C `globals`/`locals` arguments.
 fn run_source(vm: &VirtualMachine, source: &[u8], filename: &str, start: c_int, globals: *mut PyObject, locals: *mut PyObject, flags: *mut PyCompilerFlags) -> PyResult {
     let g = rp(vm, globals)?;
     let l = if locals.is_null() { None } else { Some(rp(vm, locals)?) };
+    run_mod(vm, source, filename, start, g, l, flags)
+}
+
+/// `run_mod`: compile, raise the `exec` audit event, evaluate.
+fn run_mod(vm: &VirtualMachine, source: &[u8], filename: &str, start: c_int, g: PyObjectRef, l: Option<PyObjectRef>, flags: *mut PyCompilerFlags) -> PyResult {
     if g.downcast_ref::<PyDict>().is_none() {
         return Err(system_error(vm, "globals must be a real dict"));
     }
     let code = compile(vm, source, filename, start, flags, -1)?;
+    py(vm, || vm.audit("exec", || (code.clone(),)))?;
     eval_code(vm, code, g, l)
 }
 
@@ -121,15 +126,9 @@ pub extern "C" fn PyRun_String(str: *const c_char, start: c_int, globals: *mut P
 pub extern "C" fn PyRun_SimpleStringFlags(command: *const c_char, flags: *mut PyCompilerFlags) -> c_int {
     let ok = api("PyRun_SimpleStringFlags", |vm| {
         let d = main_dict(vm)?;
-        let d = bridge_dict(vm, d);
-        run_source(vm, cstr(vm, command)?.as_bytes(), "<string>", Py_file_input, d, d, flags).map(|_| 0)
+        run_mod(vm, cstr(vm, command)?.as_bytes(), "<string>", Py_file_input, d.into(), None, flags).map(|_| 0)
     });
     if ok < 0 { print_error() } else { 0 }
-}
-
-/// A borrowed pointer to a dict that `__main__` keeps alive.
-fn bridge_dict(vm: &VirtualMachine, d: PyDictRef) -> *mut PyObject {
-    crate::bridge::borrow_for_thread(vm, d.as_object())
 }
 
 #[unsafe(no_mangle)]
@@ -138,7 +137,7 @@ pub extern "C" fn PyRun_SimpleString(command: *const c_char) -> c_int {
 }
 
 /// Reads the rest of a C stream.
-fn read_all(fp: *mut libc::FILE) -> Vec<u8> {
+pub(crate) fn read_all(fp: *mut libc::FILE) -> Vec<u8> {
     let mut out = Vec::new();
     let mut buf = [0u8; 8192];
     loop {
@@ -196,12 +195,42 @@ pub extern "C" fn PyRun_File(fp: *mut libc::FILE, filename: *const c_char, start
     PyRun_FileExFlags(fp, filename, start, globals, locals, 0, std::ptr::null_mut())
 }
 
+/// `set_main_loader`: `__main__.__loader__` = importlib's `loader("__main__", filename)`.
+fn set_main_loader(vm: &VirtualMachine, d: &PyDictRef, filename: &str, loader: &'static str) -> PyResult<()> {
+    py(vm, || {
+        let ext = vm.import("_frozen_importlib_external", 0)?;
+        let l = ext.get_attr(loader, vm)?.call(("__main__", filename), vm)?;
+        d.set_item("__loader__", l, vm)
+    })
+}
+
+/// `run_pyc_file`: a `.pyc` of this interpreter (RustPython's format: the
+/// magic number, three header words, then the marshalled code object).
+fn run_pyc(vm: &VirtualMachine, data: &[u8], globals: PyDictRef) -> PyResult {
+    let magic = (super::import::PyImport_GetMagicNumber() as u32).to_le_bytes();
+    if data.len() < 4 || data[..4] != magic {
+        return Err(vm.new_runtime_error("Bad magic number in .pyc file"));
+    }
+    if data.len() < 16 {
+        return Err(vm.new_eof_error("EOF read where not expected"));
+    }
+    let marshal = py(vm, || vm.import("marshal", 0))?;
+    let code = py(vm, || vm.call_method(&marshal, "loads", (vm.ctx.new_bytes(data[16..].to_vec()),)));
+    match code {
+        Ok(c) if c.downcast_ref::<PyCode>().is_some() => eval_code(vm, c, globals.into(), None),
+        _ => Err(vm.new_runtime_error("Bad code object in .pyc file")),
+    }
+}
+
 /// Runs the stream as `__main__` (setting `__file__`/`__cached__` for the
-/// run if absent); on error prints it and returns -1. Unlike CPython, a
-/// `.pyc` stream is not recognised (RustPython's bytecode differs).
+/// run if absent, and `__loader__`); on error prints it and returns -1. A
+/// `.pyc` (by name, or by magic number when `closeit`) runs its code object.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyRun_SimpleFileExFlags(fp: *mut libc::FILE, filename: *const c_char, closeit: c_int, flags: *mut PyCompilerFlags) -> c_int {
     let r = api("PyRun_SimpleFileExFlags", |vm| {
+        if fp.is_null() {
+            return Err(system_error(vm, "bad argument to internal function"));
+        }
         let d = main_dict(vm)?;
         let name = c_filename(vm, filename)?;
         let set_file = d.get_item_opt("__file__", vm)?.is_none();
@@ -211,8 +240,14 @@ pub extern "C" fn PyRun_SimpleFileExFlags(fp: *mut libc::FILE, filename: *const 
         }
         let src = read_all(fp);
         close(fp, closeit);
-        let dp = bridge_dict(vm, d.clone());
-        let r = run_source(vm, &src, &name, Py_file_input, dp, dp, flags);
+        let magic = (super::import::PyImport_GetMagicNumber() as u32).to_le_bytes();
+        let is_pyc = name.ends_with(".pyc") || (closeit != 0 && src.len() >= 2 && src[..2] == magic[..2]);
+        let r = if is_pyc {
+            set_main_loader(vm, &d, &name, "SourcelessFileLoader").and_then(|_| run_pyc(vm, &src, d.clone()))
+        } else {
+            let loader = if name == "<stdin>" { Ok(()) } else { set_main_loader(vm, &d, &name, "SourceFileLoader") };
+            loader.and_then(|_| run_mod(vm, &src, &name, Py_file_input, d.clone().into(), None, flags))
+        };
         flush_io(vm);
         if set_file {
             let _ = d.del_item("__file__", vm);
@@ -342,6 +377,7 @@ pub extern "C" fn PyRun_InteractiveOneObject(fp: *mut libc::FILE, filename: *mut
             }
         };
         let d = main_dict(vm)?;
+        py(vm, || vm.audit("exec", || (code.clone(),)))?;
         let r = eval_code(vm, code, d.into(), None);
         flush_io(vm);
         r.map(|_| 0)
@@ -420,7 +456,8 @@ fn display(vm: &VirtualMachine, value: PyObjectRef, tb: Option<PyObjectRef>) {
     let saved = errors::take();
     let r: PyResult<()> = py(vm, || {
         if let (Some(tb), Some(exc)) = (tb, value.downcast_ref::<rustpython_vm::builtins::PyBaseException>()) {
-            if tb.downcast_ref::<rustpython_vm::builtins::PyTraceback>().is_some() {
+            // A traceback given separately is used only if the exception has none.
+            if tb.downcast_ref::<rustpython_vm::builtins::PyTraceback>().is_some() && exc.__traceback__().is_none() {
                 exc.as_object().set_attr("__traceback__", tb, vm)?;
             }
         }

@@ -98,20 +98,6 @@ unsafe fn write_printf(stream: &'static str, fd: c_int, format: *const c_char, v
     }
 }
 
-/// Writes a printf-formatted message (at most 1000 bytes) to `sys.stdout`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PySys_WriteStdout(format: *const c_char, args: ...) {
-    // SAFETY: forwarded from the caller.
-    unsafe { write_printf("stdout", 1, format, args) }
-}
-
-/// Writes a printf-formatted message (at most 1000 bytes) to `sys.stderr`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PySys_WriteStderr(format: *const c_char, args: ...) {
-    // SAFETY: forwarded from the caller.
-    unsafe { write_printf("stderr", 2, format, args) }
-}
-
 /// `PyUnicode_FromFormatV` to a stream, untruncated.
 unsafe fn write_format(stream: &'static str, fd: c_int, format: *const c_char, va: VaList<'_>) {
     let saved = errors::take();
@@ -130,18 +116,27 @@ unsafe fn write_format(stream: &'static str, fd: c_int, format: *const c_char, v
     }
 }
 
-/// Writes a `PyUnicode_FromFormat`-formatted message to `sys.stdout`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PySys_FormatStdout(format: *const c_char, args: ...) {
-    // SAFETY: forwarded from the caller.
-    unsafe { write_format("stdout", 1, format, args) }
+/// Defines the variadic `PySys_Write*`/`PySys_Format*` functions.
+macro_rules! stream_writers {
+    ($($doc:literal $name:ident => $worker:ident($stream:literal, $fd:literal);)*) => {$(
+        #[doc = $doc]
+        #[unsafe(no_mangle)]
+        pub unsafe extern "C" fn $name(format: *const c_char, args: ...) {
+            // SAFETY: forwarded from the caller.
+            unsafe { $worker($stream, $fd, format, args) }
+        }
+    )*};
 }
 
-/// Writes a `PyUnicode_FromFormat`-formatted message to `sys.stderr`.
-#[unsafe(no_mangle)]
-pub unsafe extern "C" fn PySys_FormatStderr(format: *const c_char, args: ...) {
-    // SAFETY: forwarded from the caller.
-    unsafe { write_format("stderr", 2, format, args) }
+stream_writers! {
+    "Writes a printf-formatted message (at most 1000 bytes) to `sys.stdout`."
+    PySys_WriteStdout => write_printf("stdout", 1);
+    "Writes a printf-formatted message (at most 1000 bytes) to `sys.stderr`."
+    PySys_WriteStderr => write_printf("stderr", 2);
+    "Writes a `PyUnicode_FromFormat`-formatted message to `sys.stdout`."
+    PySys_FormatStdout => write_format("stdout", 1);
+    "Writes a `PyUnicode_FromFormat`-formatted message to `sys.stderr`."
+    PySys_FormatStderr => write_format("stderr", 2);
 }
 
 /// `Py_AuditHookFunction`.
