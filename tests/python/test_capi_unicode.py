@@ -568,7 +568,7 @@ def test_codec_functions():
     enc = m.codec("Encoder", b"utf-8")
     assert enc is codecs.lookup("utf-8").encode and enc("abc") == (b"abc", 3)
     dec = m.codec("Decoder", b"latin-1")
-    assert dec is codecs.lookup("latin-1").decode and dec(b"\xe9") == ("\xe9", 1)
+    assert dec is codecs.lookup("latin-1").decode and dec(b"ab") == ("ab", 2)
     with pytest.raises(LookupError, match="^unknown encoding: nope$"):
         m.codec("Encoder", b"nope")
     with pytest.raises(LookupError, match="^unknown encoding: nope$"):
@@ -638,3 +638,51 @@ def test_writer():
         (TypeError, "expect str, not NoneType"),
         (ValueError, "size must be positive"),
     ]
+
+
+# ---- functions exported before this group, reviewed for CPython's semantics --------------
+
+def test_existing_functions():
+    e = m.existing
+    with pytest.raises(SystemError, match="^NULL string with positive size with NULL passed to PyUnicode_FromStringAndSize$"):
+        e("FromStringAndSize", None, 3)
+    with pytest.raises(SystemError, match="^Negative size passed to PyUnicode_FromStringAndSize$"):
+        e("FromStringAndSize", b"abc", -1)
+    assert e("Compare", "a", "b") == -1 and e("Compare", "b", "b") == 0
+    with pytest.raises(TypeError, match="^Can't compare str and int$"):
+        e("Compare", "a", 5)
+    with pytest.raises(TypeError, match="^Can't compare int and str$"):
+        e("Compare", 5, "a")
+    assert e("Concat", "a", "\xe9") == "a\xe9"
+    with pytest.raises(TypeError, match='^can only concatenate str \\(not "int"\\) to str$'):
+        e("Concat", "a", 5)
+    with pytest.raises(TypeError, match="^must be str, not int$"):
+        e("Concat", 5, "a")
+    assert e("AsUTF8AndSize", "a\xe9") == b"a\xc3\xa9"
+    assert e("GetLength", "a\U0001f600") == 2
+    assert e("ReadChar", "a\U0001f600", 1) == 0x1F600
+    with pytest.raises(IndexError, match="^string index out of range$"):
+        e("ReadChar", "ab", 2)
+    for name, args in [("AsUTF8AndSize", (5,)), ("AsUTF8String", (5,)), ("EncodeFSDefault", (5,)),
+                       ("AsEncodedString", (5, b"utf-8", None)), ("GetLength", (5,)), ("ReadChar", (5, 0))]:
+        with pytest.raises(TypeError, match="^bad argument type for built-in operation$"):
+            e(name, *args)
+    with pytest.raises(UnicodeEncodeError, match="surrogates not allowed"):
+        e("AsUTF8AndSize", "a" + chr(0xDC80))
+    assert e("AsEncodedString", "abc", None, None) == b"abc"
+    with pytest.raises(LookupError, match="^'rot13' is not a text encoding; use codecs.encode\\(\\) to handle arbitrary codecs$"):
+        e("AsEncodedString", "abc", b"rot13", None)
+    assert e("Decode", b"ab", None, None) == "ab"
+    with pytest.raises(LookupError, match="^'hex' is not a text encoding; use codecs.decode\\(\\) to handle arbitrary codecs$"):
+        e("Decode", b"6869", b"hex", None)
+    assert e("FromEncodedObject", memoryview(b"ab\xc3\xa9"), None, None) == "ab\xe9"
+    assert e("FromEncodedObject", bytearray(b"\xe9"), b"latin-1", None) == "\xe9"
+    assert e("FromEncodedObject", b"", b"nope", None) == ""
+    with pytest.raises(TypeError, match="^decoding str is not supported$"):
+        e("FromEncodedObject", "abc", None, None)
+    with pytest.raises(TypeError, match="^decoding to str: need a bytes-like object, int found$"):
+        e("FromEncodedObject", 5, None, None)
+    assert e("EncodeFSDefault", "a" + SURR) == b"a\xff"
+    assert e("InternInPlace", 5) == 5
+    s = "".join(["in", "terned_x"])
+    assert e("InternInPlace", s) is sys.intern("interned_x")

@@ -54,24 +54,23 @@ pub extern "C" fn PyCodec_KnownEncoding(encoding: *const c_char) -> c_int {
     api_noerr("PyCodec_KnownEncoding", 0, |vm| lookup(vm, encoding).is_ok() as c_int)
 }
 
+/// `codecs.encode`/`decode(o, encoding, errors)` through the registry (NULL errors: strict).
+pub(crate) fn codec_call(vm: &VirtualMachine, o: PyObjectRef, encoding: &str, errors: *const c_char, encode: bool) -> PyResult {
+    let errors = if errors.is_null() { None } else { Some(vm.ctx.new_utf8_str(cstr(vm, errors)?)) };
+    let reg = &vm.state.codec_registry;
+    py(vm, || if encode { reg.encode(o, encoding, errors, vm) } else { reg.decode(o, encoding, errors, vm) })
+}
+
 /// New reference to `codecs.encode(o, encoding, errors)` (NULL errors: strict).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyCodec_Encode(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    new_ref("PyCodec_Encode", |vm| {
-        let (o, enc) = (rp(vm, o)?, cstr(vm, encoding)?);
-        let errors = if errors.is_null() { None } else { Some(vm.ctx.new_utf8_str(cstr(vm, errors)?)) };
-        py(vm, || vm.state.codec_registry.encode(o, enc, errors, vm))
-    })
+    new_ref("PyCodec_Encode", |vm| codec_call(vm, rp(vm, o)?, cstr(vm, encoding)?, errors, true))
 }
 
 /// New reference to `codecs.decode(o, encoding, errors)` (NULL errors: strict).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyCodec_Decode(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    new_ref("PyCodec_Decode", |vm| {
-        let (o, enc) = (rp(vm, o)?, cstr(vm, encoding)?);
-        let errors = if errors.is_null() { None } else { Some(vm.ctx.new_utf8_str(cstr(vm, errors)?)) };
-        py(vm, || vm.state.codec_registry.decode(o, enc, errors, vm))
-    })
+    new_ref("PyCodec_Decode", |vm| codec_call(vm, rp(vm, o)?, cstr(vm, encoding)?, errors, false))
 }
 
 /// Item `i` of the codec tuple of `encoding` (new reference).

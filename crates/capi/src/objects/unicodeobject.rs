@@ -22,22 +22,18 @@ use crate::bridge::layout::{inline_data, state};
 use crate::bridge;
 use crate::runtime::{api, api_noerr, system_error, type_error};
 
-/// The str behind `o`, with a TypeError naming the function otherwise.
-fn str_of(vm: &VirtualMachine, o: *mut PyObject, func: &str) -> PyResult<rustpython_vm::PyRef<PyStr>> {
-    rp(vm, o)?
-        .downcast::<PyStr>()
-        .map_err(|x| type_error(vm, format!("{func}: expected str, got '{}'", x.class().name())))
-}
-
 /// New reference to a str decoded from UTF-8 (`size` bytes).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_FromStringAndSize(s: *const c_char, size: Py_ssize_t) -> *mut PyObject {
-    if s.is_null() && size > 0 {
-        return api("PyUnicode_FromStringAndSize", |vm| {
-            Err(system_error(vm, "PyUnicode_FromStringAndSize(NULL, n) is not supported; use PyUnicode_New"))
-        });
-    }
-    new_ref("PyUnicode_FromStringAndSize", |vm| decode_utf8(vm, bytes_arg(vm, s, size)?, "strict"))
+    new_ref("PyUnicode_FromStringAndSize", |vm| {
+        if size < 0 {
+            return Err(system_error(vm, "Negative size passed to PyUnicode_FromStringAndSize"));
+        }
+        if s.is_null() && size > 0 {
+            return Err(system_error(vm, "NULL string with positive size with NULL passed to PyUnicode_FromStringAndSize"));
+        }
+        decode_utf8(vm, bytes_arg(vm, s, size)?, "strict")
+    })
 }
 
 fn decode_utf8(vm: &VirtualMachine, b: &[u8], errors: &str) -> PyResult<PyObjectRef> {
@@ -70,7 +66,7 @@ pub extern "C" fn PyUnicode_DecodeUTF8(s: *const c_char, size: Py_ssize_t, error
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_AsUTF8AndSize(o: *mut PyObject, size: *mut Py_ssize_t) -> *const c_char {
     api("PyUnicode_AsUTF8AndSize", |vm| {
-        let s = str_of(vm, o, "PyUnicode_AsUTF8AndSize")?;
+        let s = str_or_bad_argument(vm, o)?;
         // After to_rp, o is a realised mirror of s.
         let (ptr, len) = utf8_of(vm, o, &s)?;
         if !size.is_null() {
@@ -127,36 +123,42 @@ pub extern "C" fn PyUnicode_AsUTF8(o: *mut PyObject) -> *const c_char {
 /// New reference to the UTF-8 bytes of `o`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_AsUTF8String(o: *mut PyObject) -> *mut PyObject {
-    new_ref("PyUnicode_AsUTF8String", |vm| vm.call_method(str_of(vm, o, "PyUnicode_AsUTF8String")?.as_ref(), "encode", ("utf-8",)))
+    new_ref("PyUnicode_AsUTF8String", |vm| encode_text(vm, o, c"utf-8".as_ptr(), std::ptr::null()))
 }
 
 /// New reference to `o.encode(encoding, errors)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_AsEncodedString(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    new_ref("PyUnicode_AsEncodedString", |vm| {
-        let s = str_of(vm, o, "PyUnicode_AsEncodedString")?;
-        let enc = if encoding.is_null() { "utf-8" } else { cstr(vm, encoding)? };
-        let err = if errors.is_null() { "strict" } else { cstr(vm, errors)? };
-        vm.call_method(s.as_ref(), "encode", (enc, err))
-    })
+    new_ref("PyUnicode_AsEncodedString", |vm| encode_text(vm, o, encoding, errors))
+}
+
+/// `str.encode(encoding, errors)` for a text codec (NULL encoding: UTF-8);
+/// `PyErr_BadArgument` for a non-str.
+fn encode_text(vm: &VirtualMachine, o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> PyResult {
+    let s = str_or_bad_argument(vm, o)?;
+    let enc = if encoding.is_null() { "utf-8" } else { cstr(vm, encoding)? };
+    let errors = if errors.is_null() { None } else { Some(vm.ctx.new_utf8_str(cstr(vm, errors)?)) };
+    Ok(py(vm, || vm.state.codec_registry.encode_text(s, enc, errors, vm))?.into())
+}
+
+/// `bytes-like.decode(encoding, errors)` for a text codec (NULL encoding: UTF-8).
+fn decode_text(vm: &VirtualMachine, b: PyObjectRef, encoding: *const c_char, errors: *const c_char) -> PyResult {
+    let enc = if encoding.is_null() { "utf-8" } else { cstr(vm, encoding)? };
+    let errors = if errors.is_null() { None } else { Some(vm.ctx.new_utf8_str(cstr(vm, errors)?)) };
+    Ok(py(vm, || vm.state.codec_registry.decode_text_object(b, enc, errors, vm))?.into())
 }
 
 /// New reference to `bytes` decoded with `encoding`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_Decode(s: *const c_char, size: Py_ssize_t, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    new_ref("PyUnicode_Decode", |vm| {
-        let b = vm.ctx.new_bytes(bytes_arg(vm, s, size)?.to_vec());
-        let enc = if encoding.is_null() { "utf-8" } else { cstr(vm, encoding)? };
-        let err = if errors.is_null() { "strict" } else { cstr(vm, errors)? };
-        vm.call_method(b.as_ref(), "decode", (enc, err))
-    })
+    new_ref("PyUnicode_Decode", |vm| decode_text(vm, vm.ctx.new_bytes(bytes_arg(vm, s, size)?.to_vec()).into(), encoding, errors))
 }
 
 /// `os.fsencode(o)`: UTF-8 with surrogateescape.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_EncodeFSDefault(o: *mut PyObject) -> *mut PyObject {
     new_ref("PyUnicode_EncodeFSDefault", |vm| {
-        vm.call_method(str_of(vm, o, "PyUnicode_EncodeFSDefault")?.as_ref(), "encode", ("utf-8", "surrogateescape"))
+        encode_text(vm, o, c"utf-8".as_ptr(), c"surrogateescape".as_ptr())
     })
 }
 
@@ -207,7 +209,7 @@ pub extern "C" fn PyUnicode_DATA(o: *mut PyObject) -> *mut c_void {
         if ascii || bridge::builders::is_unrealised(o) {
             return Ok(inline_data(o).cast());
         }
-        let s = str_of(vm, o, "PyUnicode_DATA")?;
+        let s = str_or_bad_argument(vm, o)?;
         let mut buf: Vec<u8> = Vec::with_capacity((s.char_len() + 1) * kind as usize);
         for c in s.as_wtf8().code_points() {
             let v = c.to_u32();
@@ -260,7 +262,8 @@ pub unsafe extern "C" fn PyUnicode_InternInPlace(p: *mut *mut PyObject) {
     api("PyUnicode_InternInPlace", |vm| {
         // SAFETY: p points to an owned str reference.
         let o = unsafe { *p };
-        let s = str_of(vm, o, "PyUnicode_InternInPlace")?;
+        // CPython ignores anything but a str here (the function cannot fail).
+        let Ok(s) = rp(vm, o)?.downcast::<PyStr>() else { return Ok(()) };
         let interned: PyObjectRef = vm.ctx.intern_str(s.as_wtf8()).to_owned().into();
         let q = bridge::to_c(vm, &interned);
         // SAFETY: replace the caller's reference with one to the interned str.
@@ -301,7 +304,10 @@ pub extern "C" fn PyUnicode_EqualToUTF8(o: *mut PyObject, s: *const c_char) -> c
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_Compare(a: *mut PyObject, b: *mut PyObject) -> c_int {
     api("PyUnicode_Compare", |vm| {
-        let (a, b) = (str_of(vm, a, "PyUnicode_Compare")?, str_of(vm, b, "PyUnicode_Compare")?);
+        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
+        let (Some(a), Some(b)) = (a.downcast_ref::<PyStr>(), b.downcast_ref::<PyStr>()) else {
+            return Err(type_error(vm, format!("Can't compare {} and {}", a.class().name(), b.class().name())));
+        };
         Ok(match a.as_wtf8().cmp(b.as_wtf8()) {
             std::cmp::Ordering::Less => -1,
             std::cmp::Ordering::Equal => 0,
@@ -327,7 +333,10 @@ pub extern "C" fn PyUnicode_CompareWithASCIIString(a: *mut PyObject, s: *const c
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_Concat(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
     new_ref("PyUnicode_Concat", |vm| {
-        let (a, b) = (str_of(vm, a, "PyUnicode_Concat")?, str_of(vm, b, "PyUnicode_Concat")?);
+        let a = ensure(vm, a)?;
+        let b = rp(vm, b)?
+            .downcast::<PyStr>()
+            .map_err(|x| type_error(vm, format!("can only concatenate str (not \"{}\") to str", x.class().name())))?;
         let mut buf = a.as_wtf8().to_owned();
         buf.push_wtf8(b.as_wtf8());
         Ok(vm.ctx.new_str(buf).into())
@@ -351,9 +360,14 @@ pub extern "C" fn PyUnicode_FromOrdinal(ch: c_int) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_FromEncodedObject(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
     new_ref("PyUnicode_FromEncodedObject", |vm| {
-        let enc = if encoding.is_null() { "utf-8" } else { cstr(vm, encoding)? };
-        let err = if errors.is_null() { "strict" } else { cstr(vm, errors)? };
-        vm.call_method(&*rp(vm, o)?, "decode", (enc, err))
+        let o = rp(vm, o)?;
+        if o.downcast_ref::<PyStr>().is_some() {
+            return Err(type_error(vm, "decoding str is not supported"));
+        }
+        let b = <rustpython_vm::function::ArgBytesLike as rustpython_vm::TryFromObject>::try_from_object(vm, o.clone())
+            .map_err(|_| type_error(vm, format!("decoding to str: need a bytes-like object, {} found", o.class().name())))?;
+        let b = vm.ctx.new_bytes(b.borrow_buf().to_vec());
+        decode_text(vm, b.into(), encoding, errors)
     })
 }
 
@@ -1332,24 +1346,21 @@ pub extern "C" fn PyUnicode_DecodeUTF32Stateful(s: *const c_char, size: Py_ssize
     decode_wide("PyUnicode_DecodeUTF32Stateful", "utf_32_ex_decode", s, size, errors, byteorder, consumed)
 }
 
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_DecodeLatin1(s: *const c_char, size: Py_ssize_t, errors: *const c_char) -> *mut PyObject {
-    decode_simple("PyUnicode_DecodeLatin1", "latin_1_decode", s, size, errors)
+macro_rules! decoders {
+    ($($f:ident => $func:literal;)*) => {$(
+        /// New str decoded by the codec of the same name (`errors` NULL: strict).
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $f(s: *const c_char, size: Py_ssize_t, errors: *const c_char) -> *mut PyObject {
+            decode_simple(stringify!($f), $func, s, size, errors)
+        }
+    )*};
 }
 
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_DecodeASCII(s: *const c_char, size: Py_ssize_t, errors: *const c_char) -> *mut PyObject {
-    decode_simple("PyUnicode_DecodeASCII", "ascii_decode", s, size, errors)
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_DecodeUnicodeEscape(s: *const c_char, size: Py_ssize_t, errors: *const c_char) -> *mut PyObject {
-    decode_simple("PyUnicode_DecodeUnicodeEscape", "unicode_escape_decode", s, size, errors)
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_DecodeRawUnicodeEscape(s: *const c_char, size: Py_ssize_t, errors: *const c_char) -> *mut PyObject {
-    decode_simple("PyUnicode_DecodeRawUnicodeEscape", "raw_unicode_escape_decode", s, size, errors)
+decoders! {
+    PyUnicode_DecodeLatin1 => "latin_1_decode";
+    PyUnicode_DecodeASCII => "ascii_decode";
+    PyUnicode_DecodeUnicodeEscape => "unicode_escape_decode";
+    PyUnicode_DecodeRawUnicodeEscape => "raw_unicode_escape_decode";
 }
 
 /// New str decoded through `mapping` (byte -> ord/str/None; NULL: Latin-1).
@@ -1361,36 +1372,29 @@ pub extern "C" fn PyUnicode_DecodeCharmap(s: *const c_char, size: Py_ssize_t, ma
     new_ref("PyUnicode_DecodeCharmap", |vm| Ok(decode_with(vm, "charmap_decode", s, size, errors, vec![rp(vm, mapping)?])?[0].clone()))
 }
 
-/// New bytes: UTF-16 with a BOM, native order.
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsUTF16String(o: *mut PyObject) -> *mut PyObject {
-    encode_simple("PyUnicode_AsUTF16String", "utf_16_encode", o, |_| Ok(vec![]))
+macro_rules! encoders {
+    ($($(#[$m:meta])* $f:ident => $func:literal;)*) => {$(
+        $(#[$m])*
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $f(o: *mut PyObject) -> *mut PyObject {
+            encode_simple(stringify!($f), $func, o, |_| Ok(vec![]))
+        }
+    )*};
 }
 
-/// New bytes: UTF-32 with a BOM, native order.
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsUTF32String(o: *mut PyObject) -> *mut PyObject {
-    encode_simple("PyUnicode_AsUTF32String", "utf_32_encode", o, |_| Ok(vec![]))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsLatin1String(o: *mut PyObject) -> *mut PyObject {
-    encode_simple("PyUnicode_AsLatin1String", "latin_1_encode", o, |_| Ok(vec![]))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsASCIIString(o: *mut PyObject) -> *mut PyObject {
-    encode_simple("PyUnicode_AsASCIIString", "ascii_encode", o, |_| Ok(vec![]))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsUnicodeEscapeString(o: *mut PyObject) -> *mut PyObject {
-    encode_simple("PyUnicode_AsUnicodeEscapeString", "unicode_escape_encode", o, |_| Ok(vec![]))
-}
-
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsRawUnicodeEscapeString(o: *mut PyObject) -> *mut PyObject {
-    encode_simple("PyUnicode_AsRawUnicodeEscapeString", "raw_unicode_escape_encode", o, |_| Ok(vec![]))
+encoders! {
+    /// New bytes: UTF-16 with a BOM, native order.
+    PyUnicode_AsUTF16String => "utf_16_encode";
+    /// New bytes: UTF-32 with a BOM, native order.
+    PyUnicode_AsUTF32String => "utf_32_encode";
+    /// New bytes: Latin-1, strict.
+    PyUnicode_AsLatin1String => "latin_1_encode";
+    /// New bytes: ASCII, strict.
+    PyUnicode_AsASCIIString => "ascii_encode";
+    /// New bytes: the `unicode_escape` codec.
+    PyUnicode_AsUnicodeEscapeString => "unicode_escape_encode";
+    /// New bytes: the `raw_unicode_escape` codec.
+    PyUnicode_AsRawUnicodeEscapeString => "raw_unicode_escape_encode";
 }
 
 /// New bytes encoded through `mapping` (ord -> int/bytes/None); TypeError if NULL.
@@ -1557,14 +1561,7 @@ fn deprecated_codec(name: &str, o: *mut PyObject, encoding: *const c_char, error
             rustpython_vm::warn::warn(vm.ctx.new_str(warning).into(), Some(vm.ctx.exceptions.deprecation_warning.to_owned()), 1, None, vm)
         })?;
         let enc = if encoding.is_null() { "utf-8" } else { cstr(vm, encoding)? };
-        let err = if errors.is_null() { None } else { Some(vm.ctx.new_utf8_str(cstr(vm, errors)?)) };
-        let r = py(vm, || {
-            if encode {
-                vm.state.codec_registry.encode(s.into(), enc, err, vm)
-            } else {
-                vm.state.codec_registry.decode(s.into(), enc, err, vm)
-            }
-        })?;
+        let r = super::codecs::codec_call(vm, s.into(), enc, errors, encode)?;
         if want_str && r.downcast_ref::<PyStr>().is_none() {
             let (what, f) = if encode { ("encoder", "codecs.encode() to encode") } else { ("decoder", "codecs.decode() to decode") };
             return Err(type_error(vm, format!("'{enc}' {what} returned '{}' instead of 'str'; use {f} to arbitrary types", r.class().name())));

@@ -103,6 +103,16 @@ extern "C" {
     fn PyCodec_LookupError(name: *const c_char) -> Op;
     fn PyMem_Free(p: *mut c_void);
     static Py_hexdigits: *const c_char;
+    fn PyUnicode_AsEncodedString(o: Op, encoding: *const c_char, errors: *const c_char) -> Op;
+    fn PyUnicode_Decode(s: *const c_char, size: Py_ssize_t, encoding: *const c_char, errors: *const c_char) -> Op;
+    fn PyUnicode_FromEncodedObject(o: Op, encoding: *const c_char, errors: *const c_char) -> Op;
+    fn PyUnicode_EncodeFSDefault(o: Op) -> Op;
+    fn PyUnicode_AsUTF8String(o: Op) -> Op;
+    fn PyUnicode_FromStringAndSize(s: *const c_char, size: Py_ssize_t) -> Op;
+    fn PyUnicode_Compare(a: Op, b: Op) -> c_int;
+    fn PyUnicode_Concat(a: Op, b: Op) -> Op;
+    fn PyUnicode_AsUTF8AndSize(o: Op, size: *mut Py_ssize_t) -> *const c_char;
+    fn PyUnicode_InternInPlace(p: *mut Op);
     fn dlsym(handle: *mut c_void, name: *const c_char) -> *mut c_void;
 }
 
@@ -653,6 +663,42 @@ unsafe extern "C" fn refdelta(_m: Op, a: Op) -> Op {
     t
 }
 
+/// existing(name, ...): the functions exported before this group, on the
+/// inputs whose CPython behaviour they were reviewed for.
+unsafe extern "C" fn existing(_m: Op, a: Op) -> Op {
+    match name(a).as_str() {
+        "AsEncodedString" => PyUnicode_AsEncodedString(arg(a, 1), cs(a, 2), cs(a, 3)),
+        "Decode" => {
+            let (p, len) = buf(a, 1);
+            PyUnicode_Decode(p, len, cs(a, 2), cs(a, 3))
+        }
+        "FromEncodedObject" => PyUnicode_FromEncodedObject(arg(a, 1), cs(a, 2), cs(a, 3)),
+        "EncodeFSDefault" => PyUnicode_EncodeFSDefault(arg(a, 1)),
+        "AsUTF8String" => PyUnicode_AsUTF8String(arg(a, 1)),
+        "FromStringAndSize" => PyUnicode_FromStringAndSize(cs(a, 1), n(a, 2)),
+        "Compare" => int_or_err(PyUnicode_Compare(arg(a, 1), arg(a, 2)) as isize),
+        "Concat" => PyUnicode_Concat(arg(a, 1), arg(a, 2)),
+        "AsUTF8AndSize" => {
+            let mut len: Py_ssize_t = -7;
+            let p = PyUnicode_AsUTF8AndSize(arg(a, 1), &mut len);
+            if p.is_null() { null_mut() } else { PyBytes_FromStringAndSize(p, len) }
+        }
+        "GetLength" => int_or_err(PyUnicode_GetLength(arg(a, 1))),
+        "ReadChar" => {
+            let r = PyUnicode_ReadChar(arg(a, 1), n(a, 2));
+            if r == u32::MAX && !PyErr_Occurred().is_null() { null_mut() } else { int(r as isize) }
+        }
+        "InternInPlace" => {
+            // A non-str is left alone, without an error.
+            let mut p = Py_NewRef(arg(a, 1));
+            PyUnicode_InternInPlace(&mut p);
+            if !PyErr_Occurred().is_null() { Py_DECREF(p); return null_mut(); }
+            p
+        }
+        n => unknown(n),
+    }
+}
+
 /// A 3.14-only symbol, or NULL on 3.13.
 unsafe fn sym(name: &std::ffi::CStr) -> *mut c_void {
     dlsym(null_mut(), name.as_ptr())
@@ -767,6 +813,7 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"refdelta", refdelta, PyCFunction, METH_VARARGS),
         meth!(c"equal", equal, PyCFunction, METH_VARARGS),
         meth!(c"writer", writer, PyCFunction, METH_NOARGS),
+        meth!(c"existing", existing, PyCFunction, METH_VARARGS),
     ]
 }
 
