@@ -33,7 +33,9 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
             objects::pylifecycle::set_version(&v.to_string());
         }
         objects::pydebug::install(vm);
-        runtime::set_seed(vm);
     }
+    // Per interpreter (a host may initialise again after finalising).
+    runtime::set_seed(vm);
+    objects::pylifecycle::mark_running();
     import::install_hooks(vm)
 }

@@ -26,6 +26,7 @@ pub mod genobject;
 pub mod getbuildinfo;
 pub mod import;
 pub mod initconfig;
+pub mod inittab;
 pub mod intrcheck;
 pub mod iterobject;
 pub mod listobject;
