@@ -8,24 +8,25 @@ use crate::abi::{PyObject, PyTypeObject};
 use crate::bridge;
 use crate::runtime::{api, api_noerr, errors};
 
+/// Switches automatic collection on or off; returns the previous state (0/1).
+fn set_enabled(name: &str, on: bool) -> c_int {
+    api_noerr(name, 0, |vm| {
+        let was = vm.state.gc.is_enabled();
+        if on { vm.state.gc.enable() } else { vm.state.gc.disable() }
+        cbool(was)
+    })
+}
+
 /// Enables automatic collection; returns the previous state (0/1).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyGC_Enable() -> c_int {
-    api_noerr("PyGC_Enable", 0, |vm| {
-        let was = vm.state.gc.is_enabled();
-        vm.state.gc.enable();
-        cbool(was)
-    })
+    set_enabled("PyGC_Enable", true)
 }
 
 /// Disables automatic collection; returns the previous state (0/1).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyGC_Disable() -> c_int {
-    api_noerr("PyGC_Disable", 0, |vm| {
-        let was = vm.state.gc.is_enabled();
-        vm.state.gc.disable();
-        cbool(was)
-    })
+    set_enabled("PyGC_Disable", false)
 }
 
 /// 1 if automatic collection is enabled.

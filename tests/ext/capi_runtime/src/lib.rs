@@ -596,17 +596,22 @@ unsafe extern "C" fn state_module(m: *mut PyObject, _a: *mut PyObject) -> *mut P
 }
 
 static mut SLOTS: [PyModuleDef_Slot; 1] = [PyModuleDef_Slot { slot: 0, value: null_mut() }];
-static mut SLOT_DEF: PyModuleDef = PyModuleDef {
-    m_base: PyModuleDef_HEAD_INIT,
-    m_name: c"capi_runtime_slots".as_ptr(),
-    m_doc: std::ptr::null(),
-    m_size: 0,
-    m_methods: null_mut(),
-    m_slots: null_mut(),
-    m_traverse: None,
-    m_clear: None,
-    m_free: None,
-};
+static mut SLOT_DEF: PyModuleDef = module_def(c"capi_runtime_slots");
+
+/// An empty single-phase module definition named `name`.
+const fn module_def(name: &'static CStr) -> PyModuleDef {
+    PyModuleDef {
+        m_base: PyModuleDef_HEAD_INIT,
+        m_name: name.as_ptr(),
+        m_doc: std::ptr::null(),
+        m_size: 0,
+        m_methods: null_mut(),
+        m_slots: null_mut(),
+        m_traverse: None,
+        m_clear: None,
+        m_free: None,
+    }
+}
 
 /// state_add_slots() -> PyState_AddModule(module, def with m_slots) (raises SystemError).
 unsafe extern "C" fn state_add_slots(m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
@@ -1224,17 +1229,7 @@ fn methods() -> Vec<PyMethodDef> {
     ]
 }
 
-static mut MODULE: PyModuleDef = PyModuleDef {
-    m_base: PyModuleDef_HEAD_INIT,
-    m_name: c"capi_runtime".as_ptr(),
-    m_doc: std::ptr::null(),
-    m_size: 0,
-    m_methods: null_mut(),
-    m_slots: null_mut(),
-    m_traverse: None,
-    m_clear: None,
-    m_free: None,
-};
+static mut MODULE: PyModuleDef = module_def(c"capi_runtime");
 
 #[no_mangle]
 pub unsafe extern "C" fn PyInit_capi_runtime() -> *mut PyObject {
