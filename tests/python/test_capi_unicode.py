@@ -161,6 +161,11 @@ def test_partition_join_format():
     assert m.call2("Join", "-", ["a", "b"]) == "a-b"
     assert m.call2("Join", None, ["a", "b"]) == "a b"
     assert m.call2("Join", "-", iter(["x", "y", "z"])) == "x-y-z"
+    # A single exact str is returned before the separator is looked at.
+    one = "only" + str(1)
+    assert m.call2("Join", 5, [one]) is one
+    with pytest.raises(TypeError, match="^separator: expected str instance, int found$"):
+        m.call2("Join", 5, ["a", "b"])
     with pytest.raises(TypeError, match="^sequence item 1: expected str instance, int found$"):
         m.call2("Join", "-", ["a", 1])
     with pytest.raises(TypeError, match="^can only join an iterable$"):
@@ -567,6 +572,7 @@ def test_codec_encode_decode():
 def test_codec_functions():
     enc = m.codec("Encoder", b"utf-8")
     assert enc is codecs.lookup("utf-8").encode and enc("abc") == (b"abc", 3)
+    assert m.refdelta("Encoder", enc) == (1, True)  # a new reference
     dec = m.codec("Decoder", b"latin-1")
     assert dec is codecs.lookup("latin-1").decode and dec(b"ab") == ("ab", 2)
     with pytest.raises(LookupError, match="^unknown encoding: nope$"):
@@ -613,6 +619,7 @@ def test_codec_error_registry():
 
     assert m.codec("RegisterError", b"capi_unicode_h", handler) == 0
     assert m.codec("LookupError", b"capi_unicode_h") is handler
+    assert m.refdelta("LookupError", handler) == (1, True)  # a new reference
     assert "a\xe9".encode("ascii", "capi_unicode_h") == b"a<1>"
     with pytest.raises(TypeError, match="^handler must be callable$"):
         m.codec("RegisterError", b"x", 5)

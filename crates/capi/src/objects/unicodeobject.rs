@@ -863,6 +863,16 @@ pub extern "C" fn PyUnicode_RPartition(s: *mut PyObject, sep: *mut PyObject) -> 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_Join(separator: *mut PyObject, seq: *mut PyObject) -> *mut PyObject {
     new_ref("PyUnicode_Join", |vm| {
+        let seq = rp(vm, seq)?;
+        let items: Vec<PyObjectRef> = py(vm, || seq.try_to_value(vm)).map_err(|e| {
+            if e.fast_isinstance(vm.ctx.exceptions.type_error) { type_error(vm, "can only join an iterable") } else { e }
+        })?;
+        // As CPython: one exact str is the result, whatever the separator.
+        if let [only] = items.as_slice()
+            && only.class().is(vm.ctx.types.str_type)
+        {
+            return Ok(only.clone());
+        }
         let sep = if separator.is_null() {
             vm.ctx.new_str(" ")
         } else {
@@ -870,7 +880,7 @@ pub extern "C" fn PyUnicode_Join(separator: *mut PyObject, seq: *mut PyObject) -
                 .downcast::<PyStr>()
                 .map_err(|x| type_error(vm, format!("separator: expected str instance, {} found", x.class().name())))?
         };
-        str_method(vm, sep, "join", vec![rp(vm, seq)?])
+        str_method(vm, sep, "join", vec![vm.ctx.new_list(items).into()])
     })
 }
 

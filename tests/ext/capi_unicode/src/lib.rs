@@ -649,6 +649,9 @@ unsafe extern "C" fn refdelta(_m: Op, a: Op) -> Op {
     let r = match name(a).as_str() {
         "FromObject" => PyUnicode_FromObject(o),
         "Substring" => PyUnicode_Substring(o, 0, PyUnicode_GetLength(o)),
+        // `o` is the handler registered as "capi_unicode_h" / utf-8's encode function.
+        "LookupError" => PyCodec_LookupError(c"capi_unicode_h".as_ptr()),
+        "Encoder" => PyCodec_Encoder(c"utf-8".as_ptr()),
         n => return unknown(n),
     };
     if r.is_null() {
