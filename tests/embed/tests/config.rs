@@ -81,24 +81,30 @@ fn wide_lists() {
     ok("PyWideStringList_Append/Insert");
 }
 
+/// A new Python (or isolated) configuration, boxed so its address is stable.
+fn new_config(isolated: bool) -> Box<ffi::PyConfig> {
+    let mut c = Box::new(MaybeUninit::<ffi::PyConfig>::zeroed());
+    // SAFETY: a writable config, initialised by the call.
+    unsafe {
+        if isolated {
+            ffi::PyConfig_InitIsolatedConfig(c.as_mut_ptr());
+        } else {
+            ffi::PyConfig_InitPythonConfig(c.as_mut_ptr());
+        }
+        Box::from_raw(Box::into_raw(c).cast())
+    }
+}
+
 fn defaults() {
-    let mut c = MaybeUninit::<ffi::PyConfig>::zeroed();
-    // SAFETY: a writable config.
-    let c = unsafe {
-        ffi::PyConfig_InitPythonConfig(c.as_mut_ptr());
-        c.assume_init_mut()
-    };
+    let mut cfg = new_config(false);
+    let c = &mut *cfg;
     assert_eq!((c._config_init, c.isolated, c.use_environment, c.parse_argv, c.install_signal_handlers), (2, 0, 1, 1, 1));
     assert_eq!((c.configure_c_stdio, c.site_import, c.buffered_stdio, c.safe_path, c.user_site_directory), (1, 1, 1, 0, 1));
     assert_eq!((c.module_search_paths_set, c.argv.length, c.program_name.is_null()), (0, 0, true));
     // SAFETY: the config we made.
     unsafe { ffi::PyConfig_Clear(c) };
-    let mut c = MaybeUninit::<ffi::PyConfig>::zeroed();
-    // SAFETY: as above.
-    let c = unsafe {
-        ffi::PyConfig_InitIsolatedConfig(c.as_mut_ptr());
-        c.assume_init_mut()
-    };
+    let mut cfg = new_config(true);
+    let c = &mut *cfg;
     assert_eq!((c._config_init, c.isolated, c.use_environment, c.parse_argv, c.install_signal_handlers), (3, 1, 0, 0, 0));
     assert_eq!((c.configure_c_stdio, c.safe_path, c.user_site_directory, c.faulthandler), (0, 1, 0, 0));
     // SAFETY: as above.
@@ -107,12 +113,8 @@ fn defaults() {
 }
 
 fn cmdline() {
-    let mut c = MaybeUninit::<ffi::PyConfig>::zeroed();
-    // SAFETY: a writable config.
-    let c = unsafe {
-        ffi::PyConfig_InitPythonConfig(c.as_mut_ptr());
-        c.assume_init_mut()
-    };
+    let mut cfg = new_config(false);
+    let c = &mut *cfg;
     let args = ["prog", "-X", "embed_opt", "-W", "ignore", "-Bc", "print(1)", "a1", "-v"];
     let cargs: Vec<CString> = args.iter().map(|a| CString::new(*a).unwrap()).collect();
     let ptrs: Vec<*mut c_char> = cargs.iter().map(|a| a.as_ptr().cast_mut()).collect();
@@ -133,12 +135,8 @@ fn cmdline() {
     // SAFETY: the config we made.
     unsafe { ffi::PyConfig_Clear(c) };
 
-    let mut c = MaybeUninit::<ffi::PyConfig>::zeroed();
-    // SAFETY: as above.
-    let c = unsafe {
-        ffi::PyConfig_InitPythonConfig(c.as_mut_ptr());
-        c.assume_init_mut()
-    };
+    let mut cfg = new_config(false);
+    let c = &mut *cfg;
     let argv: Vec<Vec<libc::wchar_t>> = ["prog", "-S", "-m", "json.tool", "--x"].iter().map(|a| wide(a)).collect();
     let ptrs: Vec<*mut libc::wchar_t> = argv.iter().map(|a| a.as_ptr().cast_mut()).collect();
     // SAFETY: as above.
@@ -206,12 +204,8 @@ fn initialize() {
         paths.push(format!("{stdlib}/lib-dynload"));
     }
     paths.push("/nonexistent/embed-a".to_owned());
-    let mut c = MaybeUninit::<ffi::PyConfig>::zeroed();
-    // SAFETY: a writable config.
-    let c = unsafe {
-        ffi::PyConfig_InitPythonConfig(c.as_mut_ptr());
-        c.assume_init_mut()
-    };
+    let mut cfg = new_config(false);
+    let c = &mut *cfg;
     c.parse_argv = 0;
     c.site_import = 0;
     let argv: Vec<Vec<libc::wchar_t>> = ["embedhost", "x", "y"].iter().map(|a| wide(a)).collect();

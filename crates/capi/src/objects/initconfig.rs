@@ -158,7 +158,7 @@ fn wide_from_str(s: &str) -> *mut wchar_t {
 
 /// Decodes bytes as the locale codec does in UTF-8 mode: UTF-8, undecodable
 /// bytes as U+DC80..U+DCFF (surrogateescape).
-fn wide_from_bytes(b: &[u8]) -> Vec<wchar_t> {
+pub(crate) fn wide_from_bytes(b: &[u8]) -> Vec<wchar_t> {
     let mut out = Vec::with_capacity(b.len() + 1);
     for chunk in b.utf8_chunks() {
         out.extend(chunk.valid().chars().map(|c| c as wchar_t));

@@ -437,14 +437,7 @@ pub unsafe extern "C" fn Py_BytesMain(argc: c_int, argv: *mut *mut c_char) -> c_
     let args = (0..argc.max(0) as usize)
         .map(|i| {
             // SAFETY: argc NUL-terminated strings.
-            let b = unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) }.to_bytes();
-            let mut w = Vec::with_capacity(b.len() + 1);
-            for chunk in b.utf8_chunks() {
-                w.extend(chunk.valid().chars().map(|c| c as wchar_t));
-                w.extend(chunk.invalid().iter().map(|&x| 0xDC00 + x as wchar_t));
-            }
-            w.push(0);
-            w
+            ic::wide_from_bytes(unsafe { std::ffi::CStr::from_ptr(*argv.add(i)) }.to_bytes())
         })
         .collect();
     main_with(args)
