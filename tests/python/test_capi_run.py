@@ -283,6 +283,29 @@ def test_compile_optimize(which):
     assert g["D"] is False
 
 
+def test_compile_flags():
+    import ast
+    # Py_func_type_input (345) with PyCF_ONLY_AST
+    tree, e = m.compile(1, "(int, str) -> None", "f", 345, PyCF_ONLY_AST, 13, -1)
+    assert e is None and isinstance(tree, ast.FunctionType) and len(tree.argtypes) == 2
+    # cf_feature_version applies to ONLY_AST parses
+    src = "match x:\n case 1: pass\n"
+    r, e = m.compile(1, src, "f", FILE, PyCF_ONLY_AST, 9, -1)
+    assert type(e) is SyntaxError and str(e).startswith("Pattern matching is only supported in Python 3.10")
+    assert m.compile(1, src, "f", FILE, PyCF_ONLY_AST, 10, -1)[1] is None
+    # PyCF_ALLOW_TOP_LEVEL_AWAIT
+    co, e = m.compile(1, "await x", "f", FILE, 0x2000, 13, -1)
+    assert e is None and isinstance(co, types.CodeType)
+    r, e = m.compile(1, "await x", "f", FILE, 0, 13, -1)
+    assert type(e) is SyntaxError and "'await' outside function" in str(e)
+    # PyCF_TYPE_COMMENTS
+    tree, _ = m.compile(1, "x = 1 # type: int", "f", FILE, PyCF_ONLY_AST | 0x1000, 13, -1)
+    assert tree.body[0].type_comment == "int"
+    # an optimize level above 2 is not an error at the C level
+    co, e = m.compile(2, "1", "f", EVAL, 0, 13, 7)
+    assert e is None and eval(co) == 1
+
+
 # ---- PyErr_Display* ------------------------------------------------------
 
 def _raise():

@@ -50,6 +50,9 @@ fn filename_str(vm: &VirtualMachine, f: &PyObjectRef) -> PyResult<String> {
 /// `Py_CompileStringObject`: a code object (or an AST with `PyCF_ONLY_AST`).
 pub(crate) fn compile(vm: &VirtualMachine, source: &[u8], filename: &str, start: c_int, flags: *mut PyCompilerFlags, optimize: c_int) -> PyResult {
     let (cf, fv) = read_flags(flags);
+    // C callers are not checked as `compile()`'s are: below 0 is the default
+    // level, above 2 is the highest.
+    let optimize = if optimize < 0 { -1 } else { optimize.min(2) };
     py(vm, || vm.compile_string_object_with_flags(source, filename, start, cf, fv, optimize))
 }
 
