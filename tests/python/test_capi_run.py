@@ -25,6 +25,11 @@ def test_loads():
     assert m.frozen_table_names() == []  # PyImport_FrozenModules is NULL
 
 
+def test_reference_contracts():
+    # fresh results are new references; GetModule is new, GetObject borrowed
+    assert m.fresh_refcnts() == (1, 1, 1, 1, 1, 0)
+
+
 # ---- PyRun_String* -------------------------------------------------------
 
 @pytest.mark.parametrize("which", [0, 1])

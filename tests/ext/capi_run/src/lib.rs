@@ -671,6 +671,32 @@ unsafe extern "C" fn frozen_table_names(_m: *mut PyObject, _a: *mut PyObject) ->
     out
 }
 
+/// fresh_refcnts() -> refcounts of fresh results (new references: 1 each):
+/// PyRun_String("[1]"), Py_CompileString, PyMarshal_ReadObjectFromString,
+/// PyMarshal_WriteObjectToString; then the refcount deltas of two
+/// PyImport_GetModule("sys") calls and of two PySys_GetObject("modules") calls.
+unsafe extern "C" fn fresh_refcnts(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let g = PyDict_New();
+    let run = c::PyRun_String(c"[1]".as_ptr(), 258, g, g);
+    let code = c::Py_CompileString(c"1".as_ptr(), c"f".as_ptr(), 258);
+    let data = c::PyMarshal_WriteObjectToString(run, 4);
+    let back = c::PyMarshal_ReadObjectFromString(PyBytes_AsString(data), PyBytes_Size(data));
+    let rcs = [Py_REFCNT(run), Py_REFCNT(code), Py_REFCNT(back), Py_REFCNT(data)];
+    let name = PyUnicode_FromString(c"sys".as_ptr());
+    let m1 = c::PyImport_GetModule(name);
+    let r1 = Py_REFCNT(m1);
+    let m2 = c::PyImport_GetModule(name);
+    let mod_delta = Py_REFCNT(m2) - r1;
+    let s1 = c::PySys_GetObject(c"modules".as_ptr());
+    let q1 = Py_REFCNT(s1);
+    let s2 = c::PySys_GetObject(c"modules".as_ptr());
+    let sys_delta = Py_REFCNT(s2) - q1 + if s1 == s2 { 0 } else { 1000 };
+    for o in [run, code, data, back, name, m1, m2, g] {
+        Py_DecRef(o);
+    }
+    tuple(&[long(rcs[0] as i64), long(rcs[1] as i64), long(rcs[2] as i64), long(rcs[3] as i64), long(mod_delta as i64), long(sys_delta as i64)])
+}
+
 fn methods() -> Vec<PyMethodDef> {
     vec![
         meth!(c"run_string", run_string, PyCFunction, METH_VARARGS),
@@ -704,6 +730,7 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"magic", magic, PyCFunction, METH_NOARGS),
         meth!(c"frozen", frozen, PyCFunction, METH_VARARGS),
         meth!(c"frozen_table_names", frozen_table_names, PyCFunction, METH_NOARGS),
+        meth!(c"fresh_refcnts", fresh_refcnts, PyCFunction, METH_NOARGS),
     ]
 }
 
