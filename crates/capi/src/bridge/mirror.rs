@@ -507,6 +507,72 @@ pub fn list_edit(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, edit:
     Ok(())
 }
 
+/// Replaces `list[lo..hi]` (clamped) with `values`, whose mirrors `items`
+/// the array takes over (one reference each), in the list and — if the
+/// mirror was in sync — in its item array at CPython's cost (the tail moves
+/// once); otherwise the mirror is re-synchronised in full. Items removed are
+/// released after the list's lock is dropped.
+pub fn list_splice(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, lo: usize, hi: usize, values: Vec<PyObjectRef>, items: Vec<*mut PyObject>) {
+    let l = p.cast::<PyListObject>();
+    // SAFETY: p is the facade list mirror of `list`.
+    let h = unsafe { header(p) };
+    let (in_sync, removed, _dropped) = {
+        let mut v = list.borrow_vec_mut();
+        let version = list_version(list);
+        // SAFETY: list layout.
+        let n = unsafe { (*l).ob_base.ob_size };
+        let in_sync = version.is_some_and(|x| x.wrapping_sub(1) == h.version) && v.len() as isize == n;
+        let hi = hi.min(v.len());
+        let lo = lo.min(hi);
+        let k = items.len();
+        let dropped: Vec<PyObjectRef> = v.splice(lo..hi, values).collect();
+        let mut removed = Vec::new();
+        if in_sync {
+            // SAFETY: list layout, in sync: slots lo..hi hold the removed
+            // items; room is reserved before the tail moves.
+            unsafe {
+                let n = n as usize;
+                if hi > lo {
+                    removed.extend_from_slice(std::slice::from_raw_parts((*l).ob_item.add(lo), hi - lo));
+                }
+                let m = n - (hi - lo) + k;
+                reserve(l, m);
+                let a = (*l).ob_item;
+                if !a.is_null() {
+                    std::ptr::copy(a.add(hi), a.add(lo + k), n - hi);
+                    std::ptr::copy_nonoverlapping(items.as_ptr(), a.add(lo), k);
+                }
+                (*l).ob_base.ob_size = m as isize;
+            }
+            h.version = version.unwrap_or(0);
+        }
+        (in_sync, removed, dropped)
+    };
+    if in_sync {
+        for &it in &items {
+            add_nested(p, it);
+        }
+        if removed.iter().any(|&r| needs_check(r)) {
+            // SAFETY: list layout, in sync.
+            let now = unsafe {
+                let m = (*l).ob_base.ob_size as usize;
+                if m == 0 { &[][..] } else { std::slice::from_raw_parts((*l).ob_item, m) }
+            };
+            set_nested(p, now);
+        }
+        for r in removed {
+            // SAFETY: the removed slots' references.
+            unsafe { xdecref(r) };
+        }
+    } else {
+        for it in items {
+            // SAFETY: references meant for the array; sync takes its own.
+            unsafe { xdecref(it) };
+        }
+        sync(vm, p, list.as_object());
+    }
+}
+
 /// Initialises a realised list builder's mirror state (version, nested items).
 pub(crate) fn adopt_list(p: *mut PyObject, list: &Py<PyList>) {
     // SAFETY: p is the list builder just realised as `list`'s mirror.

@@ -216,11 +216,13 @@ fn contains(vm: &VirtualMachine, obj: &PyObjectRef, needle: &PyObjectRef) -> PyR
     }
 }
 
-/// New reference to `o[i]`.
+/// New reference to `o[i]` (negative `i` counts from the end).
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
     new_ref("PySequence_GetItem", |vm| {
         let o = rp(vm, o)?;
+        not_a_sequence(vm, &o, "__getitem__", "does not support indexing")?;
+        let i = seq_index(vm, &o, i)?;
         py(vm, || o.get_item(vm.ctx.new_int(i).as_object(), vm))
     })
 }
@@ -317,4 +319,357 @@ pub extern "C" fn PyIter_Check(o: *mut PyObject) -> c_int {
 /// `tp_iternext` of mirror types: NULL without an error at exhaustion.
 pub unsafe extern "C" fn slot_iternext(it: *mut PyObject) -> *mut PyObject {
     PyIter_Next(it)
+}
+
+// ---- more of the number protocol ---------------------------------------------------
+
+/// New reference to `a **= b`; with a modulus `c` (not None), `a.__ipow__(b)`
+/// (CPython's slot drops the modulus) or else `pow(a, b, c)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyNumber_InPlacePower(a: *mut PyObject, b: *mut PyObject, c: *mut PyObject) -> *mut PyObject {
+    new_ref("PyNumber_InPlacePower", |vm| {
+        let (a, b, c) = (rp(vm, a)?, rp(vm, b)?, rp(vm, c)?);
+        if vm.is_none(&c) {
+            return py(vm, || vm.import("operator", 0)?.get_attr("ipow", vm)?.call((a, b), vm));
+        }
+        py(vm, || {
+            if let Some(ipow) = a.class().get_attr(vm.ctx.intern_str("__ipow__")) {
+                let r = ipow.call((a.clone(), b.clone()), vm)?;
+                if !r.is(&vm.ctx.not_implemented) {
+                    return Ok(r);
+                }
+            }
+            vm.builtins.get_attr("pow", vm)?.call((a, b, c), vm)
+        })
+    })
+}
+
+/// New reference to `bin`/`oct`/`str`/`hex` of `operator.index(n)` for base 2/8/10/16.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyNumber_ToBase(n: *mut PyObject, base: c_int) -> *mut PyObject {
+    new_ref("PyNumber_ToBase", |vm| {
+        let f = match base {
+            2 => "bin",
+            8 => "oct",
+            10 => "str",
+            16 => "hex",
+            _ => return Err(crate::runtime::system_error(vm, "PyNumber_ToBase: base must be 2, 8, 10 or 16")),
+        };
+        let n = rp(vm, n)?;
+        py(vm, || {
+            let i = vm.import("operator", 0)?.get_attr("index", vm)?.call((n,), vm)?;
+            vm.builtins.get_attr(f, vm)?.call((i,), vm)
+        })
+    })
+}
+
+// ---- more of the sequence protocol ---------------------------------------------------
+
+/// Whether `o` supports the sequence protocol (see `PySequence_Check`).
+fn is_sequence(vm: &VirtualMachine, o: &PyObjectRef) -> bool {
+    !o.class().fast_issubclass(vm.ctx.types.dict_type) && o.class().has_attr(vm.ctx.intern_str("__getitem__"))
+}
+
+fn seq_error(vm: &VirtualMachine, o: &PyObjectRef, what: &str) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    crate::runtime::type_error(vm, format!("'{}' object {what}", o.class().name()))
+}
+
+/// TypeError unless `o` is a sequence with method `meth`: "X is not a
+/// sequence" for mappings that have it, "'X' object <what>" otherwise.
+fn not_a_sequence(vm: &VirtualMachine, o: &PyObjectRef, meth: &str, what: &str) -> PyResult<()> {
+    let has = o.class().has_attr(vm.ctx.intern_str(meth));
+    if is_sequence(vm, o) && has {
+        return Ok(());
+    }
+    if has {
+        return Err(crate::runtime::type_error(vm, format!("{} is not a sequence", o.class().name())));
+    }
+    Err(seq_error(vm, o, what))
+}
+
+/// `i + len(o)` for a negative `i` when `o` has a length, as `sq_item` does.
+fn seq_index(vm: &VirtualMachine, o: &PyObjectRef, i: Py_ssize_t) -> PyResult<Py_ssize_t> {
+    if i < 0 && o.class().has_attr(vm.ctx.intern_str("__len__")) {
+        return Ok(i + py(vm, || o.length(vm))? as isize);
+    }
+    Ok(i)
+}
+
+/// Runs `operator.<op>(args...)` with the GIL released.
+fn operator(vm: &VirtualMachine, op: &str, args: impl rustpython_vm::function::IntoFuncArgs) -> PyResult<PyObjectRef> {
+    py(vm, || vm.import("operator", 0)?.get_attr(&*vm.ctx.new_str(op), vm)?.call(args, vm))
+}
+
+/// New reference to `a + b` for sequences (TypeError "can't be concatenated" otherwise).
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_Concat(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
+    new_ref("PySequence_Concat", |vm| {
+        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
+        if !is_sequence(vm, &a) || !is_sequence(vm, &b) {
+            return Err(seq_error(vm, &a, "can't be concatenated"));
+        }
+        operator(vm, "add", (a, b))
+    })
+}
+
+/// New reference to `a += b` for sequences.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_InPlaceConcat(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
+    new_ref("PySequence_InPlaceConcat", |vm| {
+        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
+        if !is_sequence(vm, &a) || !is_sequence(vm, &b) {
+            return Err(seq_error(vm, &a, "can't be concatenated"));
+        }
+        operator(vm, "iadd", (a, b))
+    })
+}
+
+fn repeat(vm: &VirtualMachine, o: *mut PyObject, n: Py_ssize_t, op: &str) -> PyResult<PyObjectRef> {
+    let o = rp(vm, o)?;
+    if !is_sequence(vm, &o) {
+        return Err(seq_error(vm, &o, "can't be repeated"));
+    }
+    operator(vm, op, (o, n))
+}
+
+/// New reference to `o * count`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_Repeat(o: *mut PyObject, count: Py_ssize_t) -> *mut PyObject {
+    new_ref("PySequence_Repeat", |vm| repeat(vm, o, count, "mul"))
+}
+
+/// New reference to `o *= count`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_InPlaceRepeat(o: *mut PyObject, count: Py_ssize_t) -> *mut PyObject {
+    new_ref("PySequence_InPlaceRepeat", |vm| repeat(vm, o, count, "imul"))
+}
+
+/// `value in o`: 1, 0, -1 (an alias of `PySequence_Contains`).
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_In(o: *mut PyObject, value: *mut PyObject) -> c_int {
+    PySequence_Contains(o, value)
+}
+
+/// Number of items of `o` equal to `value`, or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_Count(o: *mut PyObject, value: *mut PyObject) -> Py_ssize_t {
+    api("PySequence_Count", |vm| search(vm, o, value, false))
+}
+
+/// Index of the first item of `o` equal to `value`; -1 with ValueError if none.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_Index(o: *mut PyObject, value: *mut PyObject) -> Py_ssize_t {
+    api("PySequence_Index", |vm| search(vm, o, value, true))
+}
+
+/// Iterates `o` comparing with `value`: the count, or the first index (`first`).
+fn search(vm: &VirtualMachine, o: *mut PyObject, value: *mut PyObject, first: bool) -> PyResult<Py_ssize_t> {
+    let (o, v) = (rp(vm, o)?, rp(vm, value)?);
+    py(vm, || {
+        let it = o.get_iter(vm).map_err(|e| {
+            if e.fast_isinstance(vm.ctx.exceptions.type_error) {
+                crate::runtime::type_error(vm, format!("argument of type '{}' is not iterable", o.class().name()))
+            } else {
+                e
+            }
+        })?;
+        let mut n: Py_ssize_t = 0;
+        let mut i: Py_ssize_t = 0;
+        while let PyIterReturn::Return(x) = it.next(vm)? {
+            if x.is(&v) || vm.bool_eq(&x, &v)? {
+                if first {
+                    return Ok(i);
+                }
+                n += 1;
+            }
+            i += 1;
+        }
+        if first {
+            return Err(crate::runtime::new_error(vm, vm.ctx.exceptions.value_error, "sequence.index(x): x not in sequence"));
+        }
+        Ok(n)
+    })
+}
+
+/// `o[i] = v` (negative `i` counts from the end): 0 or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_SetItem(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) -> c_int {
+    if v.is_null() {
+        return PySequence_DelItem(o, i);
+    }
+    api("PySequence_SetItem", |vm| {
+        let obj = rp(vm, o)?;
+        not_a_sequence(vm, &obj, "__setitem__", "does not support item assignment")?;
+        let (i, v) = (seq_index(vm, &obj, i)?, rp(vm, v)?);
+        py(vm, || obj.set_item(vm.ctx.new_int(i).as_object(), v, vm))?;
+        bridge::refresh_now(vm, o, &obj);
+        Ok(0)
+    })
+}
+
+/// `del o[i]` (negative `i` counts from the end): 0 or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_DelItem(o: *mut PyObject, i: Py_ssize_t) -> c_int {
+    api("PySequence_DelItem", |vm| {
+        let obj = rp(vm, o)?;
+        not_a_sequence(vm, &obj, "__delitem__", "doesn't support item deletion")?;
+        let i = seq_index(vm, &obj, i)?;
+        py(vm, || obj.del_item(vm.ctx.new_int(i).as_object(), vm))?;
+        bridge::refresh_now(vm, o, &obj);
+        Ok(0)
+    })
+}
+
+fn set_slice(vm: &VirtualMachine, o: *mut PyObject, i1: Py_ssize_t, i2: Py_ssize_t, v: *mut PyObject) -> PyResult<c_int> {
+    let obj = rp(vm, o)?;
+    let (meth, what) = if v.is_null() { ("__delitem__", "doesn't support slice deletion") } else { ("__setitem__", "doesn't support slice assignment") };
+    if !obj.class().has_attr(vm.ctx.intern_str(meth)) {
+        return Err(seq_error(vm, &obj, what));
+    }
+    let slice = vm.ctx.types.slice_type.as_object().call((i1, i2), vm)?;
+    if v.is_null() {
+        py(vm, || obj.del_item(&*slice, vm))?;
+    } else {
+        let v = rp(vm, v)?;
+        py(vm, || obj.set_item(&*slice, v, vm))?;
+    }
+    bridge::refresh_now(vm, o, &obj);
+    Ok(0)
+}
+
+/// `o[i1:i2] = v`: 0 or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_SetSlice(o: *mut PyObject, i1: Py_ssize_t, i2: Py_ssize_t, v: *mut PyObject) -> c_int {
+    api("PySequence_SetSlice", |vm| set_slice(vm, o, i1, i2, v))
+}
+
+/// `del o[i1:i2]`: 0 or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_DelSlice(o: *mut PyObject, i1: Py_ssize_t, i2: Py_ssize_t) -> c_int {
+    api("PySequence_DelSlice", |vm| set_slice(vm, o, i1, i2, std::ptr::null_mut()))
+}
+
+/// New reference to `o` itself if it is an exact list or tuple, else to
+/// `list(o)`; a TypeError while iterating becomes TypeError(`m`).
+#[unsafe(no_mangle)]
+pub extern "C" fn PySequence_Fast(o: *mut PyObject, m: *const std::ffi::c_char) -> *mut PyObject {
+    new_ref("PySequence_Fast", |vm| {
+        let obj = rp(vm, o)?;
+        let c = obj.class();
+        if c.is(vm.ctx.types.list_type) || c.is(vm.ctx.types.tuple_type) {
+            return Ok(obj);
+        }
+        let it = py(vm, || obj.get_iter(vm)).map_err(|e| {
+            if e.fast_isinstance(vm.ctx.exceptions.type_error) {
+                match super::cstr(vm, m) {
+                    Ok(m) => crate::runtime::type_error(vm, m),
+                    Err(e) => e,
+                }
+            } else {
+                e
+            }
+        })?;
+        py(vm, || vm.ctx.types.list_type.as_object().call((it,), vm))
+    })
+}
+
+// ---- more of the mapping protocol -----------------------------------------------------
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_Length(o: *mut PyObject) -> Py_ssize_t {
+    super::object::PyObject_Size(o)
+}
+
+fn str_key(vm: &VirtualMachine, key: *const std::ffi::c_char) -> PyResult<PyObjectRef> {
+    if key.is_null() {
+        return Err(crate::runtime::system_error(vm, "null argument to internal routine"));
+    }
+    Ok(vm.ctx.new_str(super::cstr(vm, key)?).into())
+}
+
+/// New reference to `o[key]` (UTF-8 key).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_GetItemString(o: *mut PyObject, key: *const std::ffi::c_char) -> *mut PyObject {
+    new_ref("PyMapping_GetItemString", |vm| {
+        let k = str_key(vm, key)?;
+        let o = rp(vm, o)?;
+        py(vm, || o.get_item(&*k, vm))
+    })
+}
+
+/// `o[key] = v` (UTF-8 key): 0 or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_SetItemString(o: *mut PyObject, key: *const std::ffi::c_char, v: *mut PyObject) -> c_int {
+    api("PyMapping_SetItemString", |vm| {
+        let k = str_key(vm, key)?;
+        let obj = rp(vm, o)?;
+        let v = rp(vm, v)?;
+        py(vm, || obj.set_item(&*k, v, vm))?;
+        bridge::refresh_now(vm, o, &obj);
+        Ok(0)
+    })
+}
+
+/// `o[key]`, or None if it raises KeyError.
+fn optional_item(vm: &VirtualMachine, o: *mut PyObject, key: PyResult<PyObjectRef>) -> PyResult<Option<PyObjectRef>> {
+    let o = rp(vm, o)?;
+    let k = key?;
+    match py(vm, || o.get_item(&*k, vm)) {
+        Ok(v) => Ok(Some(v)),
+        Err(e) if e.fast_isinstance(vm.ctx.exceptions.key_error) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+fn optional_out(vm: &VirtualMachine, r: PyResult<Option<PyObjectRef>>, result: *mut *mut PyObject) -> PyResult<c_int> {
+    // SAFETY: a caller-provided out pointer.
+    unsafe { *result = std::ptr::null_mut() };
+    Ok(match r? {
+        Some(v) => {
+            // SAFETY: as above.
+            unsafe { *result = bridge::to_c(vm, &v) };
+            1
+        }
+        None => 0,
+    })
+}
+
+/// `*result` = new reference to `o[key]`: 1; 0 (NULL, no error) on KeyError; -1 on error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_GetOptionalItem(o: *mut PyObject, key: *mut PyObject, result: *mut *mut PyObject) -> c_int {
+    api("PyMapping_GetOptionalItem", |vm| optional_out(vm, optional_item(vm, o, rp(vm, key)), result))
+}
+
+/// `PyMapping_GetOptionalItem` with a UTF-8 key.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_GetOptionalItemString(o: *mut PyObject, key: *const std::ffi::c_char, result: *mut *mut PyObject) -> c_int {
+    api("PyMapping_GetOptionalItemString", |vm| optional_out(vm, optional_item(vm, o, str_key(vm, key)), result))
+}
+
+/// 1 if `o[key]` succeeds, 0 on KeyError, -1 on another error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_HasKeyWithError(o: *mut PyObject, key: *mut PyObject) -> c_int {
+    api("PyMapping_HasKeyWithError", |vm| Ok(cbool(optional_item(vm, o, rp(vm, key))?.is_some())))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_HasKeyStringWithError(o: *mut PyObject, key: *const std::ffi::c_char) -> c_int {
+    api("PyMapping_HasKeyStringWithError", |vm| Ok(cbool(optional_item(vm, o, str_key(vm, key))?.is_some())))
+}
+
+/// 1 or 0; other errors are reported as unraisable, as CPython 3.13 does.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_HasKey(o: *mut PyObject, key: *mut PyObject) -> c_int {
+    super::object::or_unraisable(
+        PyMapping_HasKeyWithError(o, key),
+        "Exception ignored in PyMapping_HasKey(); consider using PyMapping_HasKeyWithError(), PyMapping_GetOptionalItem() or PyObject_GetItem()",
+    )
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMapping_HasKeyString(o: *mut PyObject, key: *const std::ffi::c_char) -> c_int {
+    super::object::or_unraisable(
+        PyMapping_HasKeyStringWithError(o, key),
+        "Exception ignored in PyMapping_HasKeyString(); consider using PyMapping_HasKeyStringWithError(), PyMapping_GetOptionalItemString() or PyMapping_GetItemString()",
+    )
 }

@@ -5,10 +5,11 @@ use rustpython_vm::builtins::PyDict;
 use rustpython_vm::{AsObject, PyObject as RpObject, PyObjectRef, PyRef, PyResult, VirtualMachine};
 use std::ffi::{c_char, c_int};
 
-use super::{cstr, new_ref, rp};
+use super::object::Watchers;
+use super::{cbool, cstr, new_ref, py, rp};
 use crate::abi::*;
 use crate::bridge;
-use crate::runtime::{api, api_noerr, system_error};
+use crate::runtime::{api, api_noerr, system_error, type_error};
 
 /// Borrowed reference to `v` (a key or value of `d`), owned by dict `o`'s
 /// mirror. The mirror's set of borrowed references is pruned to the dict's
@@ -27,7 +28,103 @@ fn borrow(vm: &VirtualMachine, o: *mut PyObject, d: &PyDict, v: &RpObject) -> *m
 fn dict(vm: &VirtualMachine, o: *mut PyObject, f: &str) -> PyResult<PyRef<PyDict>> {
     rp(vm, o)?
         .downcast::<PyDict>()
-        .map_err(|x| system_error(vm, format!("{f}: bad argument (expected dict, got {})", x.class().name())))
+        .map_err(|x| system_error(vm, format!("{f}: bad argument to internal function (expected dict, got {})", x.class().name())))
+}
+
+// ---- watchers ---------------------------------------------------------------------
+
+/// `PyDict_WatchCallback`.
+#[allow(non_camel_case_types)]
+pub type PyDict_WatchCallback = unsafe extern "C" fn(c_int, *mut PyObject, *mut PyObject, *mut PyObject) -> c_int;
+
+/// Ids 0 and 1 are reserved, as in CPython.
+static WATCHERS: Watchers<PyDict_WatchCallback> = Watchers::new("dict", 2);
+
+const EVENT_NAMES: [&str; 6] = ["ADDED", "MODIFIED", "DELETED", "CLONED", "CLEARED", "DEALLOCATED"];
+pub(crate) const EVENT_ADDED: c_int = 0;
+pub(crate) const EVENT_MODIFIED: c_int = 1;
+pub(crate) const EVENT_DELETED: c_int = 2;
+pub(crate) const EVENT_CLONED: c_int = 3;
+pub(crate) const EVENT_CLEARED: c_int = 4;
+
+/// Reports `event` on dict `d` (mirror `o`) to its watchers before the
+/// change, as CPython does; a failing callback is reported as unraisable.
+/// O(1) for unwatched dicts.
+pub(crate) fn notify(vm: &VirtualMachine, o: *mut PyObject, d: &RpObject, event: c_int, key: Option<&RpObject>, value: Option<&RpObject>) {
+    let cbs = WATCHERS.callbacks(d as *const RpObject as usize);
+    if cbs.is_empty() {
+        return;
+    }
+    let k = key.map_or(std::ptr::null_mut(), |k| bridge::to_c(vm, k));
+    let v = value.map_or(std::ptr::null_mut(), |v| bridge::to_c(vm, v));
+    for cb in cbs {
+        let saved = crate::runtime::errors::take();
+        // SAFETY: the watcher's callback with CPython's contract; the pointers are live for the call.
+        let r = py(vm, || unsafe { cb(event, o, k, v) });
+        if r < 0 {
+            if let Some(e) = crate::runtime::errors::take() {
+                let msg = format!("Exception ignored in PyDict_EVENT_{} watcher callback for <dict at {o:p}>", EVENT_NAMES[event as usize]);
+                vm.run_unraisable(e, Some(msg), vm.ctx.none());
+            }
+        }
+        crate::runtime::errors::restore(saved);
+    }
+    // SAFETY: the references taken above.
+    unsafe {
+        bridge::xdecref(k);
+        bridge::xdecref(v);
+    }
+}
+
+/// The event a store of `key` into `d` is: ADDED, MODIFIED, or none (same value).
+fn notify_store(vm: &VirtualMachine, o: *mut PyObject, d: &rustpython_vm::Py<PyDict>, key: &RpObject, value: &RpObject) -> PyResult<()> {
+    if WATCHERS.callbacks(d.as_object() as *const RpObject as usize).is_empty() {
+        return Ok(());
+    }
+    let event = match py(vm, || d.get_item_opt(key, vm))? {
+        None => EVENT_ADDED,
+        Some(old) if old.is(value) => return Ok(()),
+        Some(_) => EVENT_MODIFIED,
+    };
+    notify(vm, o, d.as_object(), event, Some(key), Some(value));
+    Ok(())
+}
+
+/// A new dict watcher id (2..7) for `callback`; RuntimeError when all are used.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_AddWatcher(callback: Option<PyDict_WatchCallback>) -> c_int {
+    api("PyDict_AddWatcher", |vm| match callback {
+        Some(cb) => WATCHERS.add(vm, cb),
+        None => Err(system_error(vm, "PyDict_AddWatcher: NULL callback")),
+    })
+}
+
+/// Frees watcher `id`: 0, or -1 with ValueError for an invalid or unset id.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_ClearWatcher(id: c_int) -> c_int {
+    api("PyDict_ClearWatcher", |vm| WATCHERS.clear(vm, id))
+}
+
+fn watch(vm: &VirtualMachine, id: c_int, o: *mut PyObject, on: bool) -> PyResult<c_int> {
+    let d = rp(vm, o)?;
+    if d.downcast_ref::<PyDict>().is_none() {
+        return Err(crate::runtime::new_error(vm, vm.ctx.exceptions.value_error, "Cannot watch non-dictionary"));
+    }
+    WATCHERS.watch(vm, id, &*d as *const RpObject as usize, on)
+}
+
+/// Reports changes of dict `o` to watcher `id`. Delivered: changes made
+/// through the C-API (`PyDict_*`, `PyObject_SetItem`/`DelItem`); not
+/// delivered: changes made by Python code (RustPython's dict has no hook)
+/// and deallocation.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_Watch(id: c_int, o: *mut PyObject) -> c_int {
+    api("PyDict_Watch", |vm| watch(vm, id, o, true))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_Unwatch(id: c_int, o: *mut PyObject) -> c_int {
+    api("PyDict_Unwatch", |vm| watch(vm, id, o, false))
 }
 
 /// New empty dict.
@@ -38,7 +135,9 @@ pub extern "C" fn PyDict_New() -> *mut PyObject {
 
 fn set(vm: &VirtualMachine, o: *mut PyObject, key: PyObjectRef, v: *mut PyObject) -> PyResult<c_int> {
     let d = dict(vm, o, "PyDict_SetItem")?;
-    d.set_item(&*key, rp(vm, v)?, vm)?;
+    let v = rp(vm, v)?;
+    notify_store(vm, o, &d, &key, &v)?;
+    py(vm, || d.set_item(&*key, v, vm))?;
     bridge::refresh_now(vm, o, d.as_object());
     Ok(0)
 }
@@ -55,7 +154,10 @@ pub extern "C" fn PyDict_SetItemString(o: *mut PyObject, key: *const c_char, v: 
 
 fn del(vm: &VirtualMachine, o: *mut PyObject, key: PyObjectRef) -> PyResult<c_int> {
     let d = dict(vm, o, "PyDict_DelItem")?;
-    d.del_item(&*key, vm)?;
+    if py(vm, || d.get_item_opt(&*key, vm))?.is_some() {
+        notify(vm, o, d.as_object(), EVENT_DELETED, Some(&key), None);
+    }
+    py(vm, || d.del_item(&*key, vm))?;
     bridge::refresh_now(vm, o, d.as_object());
     Ok(0)
 }
@@ -71,13 +173,14 @@ pub extern "C" fn PyDict_DelItemString(o: *mut PyObject, key: *const c_char) -> 
 }
 
 fn lookup(vm: &VirtualMachine, o: *mut PyObject, key: &PyObjectRef) -> PyResult<Option<PyObjectRef>> {
-    dict(vm, o, "PyDict_GetItem")?.get_item_opt(&**key, vm)
+    let d = dict(vm, o, "PyDict_GetItem")?;
+    py(vm, || d.get_item_opt(&**key, vm))
 }
 
 /// Borrowed reference to `d[key]` owned by the dict, NULL if missing.
 fn lookup_borrowed(vm: &VirtualMachine, o: *mut PyObject, key: &PyObjectRef) -> PyResult<*mut PyObject> {
     let d = dict(vm, o, "PyDict_GetItem")?;
-    Ok(match d.get_item_opt(&**key, vm)? {
+    Ok(match py(vm, || d.get_item_opt(&**key, vm))? {
         Some(v) => borrow(vm, o, &d, &v),
         None => std::ptr::null_mut(),
     })
@@ -148,27 +251,120 @@ pub extern "C" fn PyDict_Contains(o: *mut PyObject, key: *mut PyObject) -> c_int
     api("PyDict_Contains", |vm| Ok(lookup(vm, o, &rp(vm, key)?)?.is_some() as c_int))
 }
 
-/// New reference to `d.setdefault(key, default)` semantics (3.13 form).
+/// `d.setdefault(key, default)`: the value now at `key` and whether it was already there.
+fn setdefault(vm: &VirtualMachine, o: *mut PyObject, key: *mut PyObject, default: *mut PyObject) -> PyResult<(PyObjectRef, bool)> {
+    let k = rp(vm, key)?;
+    if let Some(v) = lookup(vm, o, &k)? {
+        return Ok((v, true));
+    }
+    let v = rp(vm, default)?;
+    set(vm, o, k, default)?;
+    Ok((v, false))
+}
+
+/// `*result` = new reference to `d.setdefault(key, default)`: 1 if the key
+/// was present, 0 if `default` was inserted, -1 on error (`*result` NULL).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyDict_SetDefaultRef(o: *mut PyObject, key: *mut PyObject, default: *mut PyObject, result: *mut *mut PyObject) -> c_int {
     api("PyDict_SetDefaultRef", |vm| {
-        let k = rp(vm, key)?;
-        if let Some(v) = lookup(vm, o, &k)? {
-            if !result.is_null() {
-                // SAFETY: out pointer.
-                unsafe { *result = bridge::to_c(vm, &v) };
+        out(result, std::ptr::null_mut());
+        let (v, present) = setdefault(vm, o, key, default)?;
+        out(result, bridge::to_c(vm, &v));
+        Ok(cbool(present))
+    })
+}
+
+/// Borrowed reference (owned by the dict) to `d.setdefault(key, default)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_SetDefault(o: *mut PyObject, key: *mut PyObject, default: *mut PyObject) -> *mut PyObject {
+    api("PyDict_SetDefault", |vm| {
+        let (v, _) = setdefault(vm, o, key, default)?;
+        let d = dict(vm, o, "PyDict_SetDefault")?;
+        Ok(borrow(vm, o, &d, &v))
+    })
+}
+
+/// Stores `v` in the optional out pointer `p`.
+fn out(p: *mut *mut PyObject, v: *mut PyObject) {
+    if !p.is_null() {
+        // SAFETY: a caller-provided out pointer.
+        unsafe { *p = v };
+    } else {
+        // SAFETY: nobody takes the reference.
+        unsafe { bridge::xdecref(v) };
+    }
+}
+
+fn pop(vm: &VirtualMachine, o: *mut PyObject, key: PyResult<PyObjectRef>, result: *mut *mut PyObject) -> PyResult<c_int> {
+    out(result, std::ptr::null_mut());
+    let d = dict(vm, o, "PyDict_Pop")?;
+    let key = key?;
+    if d.__len__() == 0 {
+        return Ok(0);
+    }
+    let Some(old) = py(vm, || d.get_item_opt(&*key, vm))? else { return Ok(0) };
+    notify(vm, o, d.as_object(), EVENT_DELETED, Some(&key), None);
+    let r = py(vm, || d.pop_item(&*key, vm))?.unwrap_or(old);
+    bridge::refresh_now(vm, o, d.as_object());
+    out(result, bridge::to_c(vm, &r));
+    Ok(1)
+}
+
+/// Removes `key`: 1 and (if `result` is not NULL) a new reference to its
+/// value in `*result`; 0 and `*result` NULL if missing (no KeyError); -1 on error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_Pop(o: *mut PyObject, key: *mut PyObject, result: *mut *mut PyObject) -> c_int {
+    api("PyDict_Pop", |vm| pop(vm, o, rp(vm, key), result))
+}
+
+/// `PyDict_Pop` with a UTF-8 key.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_PopString(o: *mut PyObject, key: *const c_char, result: *mut *mut PyObject) -> c_int {
+    api("PyDict_PopString", |vm| pop(vm, o, cstr(vm, key).map(|k| vm.ctx.new_str(k).into()), result))
+}
+
+/// 1 if the UTF-8 `key` is in the dict, 0 if not, -1 on error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_ContainsString(o: *mut PyObject, key: *const c_char) -> c_int {
+    api("PyDict_ContainsString", |vm| Ok(cbool(lookup(vm, o, &vm.ctx.new_str(cstr(vm, key)?).into())?.is_some())))
+}
+
+/// Updates the dict from an iterable of key/value pairs (each of length 2),
+/// overriding existing keys only when `override_` is non-zero: 0, or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyDict_MergeFromSeq2(o: *mut PyObject, seq2: *mut PyObject, override_: c_int) -> c_int {
+    api("PyDict_MergeFromSeq2", |vm| {
+        let d = dict(vm, o, "PyDict_MergeFromSeq2")?;
+        let seq = rp(vm, seq2)?;
+        let r = py(vm, || -> PyResult<()> {
+            let it = seq.get_iter(vm)?;
+            let mut i = 0usize;
+            while let rustpython_vm::protocol::PyIterReturn::Return(item) = it.next(vm)? {
+                let pair: Vec<PyObjectRef> = match item.get_iter(vm) {
+                    Ok(_) => item.try_to_value(vm)?,
+                    Err(e) if e.fast_isinstance(vm.ctx.exceptions.type_error) => {
+                        return Err(type_error(vm, format!("cannot convert dictionary update sequence element #{i} to a sequence")));
+                    }
+                    Err(e) => return Err(e),
+                };
+                if pair.len() != 2 {
+                    return Err(crate::runtime::new_error(
+                        vm,
+                        vm.ctx.exceptions.value_error,
+                        format!("dictionary update sequence element #{i} has length {}; 2 is required", pair.len()),
+                    ));
+                }
+                let [k, v]: [PyObjectRef; 2] = pair.try_into().expect("length checked");
+                if override_ != 0 || d.get_item_opt(&*k, vm)?.is_none() {
+                    notify_store(vm, o, &d, &k, &v)?;
+                    d.set_item(&*k, v, vm)?;
+                }
+                i += 1;
             }
-            return Ok(1);
-        }
-        set(vm, o, k, default)?;
-        if !result.is_null() {
-            // SAFETY: out pointer; default is a valid object.
-            unsafe {
-                bridge::incref(default);
-                *result = default;
-            }
-        }
-        Ok(0)
+            Ok(())
+        });
+        bridge::refresh_now(vm, o, d.as_object());
+        r.map(|()| 0)
     })
 }
 
@@ -181,6 +377,7 @@ pub extern "C" fn PyDict_Size(o: *mut PyObject) -> Py_ssize_t {
 pub extern "C" fn PyDict_Clear(o: *mut PyObject) {
     api("PyDict_Clear", |vm| {
         let d = dict(vm, o, "PyDict_Clear")?;
+        notify(vm, o, d.as_object(), EVENT_CLEARED, None, None);
         d.clear();
         bridge::refresh_now(vm, o, d.as_object());
         Ok(())
@@ -234,22 +431,29 @@ pub extern "C" fn PyDict_Copy(o: *mut PyObject) -> *mut PyObject {
     new_ref("PyDict_Copy", |vm| vm.call_method(dict(vm, o, "PyDict_Copy")?.as_object(), "copy", ()))
 }
 
-/// `a.update(b)` (override) or only missing keys.
+/// `a.update(b)` (override) or only missing keys; `b` is any mapping with `keys()`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyDict_Merge(a: *mut PyObject, b: *mut PyObject, override_: c_int) -> c_int {
     api("PyDict_Merge", |vm| {
         let d = dict(vm, a, "PyDict_Merge")?;
         let other = rp(vm, b)?;
-        let keys = vm.call_method(&other, "keys", ())?;
-        for k in keys.get_iter(vm)?.iter::<PyObjectRef>(vm)? {
-            let k = k?;
-            if override_ != 0 || d.get_item_opt(&*k, vm)?.is_none() {
-                let v = other.get_item(&*k, vm)?;
-                d.set_item(&*k, v, vm)?;
-            }
+        if d.__len__() == 0 && other.class().is(vm.ctx.types.dict_type) {
+            notify(vm, a, d.as_object(), EVENT_CLONED, Some(&other), None);
         }
+        let r = py(vm, || -> PyResult<()> {
+            let keys = vm.call_method(&other, "keys", ())?;
+            for k in keys.get_iter(vm)?.iter::<PyObjectRef>(vm)? {
+                let k = k?;
+                if override_ != 0 || d.get_item_opt(&*k, vm)?.is_none() {
+                    let v = other.get_item(&*k, vm)?;
+                    notify_store(vm, a, &d, &k, &v)?;
+                    d.set_item(&*k, v, vm)?;
+                }
+            }
+            Ok(())
+        });
         bridge::refresh_now(vm, a, d.as_object());
-        Ok(0)
+        r.map(|()| 0)
     })
 }
 

@@ -5,13 +5,13 @@
 
 use rustpython_vm::AsObject as _;
 use rustpython_vm::builtins::PyList;
-use rustpython_vm::{PyRef, PyResult, VirtualMachine};
+use rustpython_vm::{PyObjectRef, PyRef, PyResult, VirtualMachine};
 
 use super::{new_ref, rp};
 use crate::abi::*;
 use crate::bridge::mirror::ListEdit;
 use crate::bridge::{self, builders};
-use crate::runtime::{api, system_error};
+use crate::runtime::{api, system_error, type_error};
 
 /// A new list of `n` NULL items for C to fill with `PyList_SET_ITEM`.
 #[unsafe(no_mangle)]
@@ -27,7 +27,7 @@ pub extern "C" fn PyList_New(n: Py_ssize_t) -> *mut PyObject {
 fn list(vm: &VirtualMachine, o: *mut PyObject, f: &str) -> PyResult<PyRef<PyList>> {
     rp(vm, o)?
         .downcast::<PyList>()
-        .map_err(|x| system_error(vm, format!("{f}: bad argument (expected list, got {})", x.class().name())))
+        .map_err(|x| system_error(vm, format!("{f}: bad argument to internal function (expected list, got {})", x.class().name())))
 }
 
 fn index_error(vm: &VirtualMachine, msg: &str) -> rustpython_vm::builtins::PyBaseExceptionRef {
@@ -162,4 +162,73 @@ pub extern "C" fn PyList_Reverse(o: *mut PyObject) -> i32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyList_AsTuple(o: *mut PyObject) -> *mut PyObject {
     new_ref("PyList_AsTuple", |vm| Ok(vm.ctx.new_tuple(list(vm, o, "PyList_AsTuple")?.borrow_vec().to_vec()).into()))
+}
+
+/// Replaces `o[low:high]` (indices clamped as CPython does) with the items of
+/// `v` (any sequence; NULL deletes), keeping the mirror exact: O(tail + len(v)).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_SetSlice(o: *mut PyObject, low: Py_ssize_t, high: Py_ssize_t, v: *mut PyObject) -> i32 {
+    api("PyList_SetSlice", |vm| {
+        let l = list(vm, o, "PyList_SetSlice")?;
+        let values: Vec<PyObjectRef> = if v.is_null() {
+            Vec::new()
+        } else {
+            let src = rp(vm, v)?;
+            if let Some(same) = src.downcast_ref::<PyList>() {
+                same.borrow_vec().to_vec()
+            } else if let Some(t) = src.downcast_ref::<rustpython_vm::builtins::PyTuple>() {
+                t.as_slice().to_vec()
+            } else {
+                let seq = super::py(vm, || vm.ctx.types.list_type.as_object().call((src.clone(),), vm)).map_err(|e| {
+                    if e.fast_isinstance(vm.ctx.exceptions.type_error) {
+                        type_error(vm, "can only assign an iterable")
+                    } else {
+                        e
+                    }
+                })?;
+                seq.downcast::<PyList>().map_err(|_| system_error(vm, "list() did not return a list"))?.borrow_vec().to_vec()
+            }
+        };
+        let n = l.borrow_vec().len() as isize;
+        let lo = low.clamp(0, n);
+        let hi = high.clamp(lo, n);
+        splice(vm, o, &l, lo as usize, hi as usize, values);
+        Ok(0)
+    })
+}
+
+/// `list[lo:hi] = values` on the list and its mirror (see `bridge::mirror::list_splice`).
+fn splice(vm: &VirtualMachine, o: *mut PyObject, l: &PyRef<PyList>, lo: usize, hi: usize, values: Vec<PyObjectRef>) {
+    let items = values.iter().map(|x| bridge::to_c(vm, x)).collect();
+    bridge::mirror::list_splice(vm, o, l, lo, hi, values, items);
+}
+
+/// `o.extend(iterable)`: 0, or -1 (SystemError for a non-list `o`). O(len(iterable)).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_Extend(o: *mut PyObject, iterable: *mut PyObject) -> i32 {
+    api("PyList_Extend", |vm| {
+        let l = list(vm, o, "PyList_Extend")?;
+        let src = rp(vm, iterable)?;
+        let values: Vec<PyObjectRef> = if let Some(same) = src.downcast_ref::<PyList>() {
+            same.borrow_vec().to_vec()
+        } else if let Some(t) = src.downcast_ref::<rustpython_vm::builtins::PyTuple>() {
+            t.as_slice().to_vec()
+        } else {
+            super::py(vm, || src.try_to_value::<Vec<PyObjectRef>>(vm))?
+        };
+        let n = l.borrow_vec().len();
+        splice(vm, o, &l, n, n, values);
+        Ok(0)
+    })
+}
+
+/// `del o[:]`: 0, or -1 (SystemError for a non-list `o`). O(len).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyList_Clear(o: *mut PyObject) -> i32 {
+    api("PyList_Clear", |vm| {
+        let l = list(vm, o, "PyList_Clear")?;
+        let n = l.borrow_vec().len();
+        splice(vm, o, &l, 0, n, Vec::new());
+        Ok(0)
+    })
 }

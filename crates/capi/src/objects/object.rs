@@ -187,12 +187,10 @@ pub extern "C" fn PyObject_DelAttr(o: *mut PyObject, name: *mut PyObject) -> c_i
 /// are reported as unraisable, as CPython does.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_HasAttr(o: *mut PyObject, name: *mut PyObject) -> c_int {
-    let r = PyObject_HasAttrWithError(o, name);
-    if r < 0 {
-        super::pyerrors::PyErr_Clear();
-        return 0;
-    }
-    r
+    or_unraisable(
+        PyObject_HasAttrWithError(o, name),
+        "Exception ignored in PyObject_HasAttr(); consider using PyObject_HasAttrWithError(), PyObject_GetOptionalAttr() or PyObject_GetAttr()",
+    )
 }
 
 #[unsafe(no_mangle)]
@@ -680,5 +678,447 @@ pub unsafe extern "C" fn _Py_CheckFunctionResult(
             return Err(e);
         }
         Ok(result)
+    })
+}
+
+// ---- watchers (dict and type) -------------------------------------------------------
+
+/// The registry behind `PyDict_AddWatcher`/`PyType_AddWatcher`: eight callback
+/// slots (ids below `first` are reserved, as CPython reserves them) and, per
+/// watched object (by address), a bit mask of the ids watching it. Lookups are
+/// O(1); `any` lets unwatched objects skip the lock entirely.
+pub(crate) struct Watchers<F: Copy> {
+    what: &'static str,
+    first: usize,
+    any: std::sync::atomic::AtomicBool,
+    state: parking_lot::Mutex<([Option<F>; 8], Option<std::collections::HashMap<usize, u8>>)>,
+}
+
+impl<F: Copy> Watchers<F> {
+    pub(crate) const fn new(what: &'static str, first: usize) -> Self {
+        Self {
+            what,
+            first,
+            any: std::sync::atomic::AtomicBool::new(false),
+            state: parking_lot::Mutex::new(([None; 8], None)),
+        }
+    }
+
+    fn value_error(&self, vm: &VirtualMachine, msg: String) -> rustpython_vm::builtins::PyBaseExceptionRef {
+        crate::runtime::new_error(vm, vm.ctx.exceptions.value_error, msg)
+    }
+
+    /// The lowest free id, or RuntimeError.
+    pub(crate) fn add(&self, vm: &VirtualMachine, cb: F) -> PyResult<c_int> {
+        let mut s = self.state.lock();
+        let Some(i) = (self.first..8).find(|&i| s.0[i].is_none()) else {
+            return Err(crate::runtime::new_error(vm, vm.ctx.exceptions.runtime_error, format!("no more {} watcher IDs available", self.what)));
+        };
+        s.0[i] = Some(cb);
+        Ok(i as c_int)
+    }
+
+    fn valid(&self, vm: &VirtualMachine, id: c_int, s: &([Option<F>; 8], Option<std::collections::HashMap<usize, u8>>)) -> PyResult<usize> {
+        if !(0..8).contains(&id) {
+            return Err(self.value_error(vm, format!("Invalid {} watcher ID {id}", self.what)));
+        }
+        if s.0[id as usize].is_none() {
+            return Err(self.value_error(vm, format!("No {} watcher set for ID {id}", self.what)));
+        }
+        Ok(id as usize)
+    }
+
+    /// Frees slot `id`; objects it watched stop reporting to it.
+    pub(crate) fn clear(&self, vm: &VirtualMachine, id: c_int) -> PyResult<c_int> {
+        let mut s = self.state.lock();
+        let i = self.valid(vm, id, &s)?;
+        s.0[i] = None;
+        s.1.get_or_insert_default().retain(|_, m| {
+            *m &= !(1 << i);
+            *m != 0
+        });
+        Ok(0)
+    }
+
+    /// Starts (`on`) or stops reporting events of object `key` to watcher `id`.
+    pub(crate) fn watch(&self, vm: &VirtualMachine, id: c_int, key: usize, on: bool) -> PyResult<c_int> {
+        let mut s = self.state.lock();
+        let i = self.valid(vm, id, &s)?;
+        if on {
+            *s.1.get_or_insert_default().entry(key).or_insert(0) |= 1 << i;
+            self.any.store(true, std::sync::atomic::Ordering::Relaxed);
+        } else if let Some(map) = s.1.as_mut()
+            && let Some(m) = map.get_mut(&key)
+        {
+            *m &= !(1 << i);
+            if *m == 0 {
+                map.remove(&key);
+            }
+        }
+        Ok(0)
+    }
+
+    /// The callbacks watching object `key`, in id order (O(1) when none).
+    pub(crate) fn callbacks(&self, key: usize) -> Vec<F> {
+        if !self.any.load(std::sync::atomic::Ordering::Relaxed) {
+            return Vec::new();
+        }
+        let s = self.state.lock();
+        let Some(&m) = s.1.as_ref().and_then(|map| map.get(&key)) else { return Vec::new() };
+        (0..8).filter(|i| m & (1 << i) != 0).filter_map(|i| s.0[i]).collect()
+    }
+}
+
+/// `r`, or 0 after reporting the pending error as unraisable with `msg`
+/// (CPython 3.13's `PyObject_HasAttr`-style functions).
+pub(crate) fn or_unraisable(r: c_int, msg: &str) -> c_int {
+    if r >= 0 {
+        return r;
+    }
+    api_noerr("or_unraisable", 0, |vm| {
+        if let Some(e) = crate::runtime::errors::take() {
+            vm.run_unraisable(e, Some(msg.to_owned()), vm.ctx.none());
+        }
+        0
+    })
+}
+
+// ---- attribute and item helpers with C-string names ----------------------------------
+
+fn name_str(vm: &VirtualMachine, name: *const c_char) -> PyResult<rustpython_vm::PyRef<PyStr>> {
+    Ok(vm.ctx.new_str(cstr(vm, name)?))
+}
+
+/// `del o.name` (UTF-8 name): 0 or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_DelAttrString(o: *mut PyObject, name: *const c_char) -> c_int {
+    api("PyObject_DelAttrString", |vm| set_or_del_attr(vm, o, &name_str(vm, name)?, std::ptr::null_mut()))
+}
+
+/// `del o[key]` (UTF-8 key): 0 or -1.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_DelItemString(o: *mut PyObject, key: *const c_char) -> c_int {
+    api("PyObject_DelItemString", |vm| {
+        if key.is_null() {
+            return Err(system_error(vm, "null argument to internal routine"));
+        }
+        let k: PyObjectRef = name_str(vm, key)?.into();
+        let obj = rp(vm, o)?;
+        py(vm, || obj.del_item(&*k, vm))?;
+        bridge::refresh_now(vm, o, &obj);
+        Ok(0)
+    })
+}
+
+/// `PyObject_GetOptionalAttr` with a UTF-8 name.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetOptionalAttrString(o: *mut PyObject, name: *const c_char, result: *mut *mut PyObject) -> c_int {
+    let n = super::unicodeobject::PyUnicode_FromString(name);
+    if n.is_null() {
+        // SAFETY: a caller-provided out pointer.
+        unsafe { *result = std::ptr::null_mut() };
+        return -1;
+    }
+    let r = PyObject_GetOptionalAttr(o, n, result);
+    // SAFETY: the name made above.
+    unsafe { bridge::decref(n) };
+    r
+}
+
+/// 1 if `o` has attribute `name` (UTF-8), 0 if not, -1 on another error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_HasAttrStringWithError(o: *mut PyObject, name: *const c_char) -> c_int {
+    api("PyObject_HasAttrStringWithError", |vm| {
+        let n = name_str(vm, name)?;
+        let o = rp(vm, o)?;
+        match py(vm, || o.get_attr(&n, vm)) {
+            Ok(_) => Ok(1),
+            Err(e) if e.fast_isinstance(vm.ctx.exceptions.attribute_error) => Ok(0),
+            Err(e) => Err(e),
+        }
+    })
+}
+
+/// 1 or 0; errors other than AttributeError are reported as unraisable (CPython 3.13).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_HasAttrString(o: *mut PyObject, name: *const c_char) -> c_int {
+    or_unraisable(
+        PyObject_HasAttrStringWithError(o, name),
+        "Exception ignored in PyObject_HasAttrString(); consider using PyObject_HasAttrStringWithError(), PyObject_GetOptionalAttrString() or PyObject_GetAttrString()",
+    )
+}
+
+// ---- object internals ---------------------------------------------------------------
+
+/// The C type object of `o` (borrowed).
+fn c_type<'a>(o: *mut PyObject) -> &'a PyTypeObject {
+    // SAFETY: every object C holds has a valid type object.
+    unsafe { &*(*o).ob_type }
+}
+
+/// 1 if the collector tracks objects of `o`'s type (`Py_TPFLAGS_HAVE_GC` and `tp_is_gc`).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_IS_GC(o: *mut PyObject) -> c_int {
+    let t = c_type(o);
+    if t.tp_flags & Py_TPFLAGS_HAVE_GC == 0 {
+        return 0;
+    }
+    match t.tp_is_gc {
+        // SAFETY: the type's own predicate.
+        Some(f) => cbool(unsafe { f(o) } != 0),
+        None => 1,
+    }
+}
+
+/// `object.__hash__` as CPython computes it: the hash of the object's address.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GenericHash(o: *mut PyObject) -> Py_hash_t {
+    super::pyhash::Py_HashPointer(o.cast())
+}
+
+/// `Py_TPFLAGS_ITEMS_AT_END`.
+const ITEMS_AT_END: std::ffi::c_ulong = 1 << 23;
+
+/// Pointer to the variable-size data after `tp_basicsize` of a type with
+/// `Py_TPFLAGS_ITEMS_AT_END`; TypeError for other types.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GetItemData(o: *mut PyObject) -> *mut c_void {
+    let t = c_type(o);
+    if t.tp_flags & ITEMS_AT_END == 0 {
+        return api("PyObject_GetItemData", |vm| {
+            let name = rp(vm, o)?.class().name().to_string();
+            Err(type_error(vm, format!("type '{name}' does not have Py_TPFLAGS_ITEMS_AT_END")))
+        });
+    }
+    // SAFETY: the type declares its items at tp_basicsize.
+    unsafe { o.cast::<u8>().offset(t.tp_basicsize).cast() }
+}
+
+thread_local! {
+    /// The weak-reference list slot of objects whose C layout has none
+    /// (RustPython keeps their weak references itself): always NULL.
+    static NO_WEAKLIST: std::cell::Cell<*mut PyObject> = const { std::cell::Cell::new(std::ptr::null_mut()) };
+}
+
+/// Pointer to the object's weak-reference list slot (`tp_weaklistoffset`);
+/// for objects whose C layout has no slot, a per-thread slot holding NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_GET_WEAKREFS_LISTPTR(o: *mut PyObject) -> *mut *mut PyObject {
+    let off = c_type(o).tp_weaklistoffset;
+    if off > 0 {
+        // SAFETY: the type's layout has the slot at that offset.
+        return unsafe { o.cast::<u8>().offset(off).cast() };
+    }
+    NO_WEAKLIST.with(|c| {
+        c.set(std::ptr::null_mut());
+        c.as_ptr()
+    })
+}
+
+/// Clears the object's instance dict (a fresh empty dict replaces it).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_ClearManagedDict(o: *mut PyObject) {
+    api("PyObject_ClearManagedDict", |vm| {
+        let obj = rp(vm, o)?;
+        if obj.dict().is_some() {
+            let _ = obj.set_dict(Some(vm.ctx.new_dict()));
+        }
+        Ok(())
+    })
+}
+
+/// Calls `visit(dict, arg)` for the object's instance dict, if any; returns its result.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_VisitManagedDict(o: *mut PyObject, visit: Option<visitproc>, arg: *mut c_void) -> c_int {
+    let d = api_noerr("PyObject_VisitManagedDict", std::ptr::null_mut(), |vm| match rp(vm, o).ok().and_then(|x| x.dict()) {
+        Some(d) => bridge::borrow_from(vm, o, d.as_object()),
+        None => std::ptr::null_mut(),
+    });
+    match (d.is_null(), visit) {
+        // SAFETY: the caller's visitor with a borrowed reference the object owns.
+        (false, Some(v)) => unsafe { v(d, arg) },
+        _ => 0,
+    }
+}
+
+/// Calls the object's finaliser (`tp_finalize` of an extension type, or
+/// `__del__`) once; errors are reported as unraisable. RustPython marks its
+/// objects finalised so `__del__` does not run again at deallocation;
+/// extension objects are finalised on every call (no GC bit to record it).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_CallFinalizer(o: *mut PyObject) {
+    if bridge::is_native(o) {
+        if let Some(f) = c_type(o).tp_finalize {
+            // SAFETY: the type's finaliser on a live object.
+            unsafe { f(o) };
+        }
+        return;
+    }
+    api("PyObject_CallFinalizer", |vm| {
+        let obj = rp(vm, o)?;
+        let saved = crate::runtime::errors::take();
+        py(vm, || obj.try_call_finalizer());
+        crate::runtime::errors::restore(saved);
+        Ok(())
+    })
+}
+
+/// For `tp_dealloc`: runs the finaliser on an object whose refcount is 0,
+/// resurrecting it meanwhile; 0 if it stays dead, -1 if it was resurrected.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_CallFinalizerFromDealloc(o: *mut PyObject) -> c_int {
+    // SAFETY: a valid object in its tp_dealloc (refcount 0), as in CPython.
+    unsafe {
+        (*o).ob_refcnt = 1;
+        PyObject_CallFinalizer(o);
+        (*o).ob_refcnt -= 1;
+        if (*o).ob_refcnt == 0 { 0 } else { -1 }
+    }
+}
+
+/// `Py_ReprEnter`: 0 if `o` was not being repr'd on this thread (now it is),
+/// 1 if it already was (a recursive repr). Shares RustPython's repr guards.
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_ReprEnter(o: *mut PyObject) -> c_int {
+    api("Py_ReprEnter", |vm| {
+        let id = rp(vm, o)?.get_id();
+        Ok(cbool(!vm.repr_guards.borrow_mut().insert(id)))
+    })
+}
+
+/// `Py_ReprLeave`: ends what `Py_ReprEnter` began; keeps the error indicator.
+#[unsafe(no_mangle)]
+pub extern "C" fn Py_ReprLeave(o: *mut PyObject) {
+    api_noerr("Py_ReprLeave", (), |vm| {
+        let saved = crate::runtime::errors::take();
+        if let Ok(x) = rp(vm, o) {
+            vm.repr_guards.borrow_mut().remove(&x.get_id());
+        }
+        crate::runtime::errors::restore(saved);
+    })
+}
+
+/// `Py_PRINT_RAW`.
+const PRINT_RAW: c_int = 1;
+
+/// Writes `str(o)` (`Py_PRINT_RAW`) or `repr(o)` to `fp` in UTF-8
+/// (backslashreplace); `<nil>` for NULL. 0, or -1 (OSError on a write error).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_Print(o: *mut PyObject, fp: *mut libc::FILE, flags: c_int) -> c_int {
+    api("PyObject_Print", |vm| {
+        let text: Vec<u8> = if o.is_null() {
+            b"<nil>".to_vec()
+        } else {
+            let obj = rp(vm, o)?;
+            let s = py(vm, || if flags & PRINT_RAW != 0 { obj.str(vm) } else { obj.repr(vm) })?;
+            let b = vm.call_method(s.as_object(), "encode", ("utf-8", "backslashreplace"))?;
+            b.downcast_ref::<rustpython_vm::builtins::PyBytes>().map(|b| b.as_bytes().to_vec()).unwrap_or_default()
+        };
+        // SAFETY: fp is an open FILE* from C.
+        let failed = py(vm, || unsafe {
+            libc::clearerr(fp);
+            libc::fwrite(text.as_ptr().cast(), 1, text.len(), fp);
+            let e = libc::ferror(fp) != 0;
+            libc::clearerr(fp);
+            e
+        });
+        if failed {
+            let err = std::io::Error::last_os_error();
+            return Err(vm.new_os_error(err.to_string()));
+        }
+        Ok(0)
+    })
+}
+
+/// The file descriptor of `o`: an int, or the int its `fileno()` returns.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyObject_AsFileDescriptor(o: *mut PyObject) -> c_int {
+    api("PyObject_AsFileDescriptor", |vm| {
+        use rustpython_vm::builtins::PyInt;
+        let obj = rp(vm, o)?;
+        let as_int = |i: &PyInt| {
+            i32::try_from(i.as_bigint()).map_err(|_| vm.new_overflow_error("Python int too large to convert to C int"))
+        };
+        let fd = if let Some(i) = obj.downcast_ref::<PyInt>() {
+            as_int(i)?
+        } else {
+            let meth = match py(vm, || obj.get_attr("fileno", vm)) {
+                Ok(m) => m,
+                Err(e) if e.fast_isinstance(vm.ctx.exceptions.attribute_error) => {
+                    return Err(type_error(vm, "argument must be an int, or have a fileno() method."));
+                }
+                Err(e) => return Err(e),
+            };
+            let r = py(vm, || meth.call((), vm))?;
+            match r.downcast_ref::<PyInt>() {
+                Some(i) => as_int(i)?,
+                None => return Err(type_error(vm, "fileno() returned a non-integer")),
+            }
+        };
+        if fd < 0 {
+            return Err(crate::runtime::new_error(vm, vm.ctx.exceptions.value_error, format!("file descriptor cannot be a negative integer ({fd})")));
+        }
+        Ok(fd)
+    })
+}
+
+/// 1 if `kw` is a dict with only string keys; else 0 with TypeError
+/// ("keywords must be strings") or SystemError (not a dict).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyArg_ValidateKeywordArguments(kw: *mut PyObject) -> c_int {
+    let r = api("PyArg_ValidateKeywordArguments", |vm| {
+        let d = rp(vm, kw)?;
+        let d = d
+            .downcast_ref::<rustpython_vm::builtins::PyDict>()
+            .ok_or_else(|| system_error(vm, "PyArg_ValidateKeywordArguments: bad argument to internal function"))?;
+        if d.keys_vec().iter().any(|k| k.downcast_ref::<PyStr>().is_none()) {
+            return Err(type_error(vm, "keywords must be strings"));
+        }
+        Ok(1)
+    });
+    r.max(0)
+}
+
+/// Calls `callable(*tuple, **dict)` through its vectorcall function: an
+/// extension object's `tp_vectorcall_offset` slot; RustPython functions,
+/// methods and types (which CPython calls by vectorcall) by a plain call;
+/// TypeError for objects without vectorcall.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyVectorcall_Call(callable: *mut PyObject, tuple: *mut PyObject, dict: *mut PyObject) -> *mut PyObject {
+    let off = c_type(callable).tp_vectorcall_offset;
+    // SAFETY: a positive offset locates the object's vectorcall slot.
+    let func = (off > 0 && bridge::is_native(callable)).then(|| unsafe { *callable.cast::<u8>().offset(off).cast::<Option<vectorcallfunc>>() }).flatten();
+    api("PyVectorcall_Call", |vm| {
+        let f = rp(vm, callable)?;
+        let Some(func) = func else {
+            let t = &vm.ctx.types;
+            let vectorcall = [t.function_type, t.builtin_function_or_method_type, t.bound_method_type, t.method_descriptor_type, t.type_type];
+            if !vectorcall.iter().any(|c| f.class().fast_issubclass(*c)) {
+                return Err(type_error(vm, format!("'{}' object does not support vectorcall", f.class().name())));
+            }
+            return Ok(bridge::to_c_owned(vm, call_rp(vm, &f, c_call_args(vm, tuple, dict)?)?));
+        };
+        let pos = tuple_args(vm, tuple)?;
+        let kw = dict_kwargs(vm, dict)?;
+        let mut args: Vec<*mut PyObject> = pos.iter().chain(kw.iter().map(|(_, v)| v)).map(|x| bridge::to_c(vm, x)).collect();
+        let kwnames = if kw.is_empty() {
+            std::ptr::null_mut()
+        } else {
+            let names: Vec<PyObjectRef> = kw.iter().map(|(k, _)| vm.ctx.new_str(k.as_str()).into()).collect();
+            bridge::to_c(vm, vm.ctx.new_tuple(names).as_object())
+        };
+        // SAFETY: the extension's vectorcall function with CPython's contract.
+        let r = unsafe { func(callable, args.as_mut_ptr(), pos.len(), kwnames) };
+        // SAFETY: the references taken for the call.
+        unsafe {
+            for a in args {
+                bridge::decref(a);
+            }
+            bridge::xdecref(kwnames);
+        }
+        if r.is_null() {
+            return Err(crate::runtime::errors::take().unwrap_or_else(|| system_error(vm, "vectorcall returned NULL without setting an exception")));
+        }
+        Ok(r)
     })
 }

@@ -251,25 +251,12 @@ pub unsafe extern "C" fn PyBuffer_ToContiguous(buf: *mut c_void, src: *const Py_
                 std::ptr::copy_nonoverlapping(v.buf.cast::<u8>(), buf.cast::<u8>(), len as usize);
                 return Ok(0);
             }
-            let n = v.ndim as usize;
-            let shape = std::slice::from_raw_parts(v.shape, n);
-            let mut idx = vec![0isize; n];
+            let size = v.itemsize.max(1);
             let mut out = buf.cast::<u8>();
-            let total: isize = shape.iter().product();
-            // The index advances with the last dimension fastest for 'C', the first for 'F'.
-            let order_dims: Vec<usize> = if order as u8 == b'F' { (0..n).collect() } else { (0..n).rev().collect() };
-            for _ in 0..total {
-                let p = PyBuffer_GetPointer(src, idx.as_ptr()).cast::<u8>();
-                std::ptr::copy_nonoverlapping(p, out, v.itemsize as usize);
-                out = out.offset(v.itemsize);
-                for &d in &order_dims {
-                    idx[d] += 1;
-                    if idx[d] < shape[d] {
-                        break;
-                    }
-                    idx[d] = 0;
-                }
-            }
+            for_each_item(v, order, len / size, |p| {
+                std::ptr::copy_nonoverlapping(p, out, size as usize);
+                out = out.add(size as usize);
+            });
             Ok(0)
         }
     })
@@ -393,7 +380,14 @@ pub(crate) fn native_as_buffer(obj: &RpObject, flags: BufferFlags, vm: &VirtualM
     if r < 0 {
         return Err(errors::take().unwrap_or_else(|| system_error(vm, "bf_getbuffer failed without setting an exception")));
     }
-    let v = &*view;
+    let desc = desc_of(&view);
+    EXPORTS.lock().entry(key(obj)).or_insert(Exports { views: vec![], retains: 0 }).views.push(view);
+    Ok(PyBuffer::new(obj.to_owned(), desc, &NATIVE_BUFFER))
+}
+
+/// RustPython's description of a filled C `Py_buffer` (format, shape and
+/// strides are copied; `buf` is offset 0 of the memory).
+fn desc_of(v: &Py_buffer) -> BufferDescriptor {
     let itemsize = v.itemsize.max(1) as usize;
     // SAFETY: the exporter filled format/shape/strides (or left them NULL).
     let format = if v.format.is_null() { "B".to_owned() } else { unsafe { std::ffi::CStr::from_ptr(v.format) }.to_string_lossy().into_owned() };
@@ -419,14 +413,246 @@ pub(crate) fn native_as_buffer(obj: &RpObject, flags: BufferFlags, vm: &VirtualM
             })
             .collect()
     };
-    let desc = BufferDescriptor {
-        len: v.len.max(0) as usize,
-        offset: 0,
-        readonly: v.readonly != 0,
-        itemsize,
-        format: format.into(),
-        dim_desc,
-    };
-    EXPORTS.lock().entry(key(obj)).or_insert(Exports { views: vec![], retains: 0 }).views.push(view);
-    Ok(PyBuffer::new(obj.to_owned(), desc, &NATIVE_BUFFER))
+    BufferDescriptor { len: v.len.max(0) as usize, offset: 0, readonly: v.readonly != 0, itemsize, format: format.into(), dim_desc }
+}
+
+/// A memoryview over the memory `view` describes, owned by `owner` (which
+/// keeps it alive, or nothing for C memory the caller keeps alive). The view
+/// is recorded like an extension's export; its `obj` is not referenced.
+fn memoryview_over(vm: &VirtualMachine, owner: PyObjectRef, view: &Py_buffer) -> PyResult<PyObjectRef> {
+    let desc = desc_of(view);
+    // SAFETY: Py_buffer is plain C data; the copy does not own `obj`.
+    let mut copy: Box<Py_buffer> = Box::new(unsafe { std::ptr::read(view) });
+    copy.obj = std::ptr::null_mut();
+    EXPORTS.lock().entry(key(&owner)).or_insert(Exports { views: vec![], retains: 0 }).views.push(copy);
+    let buffer = PyBuffer::new(owner, desc, &NATIVE_BUFFER);
+    Ok(rustpython_vm::builtins::PyMemoryView::from_buffer(buffer, vm)?.into_ref(&vm.ctx).into())
+}
+
+/// New memoryview over `view`'s memory (not copied; `view->obj` is not
+/// referenced, as in CPython: the caller keeps the memory alive).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyMemoryView_FromBuffer(view: *const Py_buffer) -> *mut PyObject {
+    new_ref("PyMemoryView_FromBuffer", |vm| {
+        // SAFETY: a filled Py_buffer from C.
+        let v = unsafe { view.as_ref() }.ok_or_else(|| system_error(vm, "PyMemoryView_FromBuffer: NULL view"))?;
+        if v.buf.is_null() {
+            return Err(new_error(vm, vm.ctx.exceptions.value_error, "PyMemoryView_FromBuffer(): info->buf must not be NULL"));
+        }
+        // A fresh object stands for the C memory (one export per view).
+        memoryview_over(vm, vm.ctx.new_list(vec![]).into(), v)
+    })
+}
+
+const PyBUF_WRITE: c_int = 0x200;
+
+/// New memoryview of `o` if its buffer is contiguous in `order` ('C', 'F',
+/// 'A'); otherwise (`PyBUF_READ` only) of a read-only contiguous copy.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyMemoryView_GetContiguous(o: *mut PyObject, buffertype: c_int, order: c_char) -> *mut PyObject {
+    new_ref("PyMemoryView_GetContiguous", |vm| {
+        let obj = rp(vm, o)?;
+        let mv = vm.ctx.types.memoryview_type.as_object().call((obj.clone(),), vm)?;
+        let buffer = PyBuffer::from_object(vm, &obj, BufferFlags::FULL_RO)?;
+        let d = &buffer.desc;
+        if buffertype == PyBUF_WRITE && d.readonly {
+            return Err(buffer_error(vm, "underlying buffer is not writable"));
+        }
+        let (c, f) = (d.is_contiguous(), d.is_fortran_contiguous());
+        if match order as u8 { b'C' => c, b'F' => f, _ => c || f } {
+            return Ok(mv);
+        }
+        if buffertype == PyBUF_WRITE {
+            return Err(buffer_error(vm, "writable contiguous buffer requested for a non-contiguous object."));
+        }
+        let fort = order as u8 == b'F';
+        let data = vm.call_method(&mv, "tobytes", (if fort { "F" } else { "C" },))?;
+        let mut shape: Vec<Py_ssize_t> = d.dim_desc.iter().map(|x| x.0 as isize).collect();
+        let mut strides = vec![0; shape.len()];
+        let format = CString::new(d.format.as_ref()).unwrap_or_default();
+        // SAFETY: shape and strides have ndim entries.
+        unsafe { PyBuffer_FillContiguousStrides(shape.len() as c_int, shape.as_mut_ptr(), strides.as_mut_ptr(), d.itemsize as c_int, if fort { b'F' } else { b'C' } as c_char) };
+        let bytes = data.downcast_ref::<rustpython_vm::builtins::PyBytes>().ok_or_else(|| system_error(vm, "tobytes() did not return bytes"))?;
+        // SAFETY: an all-zero Py_buffer is valid; the fields are filled below.
+        let mut v: Py_buffer = unsafe { std::mem::zeroed() };
+        v.buf = bytes.as_bytes().as_ptr() as *mut c_void;
+        v.len = d.len as isize;
+        v.itemsize = d.itemsize as isize;
+        v.readonly = 1;
+        v.ndim = shape.len() as c_int;
+        v.format = format.as_ptr().cast_mut();
+        v.shape = shape.as_mut_ptr();
+        v.strides = strides.as_mut_ptr();
+        memoryview_over(vm, data.clone(), &v)
+    })
+}
+
+/// Fills `strides` for a contiguous array of `shape` in `order` ('F' or C).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyBuffer_FillContiguousStrides(nd: c_int, shape: *mut Py_ssize_t, strides: *mut Py_ssize_t, itemsize: c_int, order: c_char) {
+    let n = nd.max(0) as usize;
+    let mut sd = itemsize as Py_ssize_t;
+    let dims: Box<dyn Iterator<Item = usize>> = if order as u8 == b'F' { Box::new(0..n) } else { Box::new((0..n).rev()) };
+    for k in dims {
+        // SAFETY: the caller's arrays have nd entries.
+        unsafe {
+            *strides.add(k) = sd;
+            sd *= *shape.add(k);
+        }
+    }
+}
+
+/// Calls `f` with a pointer to each of the first `count` items of `view`, in
+/// `order` ('F': first index fastest, otherwise last).
+///
+/// # Safety
+/// `view` is a filled buffer with `ndim` shape/strides entries.
+unsafe fn for_each_item(view: &Py_buffer, order: c_char, count: isize, mut f: impl FnMut(*mut u8)) {
+    let n = view.ndim.max(0) as usize;
+    let shape: &[isize] = if n == 0 || view.shape.is_null() { &[] } else { unsafe { std::slice::from_raw_parts(view.shape, n) } };
+    let mut idx = vec![0isize; n];
+    let dims: Vec<usize> = if order as u8 == b'F' { (0..n).collect() } else { (0..n).rev().collect() };
+    for _ in 0..count {
+        // SAFETY: idx stays within shape.
+        f(unsafe { PyBuffer_GetPointer(view, idx.as_ptr()) }.cast());
+        for &d in &dims {
+            idx[d] += 1;
+            if idx[d] < shape[d] {
+                break;
+            }
+            idx[d] = 0;
+        }
+    }
+}
+
+/// Copies `len` bytes (at most `view->len`) from `buf` into `view`'s items in `fort` order.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyBuffer_FromContiguous(view: *const Py_buffer, buf: *const c_void, len: Py_ssize_t, fort: c_char) -> c_int {
+    // SAFETY: a filled view; buf has len bytes.
+    unsafe {
+        let v = &*view;
+        let len = len.min(v.len).max(0);
+        if PyBuffer_IsContiguous(view, fort) != 0 {
+            std::ptr::copy_nonoverlapping(buf.cast::<u8>(), v.buf.cast::<u8>(), len as usize);
+            return 0;
+        }
+        let size = v.itemsize.max(1);
+        let mut src = buf.cast::<u8>();
+        for_each_item(v, fort, len / size, |p| {
+            std::ptr::copy_nonoverlapping(src, p, size as usize);
+            src = src.add(size as usize);
+        });
+    }
+    0
+}
+
+/// `struct.calcsize(format)`, or -1 with the error.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyBuffer_SizeFromFormat(format: *const c_char) -> Py_ssize_t {
+    api("PyBuffer_SizeFromFormat", |vm| {
+        let f = vm.ctx.new_str(super::cstr(vm, format)?);
+        let r = super::py(vm, || vm.import("struct", 0)?.get_attr("calcsize", vm)?.call((f,), vm))?;
+        r.try_into_value::<isize>(vm)
+    })
+}
+
+// ---- the old buffer API (abstract.h) -------------------------------------------------
+
+fn null_error(vm: &VirtualMachine) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    system_error(vm, "null argument to internal routine")
+}
+
+/// Gets a buffer of `o` with `flags`, records `buf`/`len`, and releases it
+/// (the pointer stays valid only while `o` is unchanged, as in CPython).
+unsafe fn old_buffer(name: &str, o: *mut PyObject, buffer: *mut *mut c_void, len: *mut Py_ssize_t, flags: c_int) -> c_int {
+    if o.is_null() || buffer.is_null() || len.is_null() {
+        return api(name, |vm| Err::<c_int, _>(null_error(vm)));
+    }
+    // SAFETY: a zeroed Py_buffer is the expected input.
+    let mut view: Py_buffer = unsafe { std::mem::zeroed() };
+    // SAFETY: valid object and view.
+    if unsafe { PyObject_GetBuffer(o, &mut view, flags) } != 0 {
+        if flags & PyBUF_WRITABLE != 0 {
+            errors::take();
+            return api(name, |vm| Err::<c_int, _>(new_error(vm, vm.ctx.exceptions.type_error, "expected a writable bytes-like object")));
+        }
+        return -1;
+    }
+    // SAFETY: out pointers checked above; the view was filled.
+    unsafe {
+        *buffer = view.buf;
+        *len = view.len;
+        PyBuffer_Release(&mut view);
+    }
+    0
+}
+
+/// `*buffer`/`*len` of a bytes-like object's memory (deprecated API).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_AsCharBuffer(o: *mut PyObject, buffer: *mut *const c_char, len: *mut Py_ssize_t) -> c_int {
+    // SAFETY: forwarded.
+    unsafe { old_buffer("PyObject_AsCharBuffer", o, buffer.cast(), len, 0) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_AsReadBuffer(o: *mut PyObject, buffer: *mut *const c_void, len: *mut Py_ssize_t) -> c_int {
+    // SAFETY: forwarded.
+    unsafe { old_buffer("PyObject_AsReadBuffer", o, buffer.cast(), len, 0) }
+}
+
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_AsWriteBuffer(o: *mut PyObject, buffer: *mut *mut c_void, len: *mut Py_ssize_t) -> c_int {
+    // SAFETY: forwarded.
+    unsafe { old_buffer("PyObject_AsWriteBuffer", o, buffer, len, PyBUF_WRITABLE) }
+}
+
+/// 1 if `o` can export a simple buffer (any error is cleared), else 0.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_CheckReadBuffer(o: *mut PyObject) -> c_int {
+    if PyObject_CheckBuffer(o) == 0 {
+        return 0;
+    }
+    // SAFETY: a zeroed Py_buffer is the expected input.
+    let mut view: Py_buffer = unsafe { std::mem::zeroed() };
+    // SAFETY: valid object.
+    if unsafe { PyObject_GetBuffer(o, &mut view, 0) } != 0 {
+        errors::take();
+        return 0;
+    }
+    // SAFETY: filled above.
+    unsafe { PyBuffer_Release(&mut view) };
+    1
+}
+
+/// Copies the bytes of `src`'s buffer into `dest`'s (item by item when the
+/// layouts differ): 0, or -1 (TypeError, BufferError if `dest` is smaller).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_CopyData(dest: *mut PyObject, src: *mut PyObject) -> c_int {
+    if PyObject_CheckBuffer(dest) == 0 || PyObject_CheckBuffer(src) == 0 {
+        return api("PyObject_CopyData", |vm| {
+            Err::<c_int, _>(new_error(vm, vm.ctx.exceptions.type_error, "both destination and source must be bytes-like objects"))
+        });
+    }
+    // SAFETY: zeroed views filled by PyObject_GetBuffer and released below.
+    unsafe {
+        let mut d: Py_buffer = std::mem::zeroed();
+        let mut s: Py_buffer = std::mem::zeroed();
+        if PyObject_GetBuffer(dest, &mut d, PyBUF_STRIDES | PyBUF_WRITABLE | PyBUF_FORMAT) != 0 {
+            return -1;
+        }
+        if PyObject_GetBuffer(src, &mut s, PyBUF_STRIDES | PyBUF_FORMAT) != 0 {
+            PyBuffer_Release(&mut d);
+            return -1;
+        }
+        let r = if d.len < s.len {
+            api("PyObject_CopyData", |vm| Err::<c_int, _>(buffer_error(vm, "destination is too small to receive data from source")))
+        } else {
+            let mut tmp = vec![0u8; s.len.max(0) as usize];
+            PyBuffer_ToContiguous(tmp.as_mut_ptr().cast(), &s, s.len, b'C' as c_char);
+            PyBuffer_FromContiguous(&d, tmp.as_ptr().cast(), s.len, b'C' as c_char)
+        };
+        PyBuffer_Release(&mut s);
+        PyBuffer_Release(&mut d);
+        r
+    }
 }

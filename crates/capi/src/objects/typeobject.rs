@@ -3,11 +3,12 @@
 
 use rustpython_vm::builtins::PyType;
 use rustpython_vm::{AsObject, PyRef, PyResult, VirtualMachine};
-use std::ffi::{c_int, c_ulong};
+use std::ffi::{c_int, c_uint, c_ulong};
 
+use super::object::Watchers;
 use super::{cbool, new_ref, rp};
 use crate::abi::*;
-use crate::runtime::{api_noerr, type_error};
+use crate::runtime::{api, api_noerr, type_error};
 
 fn ty(vm: &VirtualMachine, t: *mut PyTypeObject) -> PyResult<PyRef<PyType>> {
     rp(vm, t.cast())?.downcast::<PyType>().map_err(|o| type_error(vm, format!("expected a type, got '{}'", o.class().name())))
@@ -62,9 +63,99 @@ pub unsafe extern "C" fn PyType_GetFlags(t: *mut PyTypeObject) -> c_ulong {
     unsafe { (*t).tp_flags }
 }
 
-/// Invalidates caches after a type changed; RustPython keeps no C-side cache.
+/// Invalidates caches after a type changed (RustPython keeps no C-side
+/// cache) and reports the change to the type's watchers.
 #[unsafe(no_mangle)]
-pub extern "C" fn PyType_Modified(_t: *mut PyTypeObject) {}
+pub extern "C" fn PyType_Modified(t: *mut PyTypeObject) {
+    for cb in WATCHERS.callbacks(t as usize) {
+        let r = api_noerr("PyType_Modified", 0, |vm| {
+            let saved = crate::runtime::errors::take();
+            // SAFETY: the watcher's callback with CPython's contract.
+            let r = super::py(vm, || unsafe { cb(t) });
+            if r < 0 {
+                if let Some(e) = crate::runtime::errors::take() {
+                    let name = ty(vm, t).map(|t| t.name().to_string()).unwrap_or_default();
+                    vm.run_unraisable(e, Some(format!("Exception ignored in type watcher callback #0 for <class '{name}'>")), vm.ctx.none());
+                }
+            }
+            crate::runtime::errors::restore(saved);
+            r
+        });
+        let _ = r;
+    }
+}
+
+// ---- watchers ---------------------------------------------------------------------
+
+/// `PyType_WatchCallback`.
+#[allow(non_camel_case_types)]
+pub type PyType_WatchCallback = unsafe extern "C" fn(*mut PyTypeObject) -> c_int;
+
+static WATCHERS: Watchers<PyType_WatchCallback> = Watchers::new("type", 0);
+
+/// A new type watcher id (0..7) for `callback`; RuntimeError when all are used.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_AddWatcher(callback: Option<PyType_WatchCallback>) -> c_int {
+    api("PyType_AddWatcher", |vm| match callback {
+        Some(cb) => WATCHERS.add(vm, cb),
+        None => Err(crate::runtime::system_error(vm, "PyType_AddWatcher: NULL callback")),
+    })
+}
+
+/// Frees watcher `id`: 0, or -1 with ValueError for an invalid or unset id.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_ClearWatcher(id: c_int) -> c_int {
+    api("PyType_ClearWatcher", |vm| WATCHERS.clear(vm, id))
+}
+
+fn watch(vm: &VirtualMachine, id: c_int, t: *mut PyObject, on: bool) -> PyResult<c_int> {
+    if rp(vm, t)?.downcast_ref::<PyType>().is_none() {
+        return Err(crate::runtime::new_error(vm, vm.ctx.exceptions.value_error, "Cannot watch non-type"));
+    }
+    WATCHERS.watch(vm, id, t as usize, on)
+}
+
+/// Reports modifications of type `t` to watcher `id`. Delivered: each
+/// `PyType_Modified(t)` call; not delivered: attribute changes made by Python
+/// code (`C.x = 1`), which RustPython applies without a hook.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_Watch(id: c_int, t: *mut PyObject) -> c_int {
+    api("PyType_Watch", |vm| watch(vm, id, t, true))
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_Unwatch(id: c_int, t: *mut PyObject) -> c_int {
+    api("PyType_Unwatch", |vm| watch(vm, id, t, false))
+}
+
+/// `PyType_ClearCache`: RustPython has no global method cache to clear; returns 0.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_ClearCache() -> c_uint {
+    0
+}
+
+/// New reference to a dict of the type's own attributes. RustPython keeps
+/// them in a table, not a dict: this is a snapshot (CPython's callers may
+/// read it but must not modify it, so a copy serves them).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyType_GetDict(t: *mut PyTypeObject) -> *mut PyObject {
+    new_ref("PyType_GetDict", |vm| {
+        let proxy = ty(vm, t)?.as_object().get_attr("__dict__", vm)?;
+        vm.ctx.types.dict_type.as_object().call((proxy,), vm)
+    })
+}
+
+/// 1 if instances of `t` can be weakly referenced.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyType_SUPPORTS_WEAKREFS(t: *mut PyTypeObject) -> c_int {
+    // SAFETY: a full PyTypeObject.
+    if unsafe { (*t).tp_weaklistoffset } != 0 {
+        return 1;
+    }
+    api_noerr("PyType_SUPPORTS_WEAKREFS", 0, |vm| {
+        ty(vm, t).map(|t| cbool(t.slots.flags.has_feature(rustpython_vm::types::PyTypeFlags::HAS_WEAKREF))).unwrap_or(0)
+    })
+}
 
 /// `PyObject_GC_UnTrack`: the facade has no CPython cycle collector; RustPython's
 /// own collector tracks the twin. Nothing to do, as for an untracked object.
