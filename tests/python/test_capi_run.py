@@ -555,6 +555,12 @@ def test_add_module(which):
     del sys.modules[name], sys.modules["capi_run_notmod"]
 
 
+def test_add_module_object_any_name():
+    mod, e, delta = m.add_module(1, 12345)  # CPython accepts any key
+    assert e is None and mod.__name__ == 12345 and sys.modules[12345] is mod and delta == 0
+    del sys.modules[12345]
+
+
 def test_import_module_level():
     assert m.import_level(0, "os.path", None, None, None, 0) == (os, None)
     assert m.import_level(1, "os.path", None, None, ["join"], 0) == (os.path, None)

@@ -64,19 +64,25 @@ fn get_module(vm: &VirtualMachine, name: &rustpython_vm::PyObject) -> PyResult<O
 
 /// `import_add_module`: the module `sys.modules[name]`, or a new empty module
 /// stored there.
+/// The name may be any object, as CPython's `PyModule_NewObject` allows.
 pub(crate) fn add_module(vm: &VirtualMachine, name: PyStrRef) -> PyResult {
-    if let Some(m) = get_module(vm, name.as_object())? {
+    add_module_obj(vm, name.into())
+}
+
+fn add_module_obj(vm: &VirtualMachine, name: PyObjectRef) -> PyResult {
+    if let Some(m) = get_module(vm, &name)? {
         if m.downcast_ref::<PyModule>().is_some() {
             return Ok(m);
         }
     }
-    let m: PyObjectRef = vm.new_module(&name.as_wtf8().to_string(), vm.ctx.new_dict(), None).into();
+    let shown = py(vm, || name.str(vm))?.as_wtf8().to_string();
+    let m: PyObjectRef = vm.new_module(&shown, vm.ctx.new_dict(), None).into();
     m.set_attr("__name__", name.clone(), vm)?;
     for attr in ["__doc__", "__package__", "__loader__", "__spec__"] {
         m.set_attr(attr, vm.ctx.none(), vm)?;
     }
     let mods = modules(vm)?;
-    py(vm, || mods.set_item(name.as_object(), m.clone(), vm))?;
+    py(vm, || mods.set_item(&*name, m.clone(), vm))?;
     Ok(m)
 }
 
@@ -99,7 +105,7 @@ pub extern "C" fn PyImport_AddModuleRef(name: *const c_char) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyImport_AddModuleObject(name: *mut PyObject) -> *mut PyObject {
     api("PyImport_AddModuleObject", |vm| {
-        let m = add_module(vm, name_arg(vm, name)?)?;
+        let m = add_module_obj(vm, rp(vm, name)?)?;
         Ok(crate::bridge::borrow_for_thread(vm, &m))
     })
 }
