@@ -637,7 +637,7 @@ def test_writer():
         assert r is None  # PyUnicodeWriter is new in 3.14
         return
     text, consumed, errors = r
-    assert text == "A\U0001f600Bc\xe9cel" + "x\xe9" + "\ufffd" + "<42:ok>"
+    assert text == "A\U0001f600Bc\xe9cel" + "x\xe9" + "\ufffd" + "<42:ok>" + "<NULL>"
     assert consumed == 3
     assert [(type(e), str(e)) for e in errors] == [
         (ValueError, "invalid start argument"),

@@ -449,16 +449,21 @@ fn write_obj(w: *mut c_void, o: PyResult<PyObjectRef>) -> PyResult<c_int> {
     Ok(0)
 }
 
-/// Appends `str(o)`.
+/// Appends `str(o)` (`"<NULL>"` for NULL, as `PyObject_Str`).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicodeWriter_WriteStr(w: *mut c_void, o: *mut PyObject) -> c_int {
-    api("PyUnicodeWriter_WriteStr", |vm| write_obj(w, rp(vm, o)?.str(vm).map(Into::into)))
+    api("PyUnicodeWriter_WriteStr", |vm| write_obj(w, null_text(vm, o).map_or_else(|| { let o = rp(vm, o)?; py(vm, || o.str(vm)).map(Into::into) }, Ok)))
 }
 
-/// Appends `repr(o)`.
+/// Appends `repr(o)` (`"<NULL>"` for NULL, CPython 3.14.4).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicodeWriter_WriteRepr(w: *mut c_void, o: *mut PyObject) -> c_int {
-    api("PyUnicodeWriter_WriteRepr", |vm| write_obj(w, rp(vm, o)?.repr(vm).map(Into::into)))
+    api("PyUnicodeWriter_WriteRepr", |vm| write_obj(w, null_text(vm, o).map_or_else(|| { let o = rp(vm, o)?; py(vm, || o.repr(vm)).map(Into::into) }, Ok)))
+}
+
+/// `"<NULL>"` for a NULL object, as `PyObject_Str`/`Repr` write it.
+fn null_text(vm: &VirtualMachine, o: *mut PyObject) -> Option<PyObjectRef> {
+    o.is_null().then(|| vm.ctx.new_str("<NULL>").into())
 }
 
 // ---- argument checks shared by the functions below ---------------------------------

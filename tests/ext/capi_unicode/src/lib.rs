@@ -758,6 +758,8 @@ unsafe extern "C" fn writer(_m: Op, _a: Op) -> Op {
     note(dec(w, c"\xff".as_ptr(), 1, c"replace".as_ptr(), null_mut()));
     note(format(w, c"<%d:%s>".as_ptr(), 42 as c_int, c"ok".as_ptr()));
     note(ucs4(w, u.as_ptr(), -1)); // ValueError
+    let repr: unsafe extern "C" fn(W, Op) -> c_int = std::mem::transmute(sym(c"PyUnicodeWriter_WriteRepr"));
+    note(repr(w, null_mut())); // "<NULL>" (3.14.4)
     let r = finish(w);
     if r.is_null() {
         Py_DECREF(errs);
