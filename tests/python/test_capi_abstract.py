@@ -233,3 +233,240 @@ def test_mapping_has_key():
     assert len(seen) >= 2
     assert all(type(u.exc_value) is TypeError for u in seen)
     assert "PyMapping_HasKeyString" in (seen[-1].err_msg or "")
+
+
+# ---- dicts ----------------------------------------------------------------------------
+
+def test_dict_pop():
+    d = {"a": 1, "b": 2}
+    r, outs, exc, deltas = call("PyDict_Pop", "i:OO&", d, "a")
+    assert (r, outs, exc) == (1, (1,), None) and d == {"b": 2}
+    r, outs, exc, _ = call("PyDict_Pop", "i:OO&", d, "zz")
+    assert (r, outs, exc) == (0, (NULL,), None)
+    r, outs, exc, _ = call("PyDict_Pop", "i:OO&", {}, "zz")
+    assert (r, outs, exc) == (0, (NULL,), None)
+    # result may be NULL: the value is discarded
+    r, outs, exc, _ = call("PyDict_Pop", "i:OOP", d, "b", 0)
+    assert (r, exc) == (1, None) and d == {}
+    r, outs, exc, _ = call("PyDict_Pop", "i:OO&", {"a": 1}, [])
+    assert r == -1 and outs == (NULL,) and type(exc) is TypeError
+    r, outs, exc, _ = call("PyDict_Pop", "i:OO&", [1], "a")
+    assert r == -1 and outs == (NULL,) and type(exc) is SystemError
+    d = {"k": 5}
+    r, outs, exc, _ = call("PyDict_PopString", "i:Os&", d, "k")
+    assert (r, outs, exc) == (1, (5,), None) and d == {}
+    r, outs, exc, _ = call("PyDict_PopString", "i:Os&", d, "k")
+    assert (r, outs, exc) == (0, (NULL,), None)
+
+
+def test_dict_setdefault_contains_string():
+    d = {}
+    v = object()
+    r, _, exc, deltas = call("PyDict_SetDefault", "B:OOO", d, "a", v)
+    assert exc is None and r is v and d == {"a": v}
+    assert deltas[2] == 1  # the dict holds one reference; the result is borrowed
+    w = object()
+    r, _, exc, deltas = call("PyDict_SetDefault", "B:OOO", d, "a", w)
+    assert r is v and deltas[2] == 0
+    raises("PyDict_SetDefault", "B:OOO", d, [], 1, exc_type=TypeError)
+    r, outs, exc, deltas = call("PyDict_SetDefaultRef", "i:OOO&", d, "a", w)
+    assert (r, outs, exc) == (1, (v,), None)
+    r, outs, exc, deltas = call("PyDict_SetDefaultRef", "i:OOO&", d, "b", w)
+    assert (r, outs, exc) == (0, (w,), None) and d["b"] is w
+    r, outs, exc, _ = call("PyDict_SetDefaultRef", "i:OOO&", d, [], w)
+    assert r == -1 and outs == (NULL,) and type(exc) is TypeError
+    assert ok("PyDict_ContainsString", "i:Os", {"é": 1}, "é") == 1
+    assert ok("PyDict_ContainsString", "i:Os", {"a": 1}, "b") == 0
+
+
+def test_dict_merge_from_seq2():
+    d = {"a": 0}
+    assert ok("PyDict_MergeFromSeq2", "i:OOi", d, [("a", 1), ["b", 2], "cd"], 1) == 0
+    assert d == {"a": 1, "b": 2, "c": "d"}
+    assert ok("PyDict_MergeFromSeq2", "i:OOi", d, [("a", 9), ("e", 5)], 0) == 0
+    assert d == {"a": 1, "b": 2, "c": "d", "e": 5}
+    raises("PyDict_MergeFromSeq2", "i:OOi", d, [("x", 1), 5], 1, exc_type=TypeError,
+           match="cannot convert dictionary update sequence element #1 to a sequence")
+    assert d["x"] == 1  # items before the bad one were stored
+    raises("PyDict_MergeFromSeq2", "i:OOi", d, [("x", 1, 2)], 1, exc_type=ValueError,
+           match="dictionary update sequence element #0 has length 3; 2 is required")
+    raises("PyDict_MergeFromSeq2", "i:OOi", d, 5, 1, exc_type=TypeError)
+
+
+def test_dict_watchers():
+    dict_cb, _ = m.addrs()
+    ids = []
+    while True:
+        r, _, exc, _ = call("PyDict_AddWatcher", "i:P", dict_cb)
+        if exc is not None:
+            assert type(exc) is RuntimeError and str(exc) == "no more dict watcher IDs available"
+            break
+        ids.append(r)
+    assert ids == [2, 3, 4, 5, 6, 7]  # 0 and 1 are reserved
+    for i in ids[1:]:
+        assert ok("PyDict_ClearWatcher", "i:i", i) == 0
+    wid = ids[0]
+    try:
+        raises("PyDict_Watch", "i:iO", 8, {}, exc_type=ValueError, match="Invalid dict watcher ID 8")
+        raises("PyDict_Watch", "i:iO", -1, {}, exc_type=ValueError, match="Invalid dict watcher ID -1")
+        raises("PyDict_Watch", "i:iO", ids[1], {}, exc_type=ValueError, match=f"No dict watcher set for ID {ids[1]}")
+        raises("PyDict_Watch", "i:iO", wid, [], exc_type=ValueError, match="Cannot watch non-dictionary")
+        raises("PyDict_ClearWatcher", "i:i", ids[1], exc_type=ValueError, match=f"No dict watcher set for ID {ids[1]}")
+        d = {"a": 1}
+        m.take_log()
+        assert ok("PyDict_Watch", "i:iO", wid, d) == 0
+        ok("PyDict_SetItem", "i:OOO", d, "b", 2)        # ADDED
+        ok("PyDict_SetItem", "i:OOO", d, "b", 3)        # MODIFIED
+        ok("PyDict_DelItem", "i:OO", d, "a")            # DELETED
+        ok("PyDict_Pop", "i:OO&", d, "b")               # DELETED
+        ok("PyDict_SetDefault", "B:OOO", d, "c", 4)     # ADDED
+        ok("PyDict_Clear", "v:O", d)                    # CLEARED
+        log = m.take_log()
+        assert [(e, k, v) for e, dd, k, v in log] == [
+            (0, "b", 2), (1, "b", 3), (2, "a", None), (2, "b", None), (0, "c", 4), (4, None, None)]
+        assert all(dd is d for _, dd, _, _ in log)
+        src = {"x": 1}
+        ok("PyDict_Merge", "i:OOi", d, src, 1)          # CLONED into an empty dict
+        log = m.take_log()
+        assert log[0][0] == 3 and log[0][2] is src
+        # a failing callback is reported as unraisable; the change still happens
+        seen = []
+        old = sys.unraisablehook
+        sys.unraisablehook = lambda u: seen.append(u)
+        try:
+            assert ok("PyDict_SetItem", "i:OOO", d, "fail", 1) == 0
+        finally:
+            sys.unraisablehook = old
+        assert d["fail"] == 1 and len(seen) == 1 and type(seen[0].exc_value) is ValueError
+        assert "watcher callback" in seen[0].err_msg
+        assert ok("PyDict_Unwatch", "i:iO", wid, d) == 0
+        ok("PyDict_SetItem", "i:OOO", d, "z", 0)
+        assert m.take_log() == []
+    finally:
+        assert ok("PyDict_ClearWatcher", "i:i", wid) == 0
+    raises("PyDict_Watch", "i:iO", wid, {}, exc_type=ValueError, match=f"No dict watcher set for ID {wid}")
+
+
+# ---- lists ----------------------------------------------------------------------------
+
+def test_list_set_slice_extend_clear():
+    lst = list(range(5))
+    assert ok("PyList_SetSlice", "i:OnnO", lst, 1, 3, ["a", "b", "c"]) == 0
+    assert lst == [0, "a", "b", "c", 3, 4]
+    # the C view (item array) follows
+    assert [ok("PyList_GetItem", "B:On", lst, i) for i in range(6)] == lst
+    assert ok("PyList_SetSlice", "i:OnnO", lst, -5, 2, NULL) == 0   # clamped: del lst[0:2]
+    assert lst == ["b", "c", 3, 4]
+    assert ok("PyList_SetSlice", "i:OnnO", lst, 3, 1, (9,)) == 0    # high < low: insert at 3
+    assert lst == ["b", "c", 3, 9, 4]
+    assert ok("PyList_SetSlice", "i:OnnO", lst, 0, 100, lst) == 0   # self-assignment copies first
+    assert lst == ["b", "c", 3, 9, 4]
+    assert ok("PyList_SetSlice", "i:OnnO", lst, 0, 0, "xy") == 0
+    assert lst[:2] == ["x", "y"]
+    raises("PyList_SetSlice", "i:OnnO", lst, 0, 0, 5, exc_type=TypeError, match="can only assign an iterable")
+    raises("PyList_SetSlice", "i:OnnO", (1,), 0, 0, [], exc_type=SystemError)
+    assert ok("PyList_Size", "n:O", lst) == 7
+    lst = [1]
+    assert ok("PyList_Extend", "i:OO", lst, (2, 3)) == 0
+    assert ok("PyList_Extend", "i:OO", lst, iter([4])) == 0
+    assert ok("PyList_Extend", "i:OO", lst, lst) == 0
+    assert lst == [1, 2, 3, 4, 1, 2, 3, 4]
+    assert [ok("PyList_GetItem", "B:On", lst, i) for i in range(8)] == lst
+    raises("PyList_Extend", "i:OO", lst, 5, exc_type=TypeError)
+    raises("PyList_Extend", "i:OO", (), [], exc_type=SystemError)
+    o = object()
+    lst = [o, o]
+    r, _, exc, deltas = call("PyList_Clear", "i:O", lst)
+    assert (r, exc) == (0, None) and lst == []
+    raises("PyList_GetItem", "B:On", lst, 0, exc_type=IndexError)
+    raises("PyList_Clear", "i:O", (), exc_type=SystemError)
+    # nested containers stay exact after a splice
+    inner = [1]
+    outer = [0]
+    ok("PyList_Extend", "i:OO", outer, [inner])
+    inner.append(2)
+    assert ok("PyList_GetItem", "B:On", outer, 1) == [1, 2]
+
+
+# ---- iterators ------------------------------------------------------------------------
+
+def test_seq_and_call_iter():
+    class S:
+        def __getitem__(self, i):
+            if i >= 3:
+                raise IndexError(i)
+            return i * 10
+
+    it = ok("PySeqIter_New", "O:O", S())
+    assert list(it) == [0, 10, 20]
+    assert list(ok("PySeqIter_New", "O:O", "ab")) == ["a", "b"]
+    raises("PySeqIter_New", "O:O", 5, exc_type=SystemError)
+    vals = iter([1, 2, 3, 4])
+    it = ok("PyCallIter_New", "O:OO", lambda: next(vals), 3)
+    assert list(it) == [1, 2]
+
+
+def test_iter_send():
+    def gen():
+        x = yield 1
+        y = yield x + 1
+        return ("done", y)
+
+    g = gen()
+    r, outs, exc, _ = call("PyIter_Send", "i:OO&", g, None)
+    assert (r, outs, exc) == (1, (1,), None)
+    r, outs, exc, _ = call("PyIter_Send", "i:OO&", g, 10)
+    assert (r, outs, exc) == (1, (11,), None)
+    r, outs, exc, _ = call("PyIter_Send", "i:OO&", g, "y")
+    assert (r, outs, exc) == (0, (("done", "y"),), None)
+    it = iter([7])
+    assert call("PyIter_Send", "i:OO&", it, None)[:3] == (1, (7,), None)
+    assert call("PyIter_Send", "i:OO&", it, None)[:3] == (0, (None,), None)
+    r, outs, exc, _ = call("PyIter_Send", "i:OO&", iter([1]), 5)   # no send()
+    assert r == -1 and outs == (NULL,) and type(exc) is AttributeError
+
+    def bad():
+        yield 1
+        raise KeyError("k")
+
+    b = bad()
+    call("PyIter_Send", "i:OO&", b, None)
+    r, outs, exc, _ = call("PyIter_Send", "i:OO&", b, None)
+    assert r == -1 and outs == (NULL,) and type(exc) is KeyError
+
+
+def test_async_iter():
+    class AI:
+        def __aiter__(self):
+            return self
+
+        async def __anext__(self):
+            raise StopAsyncIteration
+
+    class BadAI:
+        def __aiter__(self):
+            return 5
+
+    a = AI()
+    assert ok("PyAIter_Check", "i:O", a) == 1
+    assert ok("PyAIter_Check", "i:O", iter([])) == 0
+    r, _, exc, deltas = call("PyObject_GetAIter", "O:O", a)
+    assert exc is None and r is a and deltas == (1,)
+    raises("PyObject_GetAIter", "O:O", [], exc_type=TypeError, match="'list' object is not an async iterable")
+    raises("PyObject_GetAIter", "O:O", BadAI(), exc_type=TypeError, match="aiter() returned not an async iterator of type 'int'")
+
+
+# ---- OrderedDict ----------------------------------------------------------------------
+
+def test_odict():
+    import collections
+
+    od = ok("PyODict_New", "O:")
+    assert type(od) is collections.OrderedDict and od == {}
+    assert ok("PyODict_SetItem", "i:OOO", od, "b", 1) == 0
+    assert ok("PyODict_SetItem", "i:OOO", od, "a", 2) == 0
+    assert list(od) == ["b", "a"]
+    assert ok("PyODict_DelItem", "i:OO", od, "b") == 0
+    assert list(od.items()) == [("a", 2)]
+    raises("PyODict_DelItem", "i:OO", od, "zz", exc_type=KeyError)
+    raises("PyODict_SetItem", "i:OOO", od, [], 1, exc_type=TypeError)
