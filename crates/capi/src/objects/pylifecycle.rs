@@ -146,6 +146,8 @@ fn initialize(mut config: Box<PyConfig>) -> PyStatus {
         r.is_ok()
     });
     if !setup {
+        // Installing the facade marked the interpreter running.
+        STATE.store(NOT_RUNNING, Ordering::Release);
         let _ = interp.finalize(None);
         return PyStatus::error(c"Py_InitializeFromConfig", c"failed to initialize the interpreter (exception printed above)");
     }
