@@ -1585,28 +1585,29 @@ fn deprecated_codec(name: &str, o: *mut PyObject, encoding: *const c_char, error
     })
 }
 
-/// Deprecated: new reference to `codecs.decode(unicode, encoding, errors)`.
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsDecodedObject(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    deprecated_codec("PyUnicode_AsDecodedObject", o, encoding, errors, "PyUnicode_AsDecodedObject() is deprecated; use PyCodec_Decode() to decode from str", false, false)
+macro_rules! deprecated_codecs {
+    ($($(#[$m:meta])* $f:ident(encode: $enc:literal, want_str: $ws:literal) => $warning:literal;)*) => {$(
+        $(#[$m])*
+        #[unsafe(no_mangle)]
+        pub extern "C" fn $f(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
+            deprecated_codec(stringify!($f), o, encoding, errors, $warning, $enc, $ws)
+        }
+    )*};
 }
 
-/// Deprecated: new str `codecs.decode(unicode, encoding, errors)`.
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsDecodedUnicode(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    deprecated_codec("PyUnicode_AsDecodedUnicode", o, encoding, errors, "PyUnicode_AsDecodedUnicode() is deprecated; use PyCodec_Decode() to decode from str to str", false, true)
-}
-
-/// Deprecated: new reference to `codecs.encode(unicode, encoding, errors)`.
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsEncodedObject(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    deprecated_codec("PyUnicode_AsEncodedObject", o, encoding, errors, "PyUnicode_AsEncodedObject() is deprecated; use PyUnicode_AsEncodedString() to encode from str to bytes or PyCodec_Encode() for generic encoding", true, false)
-}
-
-/// Deprecated: new str `codecs.encode(unicode, encoding, errors)`.
-#[unsafe(no_mangle)]
-pub extern "C" fn PyUnicode_AsEncodedUnicode(o: *mut PyObject, encoding: *const c_char, errors: *const c_char) -> *mut PyObject {
-    deprecated_codec("PyUnicode_AsEncodedUnicode", o, encoding, errors, "PyUnicode_AsEncodedUnicode() is deprecated; use PyCodec_Encode() to encode from str to str", true, true)
+deprecated_codecs! {
+    /// Deprecated: new reference to `codecs.decode(unicode, encoding, errors)`.
+    PyUnicode_AsDecodedObject(encode: false, want_str: false) =>
+        "PyUnicode_AsDecodedObject() is deprecated; use PyCodec_Decode() to decode from str";
+    /// Deprecated: new str `codecs.decode(unicode, encoding, errors)`.
+    PyUnicode_AsDecodedUnicode(encode: false, want_str: true) =>
+        "PyUnicode_AsDecodedUnicode() is deprecated; use PyCodec_Decode() to decode from str to str";
+    /// Deprecated: new reference to `codecs.encode(unicode, encoding, errors)`.
+    PyUnicode_AsEncodedObject(encode: true, want_str: false) =>
+        "PyUnicode_AsEncodedObject() is deprecated; use PyUnicode_AsEncodedString() to encode from str to bytes or PyCodec_Encode() for generic encoding";
+    /// Deprecated: new str `codecs.encode(unicode, encoding, errors)`.
+    PyUnicode_AsEncodedUnicode(encode: true, want_str: true) =>
+        "PyUnicode_AsEncodedUnicode() is deprecated; use PyCodec_Encode() to encode from str to str";
 }
 
 // ---- PyUnicodeWriter, continued -------------------------------------------------------
