@@ -290,6 +290,10 @@ def test_release_acquire_and_swap():
     assert m.release_acquire() == (0, 1, True, 0, True, 1)
 
 
+def test_swap_to_a_new_thread_state():
+    assert m.swap_new() == (True, True, 1, True, True)
+
+
 def test_new_thread_state_on_native_thread():
     main = threading.get_ident()
 

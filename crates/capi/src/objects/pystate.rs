@@ -19,7 +19,7 @@ use rustpython_vm::{AsObject, PyObjectRef, VirtualMachine};
 use super::rp;
 use crate::abi::{PyModuleDef, PyObject};
 use crate::bridge;
-use crate::runtime::{api, api_noerr, errors, gil, new_error, system_error};
+use crate::runtime::{api, api_noerr, errors, gil, not_implemented, system_error};
 
 /// What a `PyThreadState*` points at.
 pub struct ThreadState {
@@ -408,10 +408,10 @@ static ASYNC_EXC: Mutex<Vec<(u64, usize)>> = Mutex::new(Vec::new());
 
 /// Schedules `exc` (an exception class or instance; NULL: cancel) to be
 /// raised in the Python thread `id`; returns how many threads matched
-/// (0 or 1). The exception is raised when that thread next checks for
-/// signals or pending calls (`PyErr_CheckSignals`, `Py_MakePendingCalls`),
-/// or runs Python code while a trace or profile function is set — RustPython
-/// has no per-thread asynchronous-exception slot in its eval loop.
+/// (0 or 1). The exception is raised when that thread next calls
+/// `Py_MakePendingCalls`: RustPython's eval loop has no per-thread
+/// asynchronous-exception slot, so Python code running there does not see
+/// it (CPython raises it at the next bytecode boundary).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyThreadState_SetAsyncExc(id: c_ulong, exc: *mut PyObject) -> c_int {
     api("PyThreadState_SetAsyncExc", |vm| {
@@ -570,12 +570,12 @@ pub extern "C" fn PyInterpreterState_GetDict(_interp: *mut c_void) -> *mut PyObj
     *d as *mut PyObject
 }
 
-/// Sub-interpreters are not supported: NULL with `RuntimeError`.
+/// Stub: RustPython embeds one interpreter per process here and the facade
+/// has a single `PyInterpreterState`, so no second one can be made; NULL
+/// with `SystemError`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyInterpreterState_New() -> *mut c_void {
-    api("PyInterpreterState_New", |vm| -> rustpython_vm::PyResult<*mut c_void> {
-        Err(new_error(vm, vm.ctx.exceptions.runtime_error, "sub-interpreters are not supported"))
-    })
+    api("PyInterpreterState_New", |vm| -> rustpython_vm::PyResult<*mut c_void> { Err(not_implemented(vm, "PyInterpreterState_New")) })
 }
 
 /// No-op: the one interpreter's state belongs to RustPython, which clears

@@ -473,6 +473,38 @@ unsafe extern "C" fn release_acquire(_m: *mut PyObject, _a: *mut PyObject) -> *m
     tuple(&[int(a as i64), int(b as i64), PyBool_FromLong((old == ts) as c_long), int(c as i64), PyBool_FromLong(back.is_null() as c_long), int(e as i64)])
 }
 
+/// swap_new() -> runs on this thread under a second state from
+/// PyThreadState_New: (its dict differs from the first state's, its id
+/// differs, GIL held under it, first state's dict back after swapping back).
+unsafe extern "C" fn swap_new(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let new = sym!(c"PyThreadState_New" => unsafe extern "C" fn(Ts) -> Ts);
+    let swap = sym!(c"PyThreadState_Swap" => unsafe extern "C" fn(Ts) -> Ts);
+    let clear = sym!(c"PyThreadState_Clear" => unsafe extern "C" fn(Ts));
+    let delete = sym!(c"PyThreadState_Delete" => unsafe extern "C" fn(Ts));
+    let get_dict = sym!(c"PyThreadState_GetDict" => unsafe extern "C" fn() -> *mut PyObject);
+    let get_id = sym!(c"PyThreadState_GetID" => unsafe extern "C" fn(Ts) -> u64);
+    let interp = sym!(c"PyThreadState_GetInterpreter" => unsafe extern "C" fn(Ts) -> Ts);
+    let ts = PyThreadState_Get() as Ts;
+    let d1 = get_dict();
+    let ts2 = new(interp(ts));
+    let old = swap(ts2);
+    let d2 = get_dict();
+    let held = PyGILState_Check();
+    let cur = PyThreadState_Get() as Ts == ts2;
+    let ids_differ = get_id(ts2) != get_id(ts);
+    swap(old);
+    let d3 = get_dict();
+    clear(ts2);
+    delete(ts2);
+    tuple(&[
+        PyBool_FromLong((d1 != d2) as c_long),
+        PyBool_FromLong(ids_differ as c_long),
+        int(held as i64),
+        PyBool_FromLong(cur as c_long),
+        PyBool_FromLong((d3 == d1 && old == ts) as c_long),
+    ])
+}
+
 struct NewThreadJob {
     interp: Ts,
     callable: *mut PyObject,
@@ -1193,6 +1225,7 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"current_frame_name", current_frame_name, PyCFunction, METH_NOARGS),
         meth!(c"release_acquire", release_acquire, PyCFunction, METH_NOARGS),
         meth!(c"in_new_tstate", in_new_tstate, PyCFunction, METH_VARARGS),
+        meth!(c"swap_new", swap_new, PyCFunction, METH_NOARGS),
         meth!(c"set_async_exc", set_async_exc, PyCFunction, METH_VARARGS),
         meth!(c"make_pending_calls", make_pending_calls, PyCFunction, METH_NOARGS),
         meth!(c"add_pending", add_pending, PyCFunction, METH_VARARGS),
