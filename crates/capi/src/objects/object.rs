@@ -1001,8 +1001,9 @@ pub extern "C" fn Py_ReprLeave(o: *mut PyObject) {
 /// `Py_PRINT_RAW`.
 const PRINT_RAW: c_int = 1;
 
-/// Writes `str(o)` (`Py_PRINT_RAW`) or `repr(o)` to `fp` in UTF-8
-/// (backslashreplace); `<nil>` for NULL. 0, or -1 (OSError on a write error).
+/// Writes `str(o)` (`Py_PRINT_RAW`) or `repr(o)` to `fp` in UTF-8 (strict:
+/// UnicodeEncodeError for lone surrogates); `<nil>` for NULL. 0, or -1
+/// (OSError on a write error).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyObject_Print(o: *mut PyObject, fp: *mut libc::FILE, flags: c_int) -> c_int {
     api("PyObject_Print", |vm| {
@@ -1011,7 +1012,7 @@ pub unsafe extern "C" fn PyObject_Print(o: *mut PyObject, fp: *mut libc::FILE, f
         } else {
             let obj = rp(vm, o)?;
             let s = py(vm, || if flags & PRINT_RAW != 0 { obj.str(vm) } else { obj.repr(vm) })?;
-            let b = vm.call_method(s.as_object(), "encode", ("utf-8", "backslashreplace"))?;
+            let b = vm.call_method(s.as_object(), "encode", ("utf-8",))?;
             b.downcast_ref::<rustpython_vm::builtins::PyBytes>().map(|b| b.as_bytes().to_vec()).unwrap_or_default()
         };
         // SAFETY: fp is an open FILE* from C.

@@ -151,6 +151,7 @@ table!(
     PySequence_InPlaceConcat, PySequence_InPlaceRepeat, PySequence_Index, PySequence_Repeat, PySequence_SetItem,
     PySequence_SetSlice, PyType_AddWatcher, PyType_ClearCache, PyType_ClearWatcher, PyType_GetDict,
     PyType_SUPPORTS_WEAKREFS, PyType_Watch, PyType_Unwatch, PyType_Modified, PyVectorcall_Call, Py_ReprEnter,
+    PyObject_CallFinalizerFromDealloc,
     Py_ReprLeave,
 );
 
