@@ -708,3 +708,129 @@ def test_type_watchers():
         assert m.take_log() == []
     finally:
         assert ok("PyType_ClearWatcher", "i:i", wid) == 0
+
+
+# ---- buffers ----------------------------------------------------------------------------
+
+PyBUF_SIMPLE, PyBUF_WRITABLE, PyBUF_FULL = 0, 1, 0x11D
+PyBUF_READ, PyBUF_WRITE = 0x100, 0x200
+
+
+def test_fill_contiguous_strides_and_size_from_format():
+    assert m.fill_strides((2, 3, 4), 8, "C") == (96, 32, 8)
+    assert m.fill_strides((2, 3, 4), 8, "F") == (8, 16, 48)
+    assert m.fill_strides((5,), 2, "A") == (2,)
+    assert m.fill_strides((), 4, "C") == ()
+    assert ok("PyBuffer_SizeFromFormat", "n:s", "i") == 4
+    assert ok("PyBuffer_SizeFromFormat", "n:s", "<hq") == 10
+    assert ok("PyBuffer_SizeFromFormat", "n:s", "3s") == 3
+    import struct
+
+    raises("PyBuffer_SizeFromFormat", "n:s", "Z", exc_type=struct.error)
+
+
+def test_from_contiguous():
+    b = bytearray(6)
+    assert m.from_contiguous(b, b"abcdefgh", "C", PyBUF_FULL) == 0
+    assert b == bytearray(b"abcdef")  # at most view->len bytes
+    import array
+
+    a = array.array("h", [0] * 6)
+    mv = memoryview(a).cast("B").cast("h", (2, 3))
+    data = array.array("h", [1, 2, 3, 4, 5, 6]).tobytes()
+    assert m.from_contiguous(mv, data, "F", PyBUF_FULL) == 0
+    assert a.tolist() == [1, 3, 5, 2, 4, 6]  # Fortran order into a C-contiguous view
+    strided = memoryview(bytearray(8))[::2]
+    assert m.from_contiguous(strided, b"wxyz", "C", PyBUF_FULL) == 0
+    assert strided.obj == bytearray(b"w\0x\0y\0z\0")
+    with pytest.raises(BufferError):
+        m.from_contiguous(b"ro", b"xx", "C", PyBUF_FULL)
+
+
+def test_memoryview_from_buffer():
+    mv = m.mv_from_buffer(False)
+    assert (mv.format, mv.shape, mv.strides, mv.readonly, mv.nbytes) == ("h", (2, 3), (6, 2), False, 12)
+    assert mv.tolist() == [[1, 2, 3], [4, 5, 6]]
+    mv[1, 2] = 60
+    assert m.shorts()[5] == 60  # the C memory itself, not a copy
+    mv[1, 2] = 6
+    mv.release()
+    with pytest.raises(ValueError, match=r"info->buf must not be NULL"):
+        m.mv_from_buffer(True)
+
+
+def test_memoryview_get_contiguous():
+    b = bytearray(b"abcdef")
+    r, _, exc, _ = call("PyMemoryView_GetContiguous", "O:Oic", b, PyBUF_WRITE, "C")
+    assert exc is None and type(r) is memoryview and r.obj is b and not r.readonly
+    strided = memoryview(b)[::2]
+    r = ok("PyMemoryView_GetContiguous", "O:Oic", strided, PyBUF_READ, "C")
+    assert r.tobytes() == b"ace" and r.readonly and r.c_contiguous
+    raises("PyMemoryView_GetContiguous", "O:Oic", strided, PyBUF_WRITE, "C", exc_type=BufferError,
+           match="writable contiguous buffer requested for a non-contiguous object.")
+    raises("PyMemoryView_GetContiguous", "O:Oic", b"ro", PyBUF_WRITE, "C", exc_type=BufferError,
+           match="underlying buffer is not writable")
+    raises("PyMemoryView_GetContiguous", "O:Oic", 5, PyBUF_READ, "C", exc_type=TypeError)
+    import array
+
+    a = array.array("h", range(6))
+    mv = memoryview(a).cast("B").cast("h", (2, 3))
+    f = ok("PyMemoryView_GetContiguous", "O:Oic", mv, PyBUF_READ, "F")
+    assert f.f_contiguous and f.shape == (2, 3) and f.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert f.strides == (2, 4) and f.tobytes("F") == array.array("h", [0, 3, 1, 4, 2, 5]).tobytes()
+
+
+def test_old_buffer_api():
+    assert m.old_buffer("c", b"abc") == (b"abc", 0)
+    assert m.old_buffer("r", bytearray(b"xy")) == (b"xy", 0)
+    ba = bytearray(b"hello")
+    assert m.old_buffer("w", ba) == (b"!ello", 0)
+    assert ba == bytearray(b"!ello")
+    with pytest.raises(TypeError, match="a bytes-like object is required, not 'int'"):
+        m.old_buffer("c", 5)
+    with pytest.raises(TypeError, match="expected a writable bytes-like object"):
+        m.old_buffer("w", b"ro")
+    assert ok("PyObject_CheckReadBuffer", "i:O", b"x") == 1
+    assert ok("PyObject_CheckReadBuffer", "i:O", memoryview(b"x")) == 1
+    assert ok("PyObject_CheckReadBuffer", "i:O", "str") == 0
+    assert ok("PyObject_CheckReadBuffer", "i:O", 5) == 0
+
+
+def test_copy_data():
+    dest = bytearray(5)
+    assert ok("PyObject_CopyData", "i:OO", dest, b"abc") == 0
+    assert dest == bytearray(b"abc\0\0")
+    strided = memoryview(bytearray(6))[::2]
+    assert ok("PyObject_CopyData", "i:OO", strided, b"xyz") == 0
+    assert strided.obj == bytearray(b"x\0y\0z\0")
+    assert ok("PyObject_CopyData", "i:OO", dest, memoryview(b"123456")[::2]) == 0
+    assert dest[:3] == bytearray(b"135")
+    raises("PyObject_CopyData", "i:OO", bytearray(1), b"abc", exc_type=BufferError,
+           match="destination is too small to receive data from source")
+    raises("PyObject_CopyData", "i:OO", 5, b"abc", exc_type=TypeError,
+           match="both destination and source must be bytes-like objects")
+    raises("PyObject_CopyData", "i:OO", b"ro", b"a", exc_type=BufferError)
+
+
+def test_pickle_buffer():
+    pbt = m.pickle_type()
+    assert pbt.__name__ == "PickleBuffer"
+    ba = bytearray(b"data")
+    pb = ok("PyPickleBuffer_FromObject", "O:O", ba)
+    assert type(pb) is pbt
+    assert m.pickle_view(pb) == (b"data", 0, 1, 1, "B")
+    assert m.pickle_view(pb) == (b"data", 0, 1, 1, "B")  # same view again
+    assert bytes(pb.raw()) == b"data"
+    assert memoryview(pb).tobytes() == b"data"
+    ro = ok("PyPickleBuffer_FromObject", "O:O", b"xyz")
+    assert m.pickle_view(ro)[:2] == (b"xyz", 1)
+    raises("PyPickleBuffer_FromObject", "O:O", 5, exc_type=TypeError)
+    assert ok("PyPickleBuffer_Release", "i:O", pb) == 0
+    with pytest.raises(ValueError, match="operation forbidden on released PickleBuffer object"):
+        m.pickle_view(pb)
+    with pytest.raises(ValueError, match="operation forbidden on released PickleBuffer object"):
+        pb.raw()
+    ba.append(1)  # no export left: resizable again
+    with pytest.raises(TypeError, match="expected PickleBuffer, int found"):
+        m.pickle_view(5)
+    raises("PyPickleBuffer_Release", "i:O", 5, exc_type=TypeError, match="expected PickleBuffer, int found")
