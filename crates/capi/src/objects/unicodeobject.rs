@@ -115,6 +115,7 @@ fn utf8_of(vm: &VirtualMachine, o: *mut PyObject, s: &rustpython_vm::Py<PyStr>) 
     Ok((ptr, text.len()))
 }
 
+/// UTF-8 of `o`, owned by the str (borrowed buffer, valid while the str lives).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_AsUTF8(o: *mut PyObject) -> *const c_char {
     PyUnicode_AsUTF8AndSize(o, std::ptr::null_mut())
@@ -162,11 +163,13 @@ pub extern "C" fn PyUnicode_EncodeFSDefault(o: *mut PyObject) -> *mut PyObject {
     })
 }
 
+/// New str from the FS encoding (UTF-8, surrogateescape).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_DecodeFSDefaultAndSize(s: *const c_char, size: Py_ssize_t) -> *mut PyObject {
     new_ref("PyUnicode_DecodeFSDefaultAndSize", |vm| decode_utf8(vm, bytes_arg(vm, s, size)?, "surrogateescape"))
 }
 
+/// New str from a NUL-terminated string in the FS encoding (UTF-8, surrogateescape).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_DecodeFSDefault(s: *const c_char) -> *mut PyObject {
     new_ref("PyUnicode_DecodeFSDefault", |vm| {
@@ -290,6 +293,7 @@ pub extern "C" fn PyUnicode_EqualToUTF8AndSize(o: *mut PyObject, s: *const c_cha
     })
 }
 
+/// 1 if `o` equals the NUL-terminated UTF-8 string `s`, else 0; never raises.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_EqualToUTF8(o: *mut PyObject, s: *const c_char) -> c_int {
     if s.is_null() {
@@ -316,6 +320,7 @@ pub extern "C" fn PyUnicode_Compare(a: *mut PyObject, b: *mut PyObject) -> c_int
     })
 }
 
+/// -1, 0, 1 comparing `a` with an ASCII C string; never raises.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_CompareWithASCIIString(a: *mut PyObject, s: *const c_char) -> c_int {
     api_noerr("PyUnicode_CompareWithASCIIString", -1, |vm| {
@@ -391,6 +396,7 @@ fn writer<'a>(w: *mut c_void) -> &'a mut Writer {
     unsafe { &mut *w.cast::<Writer>() }
 }
 
+/// Frees a writer without making a str (NULL allowed).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicodeWriter_Discard(w: *mut c_void) {
     if !w.is_null() {
@@ -407,6 +413,7 @@ pub extern "C" fn PyUnicodeWriter_Finish(w: *mut c_void) -> *mut PyObject {
     new_ref("PyUnicodeWriter_Finish", |vm| Ok(vm.ctx.new_str(w.0).into()))
 }
 
+/// Appends one character; ValueError outside range(0x110000).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicodeWriter_WriteChar(w: *mut c_void, ch: u32) -> c_int {
     api("PyUnicodeWriter_WriteChar", |vm| {
@@ -436,6 +443,7 @@ pub extern "C" fn PyUnicodeWriter_WriteUTF8(w: *mut c_void, s: *const c_char, si
     })
 }
 
+/// Appends ASCII (`size` -1: NUL-terminated).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicodeWriter_WriteASCII(w: *mut c_void, s: *const c_char, size: Py_ssize_t) -> c_int {
     PyUnicodeWriter_WriteUTF8(w, s, size)
@@ -1345,6 +1353,7 @@ pub extern "C" fn PyUnicode_DecodeUTF16(s: *const c_char, size: Py_ssize_t, erro
     decode_wide("PyUnicode_DecodeUTF16", "utf_16_ex_decode", s, size, errors, byteorder, std::ptr::null_mut())
 }
 
+/// `PyUnicode_DecodeUTF16`; `*consumed` (if not NULL) gets the bytes used, an incomplete tail left.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_DecodeUTF16Stateful(s: *const c_char, size: Py_ssize_t, errors: *const c_char, byteorder: *mut c_int, consumed: *mut Py_ssize_t) -> *mut PyObject {
     decode_wide("PyUnicode_DecodeUTF16Stateful", "utf_16_ex_decode", s, size, errors, byteorder, consumed)
@@ -1356,6 +1365,7 @@ pub extern "C" fn PyUnicode_DecodeUTF32(s: *const c_char, size: Py_ssize_t, erro
     decode_wide("PyUnicode_DecodeUTF32", "utf_32_ex_decode", s, size, errors, byteorder, std::ptr::null_mut())
 }
 
+/// `PyUnicode_DecodeUTF32`; `*consumed` (if not NULL) gets the bytes used, an incomplete tail left.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_DecodeUTF32Stateful(s: *const c_char, size: Py_ssize_t, errors: *const c_char, byteorder: *mut c_int, consumed: *mut Py_ssize_t) -> *mut PyObject {
     decode_wide("PyUnicode_DecodeUTF32Stateful", "utf_32_ex_decode", s, size, errors, byteorder, consumed)
