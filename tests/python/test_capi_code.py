@@ -26,6 +26,9 @@ def test_code_new_empty():
     assert type(co) is type(test_loads.__code__)
     assert (co.co_filename, co.co_name, co.co_qualname, co.co_firstlineno) == ("f.py", "fn", "fn", 7)
     assert (co.co_argcount, co.co_varnames, co.co_freevars, co.co_cellvars) == (0, (), (), ())
+    # Its body raises AssertionError (CPython's LOAD_ASSERTION_ERROR; RAISE).
+    with pytest.raises(AssertionError):
+        eval(co)
 
 
 def test_code_new_with_posonly_args():
@@ -132,6 +135,16 @@ def test_frame_new():
     assert line == 7 == f.f_lineno
     assert delta == 1  # PyFrame_GetCode: a new reference
     assert m.frame_new(co, g, {"q": 1})[4] == {"q": 1}
+    # A frame for a Python function's code does not run it.
+    ran = []
+
+    def body():
+        ran.append(1)
+
+    f2 = m.frame_new(body.__code__, g, None)[0]
+    assert ran == []
+    assert (f2.f_code.co_name, f2.f_code.co_filename) == ("body", __file__)
+    assert f2.f_code.co_firstlineno == body.__code__.co_firstlineno
     assert bad_internal_call(m.frame_new_bad(co, [1]))
 
 
@@ -192,8 +205,9 @@ def test_eval_scope():
 
 def test_eval_code():
     g = {}
-    assert m.eval_code(compile("x = 1 + 2", "s", "exec"), g, None) is None
+    assert m.eval_code(compile("x = len('abc')", "s", "exec"), g, None) is None
     assert g["x"] == 3
+    assert "__builtins__" not in g  # builtins are found, not added
     assert m.eval_code(compile("a * 2", "s", "eval"), {"a": 21}, None) == 42
     loc = {}
     assert m.eval_code(compile("y = 3", "s", "exec"), {}, loc) is None

@@ -2,7 +2,7 @@
 
 use rustpython_vm::builtins::{PyDict, PyTuple};
 use rustpython_vm::function::{FuncArgs, KwArgs};
-use rustpython_vm::{AsObject, PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyObjectRef, PyResult, TryFromObject, VirtualMachine};
 use std::ffi::{CString, VaList, c_char, c_int};
 
 use super::{new_ref, rp};
@@ -15,10 +15,43 @@ fn current_frame(vm: &VirtualMachine) -> Option<PyObjectRef> {
     rustpython_vm::frame::current_thread_frame_materialize(vm).map(Into::into)
 }
 
+thread_local! {
+    /// References this thread holds for the borrowed frames and locals
+    /// snapshots it returned, most recent last.
+    static RECENT: std::cell::RefCell<std::collections::VecDeque<usize>> = const { std::cell::RefCell::new(std::collections::VecDeque::new()) };
+}
+
+/// How many borrowed frames / locals dicts stay valid per thread.
+const RECENT_KEPT: usize = 64;
+
+/// A borrowed reference to `obj` for a short-lived object (a frame, a locals
+/// snapshot): the thread holds it until `RECENT_KEPT` more have been
+/// returned, so that a loop calling `PyEval_GetFrame` keeps nothing alive
+/// for long. CPython's is valid while the frame runs; C keeps it no longer.
+fn borrow_recent(vm: &VirtualMachine, obj: &PyObjectRef) -> *mut PyObject {
+    let p = bridge::to_c(vm, obj);
+    let old = RECENT.with(|r| {
+        let mut r = r.borrow_mut();
+        if let Some(i) = r.iter().position(|&q| q == p as usize) {
+            // Already held: move it to the back, give back to_c's reference.
+            r.remove(i);
+            r.push_back(p as usize);
+            return Some(p as usize);
+        }
+        r.push_back(p as usize);
+        if r.len() > RECENT_KEPT { r.pop_front() } else { None }
+    });
+    if let Some(o) = old {
+        // SAFETY: a reference the ring held, or to_c's extra one.
+        unsafe { bridge::decref(o as *mut PyObject) };
+    }
+    p
+}
+
 /// Borrowed reference to the current frame, or NULL (no exception).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyEval_GetFrame() -> *mut PyObject {
-    api_noerr("PyEval_GetFrame", std::ptr::null_mut(), |vm| current_frame(vm).map_or(std::ptr::null_mut(), |f| bridge::borrow_for_thread(vm, &f)))
+    api_noerr("PyEval_GetFrame", std::ptr::null_mut(), |vm| current_frame(vm).map_or(std::ptr::null_mut(), |f| borrow_recent(vm, &f)))
 }
 
 fn frame_builtins(vm: &VirtualMachine) -> PyObjectRef {
@@ -68,7 +101,7 @@ fn frame_locals(vm: &VirtualMachine) -> PyResult<Option<PyObjectRef>> {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyEval_GetLocals() -> *mut PyObject {
     api("PyEval_GetLocals", |vm| match frame_locals(vm)? {
-        Some(l) => Ok(bridge::borrow_for_thread(vm, &l)),
+        Some(l) => Ok(borrow_recent(vm, &l)),
         None => Err(system_error(vm, "frame does not exist")),
     })
 }
@@ -89,14 +122,21 @@ fn scope_args(vm: &VirtualMachine, globals: *mut PyObject, locals: *mut PyObject
     Ok((g, l))
 }
 
+/// Runs `code` in `globals` / `locals` (as CPython, without adding
+/// `__builtins__` to the globals).
+fn run_code(vm: &VirtualMachine, code: rustpython_vm::PyRef<rustpython_vm::builtins::PyCode>, g: PyObjectRef, l: PyObjectRef) -> PyResult {
+    let g = g.downcast::<PyDict>().map_err(|_| system_error(vm, "bad argument to internal function"))?;
+    let l = rustpython_vm::function::ArgMapping::try_from_object(vm, l)?;
+    super::py(vm, || vm.run_code_obj(code, rustpython_vm::scope::Scope::new(Some(l), g)))
+}
+
 /// New reference to the result of running code object `co` in `globals` / `locals`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyEval_EvalCode(co: *mut PyObject, globals: *mut PyObject, locals: *mut PyObject) -> *mut PyObject {
     new_ref("PyEval_EvalCode", |vm| {
         let code = super::codeobject::code_arg(vm, co)?;
         let (g, l) = scope_args(vm, globals, locals)?;
-        let eval = vm.builtins.get_attr("eval", vm)?;
-        super::py(vm, || eval.call((code, g, l), vm))
+        run_code(vm, code, g, l)
     })
 }
 
@@ -137,8 +177,7 @@ pub extern "C" fn PyEval_EvalCodeEx(
         let defs = objs(vm, defs, defcount)?;
         let newlocals = code.as_object().get_attr("co_flags", vm)?.try_to_value::<u32>(vm)? & 0x2 != 0;
         if !newlocals && args.is_empty() && kws.is_empty() && closure.is_null() {
-            let eval = vm.builtins.get_attr("eval", vm)?;
-            return super::py(vm, || eval.call((code, g, l), vm));
+            return run_code(vm, code, g, l);
         }
         let mut opts: Vec<(rustpython_vm::common::wtf8::Wtf8Buf, PyObjectRef)> = Vec::new();
         if !defs.is_empty() {

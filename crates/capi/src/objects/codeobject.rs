@@ -2,8 +2,9 @@
 //!
 //! RustPython cannot run CPython bytecode, so code objects made through the
 //! C-API carry the names, argument counts, flags, file name and first line
-//! they are given, and a body of RustPython's own: it returns the frame it
-//! runs in (`sys._getframe()`). That body is what makes `PyFrame_New` able to
+//! they are given, and a body of RustPython's own: run by `PyFrame_New`, it
+//! returns the frame it runs in (run otherwise, it raises AssertionError, as
+//! CPython's body for such code objects does). That body is what makes `PyFrame_New` able to
 //! give a real frame of exactly the code it is passed (see frameobject.rs),
 //! as Cython's tracebacks need. Each body is compiled at the code's first
 //! line, so the frame's line is that line.
@@ -20,8 +21,16 @@ use crate::runtime::{Shared, api, api_noerr, new_error, system_error, type_error
 
 /// Python helpers for code and frame objects, compiled once.
 const HELPERS: &str = r#"
-import sys, warnings
-_GF = sys._getframe
+import sys, warnings, _thread
+_tl = _thread._local()
+
+def _GF():
+    # The frame of the code that called us, when frame() runs it; otherwise
+    # AssertionError, as CPython's body for a C-made code object raises.
+    if getattr(_tl, "want", False):
+        return sys._getframe(1)
+    raise AssertionError
+
 _stubs = {}
 GENFLAGS = 0x20 | 0x80 | 0x100 | 0x200
 
@@ -57,7 +66,11 @@ def frame(code, g, l):
                         code.co_names, code.co_consts)
     if code.co_flags & GENFLAGS or code.co_freevars:
         code = code.replace(co_flags=code.co_flags & ~GENFLAGS, co_freevars=())
-    return eval(code, g, {} if l is None else l)
+    _tl.want = True
+    try:
+        return eval(code, g, {} if l is None else l)
+    finally:
+        _tl.want = False
 "#;
 
 static HELPER_NS: OnceLock<PyObjectRef> = OnceLock::new();
