@@ -23,7 +23,7 @@ fn run() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let interp = InterpreterBuilder::new().init_stdlib().settings(settings).interpreter();
+    let interp = InterpreterBuilder::new().init_stdlib().settings(settings).init_hook(pyfacade::objects::ceval_gil::install_pending_channel).interpreter();
     let code = interp.run(move |vm| pyfacade::objects::pylifecycle::run_main(vm, mode));
     rustpython::vm::host_env::os::exit_code(code)
 }

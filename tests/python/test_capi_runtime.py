@@ -342,6 +342,26 @@ def test_pending_calls():
     assert calls == [1, 1]
 
 
+def test_pending_calls_run_from_the_eval_loop():
+    calls = []
+    assert m.add_pending(calls, 3, 0) == 3
+    for _ in range(1000):
+        if calls:
+            break
+    assert calls == [1, 1, 1]
+
+
+def test_pending_calls_scheduled_from_another_thread():
+    calls = []
+    t = threading.Thread(target=lambda: m.add_pending(calls, 2, 0))
+    t.start()
+    t.join()
+    deadline = time.monotonic() + 5
+    while not calls and time.monotonic() < deadline:
+        pass
+    assert calls == [1, 1]
+
+
 def test_pending_calls_not_run_off_main_thread():
     calls = []
     out = []

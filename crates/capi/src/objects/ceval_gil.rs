@@ -166,16 +166,49 @@ const MAX_PENDING: usize = 32;
 type PendingFunc = unsafe extern "C" fn(*mut c_void) -> c_int;
 static PENDING: Mutex<VecDeque<Shared<(PendingFunc, *mut c_void)>>> = Mutex::new(VecDeque::new());
 
-/// Schedules `func(arg)` to run on the main thread; 0, or -1 (no
+/// Wakes the main thread's eval loop to run pending calls (RustPython's
+/// user-signal channel, checked at its eval breaker as CPython's is).
+static WAKE: std::sync::OnceLock<Mutex<rustpython_vm::signal::UserSignalSender>> = std::sync::OnceLock::new();
+
+/// Interpreter init hook: gives the main VM the channel through which
+/// `Py_AddPendingCall` makes it run pending calls between bytecodes.
+pub fn install_pending_channel(vm: &mut VirtualMachine) {
+    let (tx, rx) = rustpython_vm::signal::user_signal_channel();
+    vm.set_user_signal_channel(rx);
+    let _ = WAKE.set(Mutex::new(tx));
+}
+
+/// Schedules `func(arg)` to run on the main thread (between bytecodes of
+/// the Python code it runs, or at `Py_MakePendingCalls`); 0, or -1 (no
 /// exception) if the queue is full. Callable from any thread, GIL or not.
 #[unsafe(no_mangle)]
 pub extern "C" fn Py_AddPendingCall(func: PendingFunc, arg: *mut c_void) -> c_int {
-    let mut q = PENDING.lock();
-    if q.len() >= MAX_PENDING {
-        return -1;
+    {
+        let mut q = PENDING.lock();
+        if q.len() >= MAX_PENDING {
+            return -1;
+        }
+        q.push_back(Shared((func, arg)));
     }
-    q.push_back(Shared((func, arg)));
+    if let Some(w) = WAKE.get() {
+        let _ = w.lock().send(Box::new(|vm: &VirtualMachine| {
+            let _g = gil::ensure(vm);
+            run_pending_calls(vm)
+        }));
+    }
     0
+}
+
+/// Runs the queued pending calls in order, stopping at the first that
+/// fails (the rest stay queued).
+fn run_pending_calls(vm: &VirtualMachine) -> PyResult<()> {
+    loop {
+        let Some(call) = PENDING.lock().pop_front() else { return Ok(()) };
+        // SAFETY: the extension's pending-call function with its argument.
+        if unsafe { run_pending(call) } != 0 {
+            return Err(errors::take().unwrap_or_else(|| system_error(vm, "pending call failed without setting an exception")));
+        }
+    }
 }
 
 /// Raises the exception `PyThreadState_SetAsyncExc` scheduled for this
@@ -190,13 +223,7 @@ pub extern "C" fn Py_MakePendingCalls() -> c_int {
         if rustpython_vm::stdlib::_thread::get_ident() != vm.state.main_thread_ident.load() {
             return Ok(0);
         }
-        loop {
-            let Some(call) = PENDING.lock().pop_front() else { return Ok(0) };
-            // SAFETY: the extension's pending-call function with its argument.
-            if unsafe { run_pending(call) } != 0 {
-                return Err(errors::take().unwrap_or_else(|| system_error(vm, "pending call failed without setting an exception")));
-            }
-        }
+        run_pending_calls(vm).map(|()| 0)
     })
 }
 

@@ -137,7 +137,7 @@ fn initialize(mut config: Box<PyConfig>) -> PyStatus {
         return st;
     }
     let boot = ic::to_boot(&config);
-    let interp = InterpreterBuilder::new().init_stdlib().settings(boot.settings.clone()).interpreter();
+    let interp = InterpreterBuilder::new().init_stdlib().settings(boot.settings.clone()).init_hook(super::ceval_gil::install_pending_channel).interpreter();
     let setup = interp.enter(|vm| {
         let r = setup(vm, &boot);
         if let Err(e) = &r {
