@@ -49,7 +49,19 @@ fn main() {
     // SAFETY: plain queries before initialisation.
     assert_eq!(unsafe { ffi::Py_IsInitialized() }, 0);
     pyo3::append_to_inittab!(hostmod);
-    ok("append_to_inittab before initialisation");
+    // The exported table now lists it (PyImport_ExtendInittab made a new one).
+    // SAFETY: the table is NULL-name terminated; read before initialisation.
+    let names: Vec<String> = unsafe {
+        let mut p = ffi::PyImport_Inittab;
+        let mut v = Vec::new();
+        while !(*p).name.is_null() {
+            v.push(std::ffi::CStr::from_ptr((*p).name).to_string_lossy().into_owned());
+            p = p.add(1);
+        }
+        v
+    };
+    assert_eq!(names.iter().filter(|n| *n == "hostmod").count(), 1, "{names:?}");
+    ok("append_to_inittab before initialisation; PyImport_Inittab lists the module");
 
     Python::attach(|py| {
         // SAFETY: plain query.
