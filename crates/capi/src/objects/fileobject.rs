@@ -173,13 +173,13 @@ pub extern "C" fn PyFile_OpenCode(utf8path: *const c_char) -> *mut PyObject {
 
 /// New reference to a minimal writer on file descriptor 1 or 2 (an
 /// instance of `PyStdPrinter_Type`) for use before `sys.stderr` exists;
-/// SystemError for another descriptor.
+/// NULL without an exception for another descriptor, as in CPython.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyFile_NewStdPrinter(fd: c_int) -> *mut PyObject {
+    if fd != 1 && fd != 2 {
+        return std::ptr::null_mut();
+    }
     new_ref("PyFile_NewStdPrinter", |vm| {
-        if fd != 1 && fd != 2 {
-            return Err(system_error(vm, "bad argument to internal function"));
-        }
         let ty = rp(vm, crate::types::static_type!(PyStdPrinter_Type).cast())?;
         ty.call((fd,), vm)
     })

@@ -915,7 +915,8 @@ pub extern "C" fn PyUnstable_Exc_PrepReraiseStar(orig: *mut PyObject, excs: *mut
         if o.__traceback__().is_none() {
             return Err(crate::runtime::new_error(vm, vm.ctx.exceptions.value_error, "orig must be a raised exception"));
         }
-        let f = match PREP.lock().clone() {
+        let cached = PREP.lock().clone();
+        let f = match cached {
             Some(f) => f,
             None => {
                 let scope = vm.new_scope_with_builtins();

@@ -72,8 +72,17 @@ def _structseq_type(tp_name, doc, fields, n_seq):
             d[f] = seq[i] if i < ln else (dict.get(f) if dict is not None else None)
         return self
 
+    named = [f for f, _ in fields if f is not None]
+
     def __repr__(self):
-        return f"{tp_name}(" + ", ".join(f"{f}={tuple.__getitem__(self, i)!r}" for i, f in visible) + ")"
+        # CPython pairs visible item i with the i-th *named* field (its
+        # tp_members skip unnamed fields), and fails when they run out.
+        parts = []
+        for i in range(n_seq):
+            if i >= len(named):
+                raise SystemError(f"In structseq_repr(), member {i} name is NULL for type {tp_name}")
+            parts.append(f"{named[i]}={tuple.__getitem__(self, i)!r}")
+        return f"{tp_name}(" + ", ".join(parts) + ")"
 
     def __reduce__(self):
         return (type(self), (tuple(self), {f: self.__dict__[f] for f in hidden}))

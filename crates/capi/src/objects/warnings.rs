@@ -17,8 +17,20 @@ fn opt(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
 /// `warnings.warn_explicit(message, category, filename, lineno, module, registry)`.
 fn warn_explicit(vm: &VirtualMachine, category: *mut PyObject, message: PyObjectRef, filename: PyObjectRef, lineno: c_int, module: PyObjectRef, registry: *mut PyObject) -> PyResult<c_int> {
     let cat = if category.is_null() { vm.ctx.exceptions.user_warning.to_owned().into() } else { rp(vm, category)? };
-    let registry = opt(vm, registry)?;
-    let args: Vec<PyObjectRef> = vec![message, cat, filename, vm.ctx.new_int(lineno).into(), module, registry];
+    // CPython's default module: the filename without ".py" (RustPython's
+    // `warn_explicit` drops a warning whose module is an explicit None).
+    let module = if vm.is_none(&module) {
+        let f = filename.str(vm)?.as_wtf8().to_string();
+        let f = if f.is_empty() { "<unknown>".to_owned() } else { f };
+        let m = if f.len() >= 3 && f[f.len() - 3..].eq_ignore_ascii_case(".py") { f[..f.len() - 3].to_owned() } else { f };
+        vm.ctx.new_str(m).into()
+    } else {
+        module
+    };
+    let mut args: Vec<PyObjectRef> = vec![message, cat, filename, vm.ctx.new_int(lineno).into(), module];
+    if !registry.is_null() {
+        args.push(rp(vm, registry)?);
+    }
     super::py(vm, || vm.import("warnings", 0)?.get_attr("warn_explicit", vm)?.call(args, vm))?;
     Ok(0)
 }
