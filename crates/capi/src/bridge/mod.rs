@@ -132,6 +132,19 @@ pub(crate) const NESTED: u8 = 4;
 /// `PreHeader::flags`: a native object whose twin has no state of its own,
 /// so that it need not hold the twin while only the twin holds it.
 pub(crate) const WEAKABLE: u8 = 8;
+/// `PreHeader::flags`: a native object whose `tp_finalize` has run (CPython's
+/// `_PyGC_FINALIZED`), so that the twin's `__del__` and
+/// `PyObject_CallFinalizer` run it once between them.
+pub(crate) const FINALIZED: u8 = 16;
+
+/// Marks native object `p` finalised; false if it already was.
+pub(crate) fn set_finalized(p: *mut PyObject) -> bool {
+    // SAFETY: p is a facade-allocated native object.
+    let h = unsafe { header(p) };
+    let first = h.flags & FINALIZED == 0;
+    h.flags |= FINALIZED;
+    first
+}
 
 /// Hidden header in front of every object the facade allocates.
 #[repr(C)]

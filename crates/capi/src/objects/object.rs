@@ -942,13 +942,16 @@ pub extern "C" fn PyObject_VisitManagedDict(o: *mut PyObject, visit: Option<visi
 }
 
 /// Calls the object's finaliser (`tp_finalize` of an extension type, or
-/// `__del__`) once; errors are reported as unraisable. RustPython marks its
-/// objects finalised so `__del__` does not run again at deallocation;
-/// extension objects are finalised on every call (no GC bit to record it).
+/// `__del__`) once per object, as CPython does for GC objects: RustPython
+/// marks its objects finalised so `__del__` does not run again at
+/// deallocation, and native objects carry a FINALIZED bit shared with their
+/// twin's `__del__`. `__del__` errors are reported as unraisable.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_CallFinalizer(o: *mut PyObject) {
     if bridge::is_native(o) {
-        if let Some(f) = c_type(o).tp_finalize {
+        if let Some(f) = c_type(o).tp_finalize
+            && bridge::set_finalized(o)
+        {
             // SAFETY: the type's finaliser on a live object.
             unsafe { f(o) };
         }

@@ -196,7 +196,9 @@ pub(super) fn call_slot(vm: &VirtualMachine, name: &'static str, call: Call, f: 
             }
             Call::Contains => with_args!(2, |a| int_result(vm, std::mem::transmute::<_, objobjproc>(f)(a[0], a[1]), name).map(|v| vm.ctx.new_bool(v != 0).into())),
             Call::Finalize => with_args!(1, |a| {
-                std::mem::transmute::<_, destructor>(f)(a[0]);
+                if !bridge::is_native(a[0]) || bridge::set_finalized(a[0]) {
+                    std::mem::transmute::<_, destructor>(f)(a[0]);
+                }
                 match errors::take() {
                     Some(e) => Err(e),
                     None => Ok(vm.ctx.none()),

@@ -451,6 +451,103 @@ unsafe extern "C" fn repr_guard(_m: *mut PyObject, o: *mut PyObject) -> *mut PyO
     Py_BuildValue(c"(iiNi)".as_ptr(), a, b, r, c2)
 }
 
+/// grow(list, n, how) -> len: n calls adding one item at the end with
+/// PyList_Extend ('e') or PyList_SetSlice ('s'), or n calls of
+/// PyDict_MergeFromSeq2 with one pair ('d', on a dict).
+unsafe extern "C" fn grow(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let o = arg(args, 0);
+    let n = PyLong_AsSsize_t(arg(args, 1));
+    let how = *PyUnicode_AsUTF8(arg(args, 2)) as u8;
+    for i in 0..n {
+        let x = PyLong_FromSsize_t(i);
+        let r = match how {
+            b'e' => {
+                let t = PyTuple_Pack(1, x);
+                let r = c::PyList_Extend(o, t);
+                Py_DecRef(t);
+                r
+            }
+            b's' => {
+                let t = PyTuple_Pack(1, x);
+                let len = c::PyList_Size(o);
+                let r = c::PyList_SetSlice(o, len, len, t);
+                Py_DecRef(t);
+                r
+            }
+            _ => {
+                let pair = PyTuple_Pack(2, x, x);
+                let seq = PyTuple_Pack(1, pair);
+                let r = c::PyDict_MergeFromSeq2(o, seq, 1);
+                Py_DecRef(seq);
+                Py_DecRef(pair);
+                r
+            }
+        };
+        Py_DecRef(x);
+        if r < 0 {
+            return null_mut();
+        }
+    }
+    PyLong_FromSsize_t(PyObject_Size(o))
+}
+
+static mut RESURRECTED: *mut PyObject = null_mut();
+static mut RESURRECT: bool = false;
+
+/// tp_finalize of Fin: logs "fin"; resurrects the object when asked.
+unsafe extern "C" fn fin_finalize(o: *mut PyObject) {
+    log(PyUnicode_FromString(c"fin".as_ptr()));
+    if RESURRECT {
+        RESURRECT = false;
+        RESURRECTED = Py_NewRef(o);
+    }
+}
+
+/// tp_dealloc of Fin: runs the finaliser through PyObject_CallFinalizerFromDealloc.
+unsafe extern "C" fn fin_dealloc(o: *mut PyObject) {
+    let r = c::PyObject_CallFinalizerFromDealloc(o);
+    log(Py_BuildValue(c"(si)".as_ptr(), c"dealloc".as_ptr(), r));
+    if r < 0 {
+        return;
+    }
+    let tp = Py_TYPE(o);
+    PyObject_Free(o.cast());
+    Py_DecRef(tp.cast());
+}
+
+/// fin_type() -> a heap type whose tp_dealloc uses PyObject_CallFinalizerFromDealloc
+unsafe extern "C" fn fin_type(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let mut slots = vec![
+        PyType_Slot { slot: Py_tp_finalize, pfunc: fin_finalize as *mut c_void },
+        PyType_Slot { slot: Py_tp_dealloc, pfunc: fin_dealloc as *mut c_void },
+        PyType_Slot { slot: 0, pfunc: null_mut() },
+    ];
+    let mut spec = PyType_Spec {
+        name: c"capi_abstract.Fin".as_ptr(),
+        basicsize: std::mem::size_of::<PyObject>() as c_int,
+        itemsize: 0,
+        flags: Py_TPFLAGS_DEFAULT as _,
+        slots: slots.as_mut_ptr(),
+    };
+    PyType_FromSpec(&mut spec)
+}
+
+/// resurrect_next(flag) / take_resurrected() -> the resurrected object (or None)
+unsafe extern "C" fn resurrect_next(_m: *mut PyObject, flag: *mut PyObject) -> *mut PyObject {
+    RESURRECT = PyObject_IsTrue(flag) != 0;
+    Py_NewRef(Py_None())
+}
+
+unsafe extern "C" fn take_resurrected(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let r = RESURRECTED;
+    RESURRECTED = null_mut();
+    if r.is_null() {
+        Py_NewRef(Py_None())
+    } else {
+        r
+    }
+}
+
 macro_rules! meth {
     ($name:literal, $f:expr, $kind:ident, $flags:expr) => {
         PyMethodDef { ml_name: $name.as_ptr(), ml_meth: PyMethodDefPointer { $kind: $f }, ml_flags: $flags, ml_doc: std::ptr::null() }
@@ -480,6 +577,10 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"weaklist_is_null", weaklist, PyCFunction, METH_O),
         meth!(c"addr", type_addr, PyCFunction, METH_O),
         meth!(c"repr_guard", repr_guard, PyCFunction, METH_O),
+        meth!(c"grow", grow, PyCFunction, METH_VARARGS),
+        meth!(c"fin_type", fin_type, PyCFunction, METH_NOARGS),
+        meth!(c"resurrect_next", resurrect_next, PyCFunction, METH_O),
+        meth!(c"take_resurrected", take_resurrected, PyCFunction, METH_NOARGS),
     ]
 }
 
