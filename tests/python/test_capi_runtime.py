@@ -327,6 +327,17 @@ def test_set_async_exc():
     assert caught == [KeyError]
 
 
+def test_set_async_exc_on_main_thread():
+    main = threading.get_ident()
+    t = threading.Thread(target=lambda: m.set_async_exc(main, KeyError))
+    with pytest.raises(KeyError):
+        t.start()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            pass
+    t.join()
+
+
 def test_pending_calls():
     calls = []
     assert m.add_pending(calls, 5, 0) == 5

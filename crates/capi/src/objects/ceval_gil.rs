@@ -190,13 +190,17 @@ pub extern "C" fn Py_AddPendingCall(func: PendingFunc, arg: *mut c_void) -> c_in
         }
         q.push_back(Shared((func, arg)));
     }
-    if let Some(w) = WAKE.get() {
-        let _ = w.lock().send(Box::new(|vm: &VirtualMachine| {
-            let _g = gil::ensure(vm);
-            run_pending_calls(vm)
-        }));
-    }
+    wake_main(Box::new(|vm: &VirtualMachine| {
+        let _g = gil::ensure(vm);
+        run_pending_calls(vm)
+    }));
     0
+}
+
+/// Asks the main thread's eval loop to run `f` between bytecodes (false if
+/// the interpreter has no channel for it).
+pub(crate) fn wake_main(f: rustpython_vm::signal::UserSignal) -> bool {
+    WAKE.get().is_some_and(|w| w.lock().send(f).is_ok())
 }
 
 /// Runs the queued pending calls in order, stopping at the first that

@@ -408,10 +408,10 @@ static ASYNC_EXC: Mutex<Vec<(u64, usize)>> = Mutex::new(Vec::new());
 
 /// Schedules `exc` (an exception class or instance; NULL: cancel) to be
 /// raised in the Python thread `id`; returns how many threads matched
-/// (0 or 1). The exception is raised when that thread next calls
-/// `Py_MakePendingCalls`: RustPython's eval loop has no per-thread
-/// asynchronous-exception slot, so Python code running there does not see
-/// it (CPython raises it at the next bytecode boundary).
+/// (0 or 1). The main thread raises it between bytecodes, as CPython; any
+/// thread raises it when it next calls `Py_MakePendingCalls`. RustPython's
+/// eval loop has no per-thread asynchronous-exception slot, so Python code
+/// running on another thread does not see it until then.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyThreadState_SetAsyncExc(id: c_ulong, exc: *mut PyObject) -> c_int {
     api("PyThreadState_SetAsyncExc", |vm| {
@@ -435,6 +435,9 @@ pub extern "C" fn PyThreadState_SetAsyncExc(id: c_ulong, exc: *mut PyObject) -> 
         if !exc.is_null() {
             let e = rp(vm, exc)?;
             q.push((id, bridge::to_c(vm, &e) as usize));
+            if id == vm.state.main_thread_ident.load() {
+                super::ceval_gil::wake_main(Box::new(|vm: &VirtualMachine| take_async_exc(vm).map_or(Ok(()), Err)));
+            }
         }
         Ok(1)
     })
