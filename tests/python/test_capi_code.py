@@ -457,3 +457,26 @@ def test_member_get_set_one():
     assert m.member_set("o", v) == 0 and m.member_get("o") is v
     assert m.member_set("o", ...) == 0
     assert m.member_set("o", ...) == ("AttributeError", "o")
+
+
+def test_reference_contracts():
+    o = O()
+    c = m.cells(1)[4]
+    c.cell_contents = object()
+
+    def clo():
+        return c
+
+    def gen():
+        yield 1
+
+    f = sys._getframe()
+    im = m.wrap_methods(kw)[2]
+    borrowed = [
+        ("method_function", o.method), ("method_self", o.method), ("instancemethod_function", im),
+        ("function_globals", kw), ("function_defaults", test_reference_contracts.__defaults__ or (lambda a=1: a)),
+        ("function_closure", clo), ("cfunction_self", m.ping),
+    ]
+    new = [("cell_get", c), ("code_varnames", kw.__code__), ("frame_globals", f), ("gen_code", gen())]
+    assert [m.refdelta(n, x) for n, x in borrowed] == [0] * len(borrowed)
+    assert [m.refdelta(n, x) for n, x in new] == [1] * len(new)

@@ -184,23 +184,10 @@ pub extern "C" fn PyUnstable_Code_NewWithPosOnlyArgs(
 /// As [`PyUnstable_Code_NewWithPosOnlyArgs`] with no positional-only arguments.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnstable_Code_New(
-    argcount: c_int,
-    kwonlyargcount: c_int,
-    nlocals: c_int,
-    stacksize: c_int,
-    flags: c_int,
-    code: *mut PyObject,
-    consts: *mut PyObject,
-    names: *mut PyObject,
-    varnames: *mut PyObject,
-    freevars: *mut PyObject,
-    cellvars: *mut PyObject,
-    filename: *mut PyObject,
-    name: *mut PyObject,
-    qualname: *mut PyObject,
-    firstlineno: c_int,
-    linetable: *mut PyObject,
-    exceptiontable: *mut PyObject,
+    argcount: c_int, kwonlyargcount: c_int, nlocals: c_int, stacksize: c_int, flags: c_int,
+    code: *mut PyObject, consts: *mut PyObject, names: *mut PyObject, varnames: *mut PyObject,
+    freevars: *mut PyObject, cellvars: *mut PyObject, filename: *mut PyObject, name: *mut PyObject,
+    qualname: *mut PyObject, firstlineno: c_int, linetable: *mut PyObject, exceptiontable: *mut PyObject,
 ) -> *mut PyObject {
     PyUnstable_Code_NewWithPosOnlyArgs(argcount, 0, kwonlyargcount, nlocals, stacksize, flags, code, consts, names, varnames, freevars, cellvars, filename, name, qualname, firstlineno, linetable, exceptiontable)
 }

@@ -903,6 +903,40 @@ unsafe extern "C" fn member_set(_m: *mut PyObject, args: *mut *mut PyObject, _n:
     int(r as i64)
 }
 
+/// refdelta(which, obj) -> how much one more call of the getter raises the
+/// result's reference count: 0 for a borrowed reference, 1 for a new one.
+unsafe extern "C" fn refdelta(_m: *mut PyObject, args: *mut *mut PyObject, _n: Py_ssize_t) -> *mut PyObject {
+    let o = arg(args, 1);
+    let f: unsafe extern "C" fn(*mut PyObject) -> *mut PyObject = match CStr::from_ptr(PyUnicode_AsUTF8(arg(args, 0))).to_bytes() {
+        b"method_function" => PyMethod_Function,
+        b"method_self" => PyMethod_Self,
+        b"instancemethod_function" => PyInstanceMethod_Function,
+        b"cell_get" => PyCell_Get,
+        b"function_globals" => PyFunction_GetGlobals,
+        b"function_defaults" => PyFunction_GetDefaults,
+        b"function_closure" => PyFunction_GetClosure,
+        b"cfunction_self" => PyCFunction_GetSelf,
+        b"code_varnames" => PyCode_GetVarnames,
+        b"frame_globals" => PyFrame_GetGlobals,
+        b"gen_code" => PyGen_GetCode,
+        _ => return Py_NewRef(Py_None()),
+    };
+    let new = matches!(CStr::from_ptr(PyUnicode_AsUTF8(arg(args, 0))).to_bytes(), b"cell_get" | b"code_varnames" | b"frame_globals" | b"gen_code");
+    let r1 = f(o);
+    if r1.is_null() {
+        return exc();
+    }
+    let c1 = Py_REFCNT(r1);
+    let r2 = f(o);
+    // A distinct object (a fresh tuple) is ours alone: a new reference.
+    let d = if r2 == r1 { Py_REFCNT(r2) - c1 } else { 1 };
+    if new {
+        Py_DECREF(r1);
+        Py_DECREF(r2);
+    }
+    int(d as i64)
+}
+
 fn methods() -> Vec<PyMethodDef> {
     vec![
         meth!(c"ping", ping, PyCFunction, METH_NOARGS),
@@ -945,6 +979,7 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"wrapper_new", wrapper_new, PyCFunctionFast, METH_FASTCALL),
         meth!(c"member_get", member_get, PyCFunction, METH_O),
         meth!(c"member_set", member_set, PyCFunctionFast, METH_FASTCALL),
+        meth!(c"refdelta", refdelta, PyCFunctionFast, METH_FASTCALL),
     ]
 }
 
