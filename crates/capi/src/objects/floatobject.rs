@@ -124,12 +124,18 @@ fn half_bits(x: f64) -> Option<u16> {
 /// 0, or -1 with OverflowError if it is too large.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyFloat_Pack2(x: f64, p: *mut std::ffi::c_char, le: i32) -> i32 {
-    api("PyFloat_Pack2", |vm| match half_bits(x) {
+    pack("PyFloat_Pack2", half_bits(x).map(u16::to_be_bytes), p, le, 'e')
+}
+
+/// Writes `bits` (big-endian) to `p`, or sets OverflowError for `struct`
+/// format `unit` when the value did not fit (`None`).
+fn pack<const N: usize>(name: &str, bits: Option<[u8; N]>, p: *mut std::ffi::c_char, le: i32, unit: char) -> i32 {
+    api(name, |vm| match bits {
         Some(b) => {
-            put(p, b.to_be_bytes(), le);
+            put(p, b, le);
             Ok(0)
         }
-        None => Err(crate::runtime::new_error(vm, vm.ctx.exceptions.overflow_error, "float too large to pack with e format")),
+        None => Err(crate::runtime::new_error(vm, vm.ctx.exceptions.overflow_error, format!("float too large to pack with {unit} format"))),
     })
 }
 
@@ -155,13 +161,7 @@ fn single_bits(x: f64) -> Option<u32> {
 /// Packs `x` as an IEEE binary32 into `p[0:4]`; -1 with OverflowError if too large.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyFloat_Pack4(x: f64, p: *mut std::ffi::c_char, le: i32) -> i32 {
-    api("PyFloat_Pack4", |vm| match single_bits(x) {
-        Some(b) => {
-            put(p, b.to_be_bytes(), le);
-            Ok(0)
-        }
-        None => Err(crate::runtime::new_error(vm, vm.ctx.exceptions.overflow_error, "float too large to pack with f format")),
-    })
+    pack("PyFloat_Pack4", single_bits(x).map(u32::to_be_bytes), p, le, 'f')
 }
 
 /// Packs `x` as an IEEE binary64 into `p[0:8]`; never fails.

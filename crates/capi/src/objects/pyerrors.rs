@@ -715,24 +715,23 @@ fn program_text(vm: &VirtualMachine, filename: &PyObjectRef, lineno: c_int) -> O
 /// or NULL (no exception set) if it cannot be read.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyErr_ProgramTextObject(filename: *mut PyObject, lineno: c_int) -> *mut PyObject {
-    if filename.is_null() || lineno <= 0 {
-        return std::ptr::null_mut();
-    }
-    api_noerr("PyErr_ProgramTextObject", std::ptr::null_mut(), |vm| {
-        let Ok(f) = rp(vm, filename) else { return std::ptr::null_mut() };
-        program_text(vm, &f, lineno).map_or(std::ptr::null_mut(), |t| bridge::to_c(vm, &t))
-    })
+    program_text_c("PyErr_ProgramTextObject", filename.is_null(), lineno, |vm| rp(vm, filename).ok())
 }
 
 /// `PyErr_ProgramTextObject` for a C file name.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyErr_ProgramText(filename: *const c_char, lineno: c_int) -> *mut PyObject {
-    if filename.is_null() || lineno <= 0 {
+    program_text_c("PyErr_ProgramText", filename.is_null(), lineno, |vm| cstr(vm, filename).ok().map(|f| vm.ctx.new_str(f).into()))
+}
+
+/// The body of both `PyErr_ProgramText*`: NULL (no exception) for a NULL
+/// name, a line number below 1, or a line that cannot be read.
+fn program_text_c(name: &str, null: bool, lineno: c_int, filename: impl FnOnce(&VirtualMachine) -> Option<PyObjectRef>) -> *mut PyObject {
+    if null || lineno <= 0 {
         return std::ptr::null_mut();
     }
-    api_noerr("PyErr_ProgramText", std::ptr::null_mut(), |vm| {
-        let Ok(f) = cstr(vm, filename) else { return std::ptr::null_mut() };
-        program_text(vm, &vm.ctx.new_str(f).into(), lineno).map_or(std::ptr::null_mut(), |t| bridge::to_c(vm, &t))
+    api_noerr(name, std::ptr::null_mut(), |vm| {
+        filename(vm).and_then(|f| program_text(vm, &f, lineno)).map_or(std::ptr::null_mut(), |t| bridge::to_c(vm, &t))
     })
 }
 

@@ -238,6 +238,7 @@ pub extern "C" fn PyStructSequence_GetItem(p: *mut PyObject, i: Py_ssize_t) -> *
         }
         let i = i as usize;
         if builders::is_unrealised(p) {
+            // SAFETY: a builder keeps its type pointer.
             let cls = rp(vm, unsafe { (*p).ob_type }.cast())?;
             if i >= sizes(vm, &cls)?.1 {
                 return Err(vm.new_index_error("tuple index out of range".to_owned()));
