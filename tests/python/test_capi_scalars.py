@@ -591,3 +591,24 @@ def test_generic_alias():
     g = m.generic_alias(list, (int,))
     assert g == list[int] and type(g) is types.GenericAlias
     assert m.generic_alias(dict, str).__args__ == (str,)
+
+
+def test_structseq_init_type_void():
+    V = m.ss_static_void()
+    assert V is m.ss_static_void()
+    assert (V.__name__, V.n_sequence_fields, V.n_fields) == ("Void", 3, 4)
+    assert m.ss_new(V, 1, 2, 3, 4)[0].gamma == 4
+
+
+def test_open_code_hook(tmp_path):
+    first, second, exc = m.set_open_code_hook()
+    assert first == 0  # the process's one hook
+    assert (second, exc) == (-1, SystemError)  # it cannot be replaced
+    path = tmp_path / "f.py"
+    path.write_bytes(b"x = 1\n")
+    n = m.hook_calls()
+    with m.open_code(str(path), 1) as f:
+        assert f.read() == b"x = 1\n"
+    with m.open_code(str(path), 0) as f:
+        assert f.read() == b"x = 1\n"
+    assert m.hook_calls() >= n + 2

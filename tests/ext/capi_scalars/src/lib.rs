@@ -101,6 +101,8 @@ mod c {
         pub fn PyFile_OpenCode(p: *const c_char) -> *mut PyObject;
         pub fn PyFile_OpenCodeObject(p: *mut PyObject) -> *mut PyObject;
         pub fn PyFile_NewStdPrinter(fd: c_int) -> *mut PyObject;
+        pub fn PyFile_SetOpenCodeHook(h: Option<unsafe extern "C" fn(*mut PyObject, *mut c_void) -> *mut PyObject>, d: *mut c_void) -> c_int;
+        pub fn PyStructSequence_InitType(t: *mut PyTypeObject, d: *mut Desc);
         pub static mut PyStdPrinter_Type: PyTypeObject;
         pub fn Py_GenericAlias(o: *mut PyObject, a: *mut PyObject) -> *mut PyObject;
     }
@@ -477,6 +479,8 @@ static mut FIELDS: [Field; 5] = [
 static mut DESC: Desc = Desc { name: c"capi_scalars.Rec".as_ptr(), doc: c"A record.".as_ptr(), fields: null_mut(), n_in_sequence: 3 };
 static mut DESC2: Desc = Desc { name: c"capi_scalars.Static".as_ptr(), doc: std::ptr::null(), fields: null_mut(), n_in_sequence: 3 };
 static mut STATIC_TYPE: std::mem::MaybeUninit<PyTypeObject> = std::mem::MaybeUninit::zeroed();
+static mut STATIC_TYPE2: std::mem::MaybeUninit<PyTypeObject> = std::mem::MaybeUninit::zeroed();
+static mut DESC3: Desc = Desc { name: c"capi_scalars.Void".as_ptr(), doc: std::ptr::null(), fields: null_mut(), n_in_sequence: 3 };
 
 unsafe fn desc(d: *mut Desc) -> *mut Desc {
     FIELDS[2].name = c::PyStructSequence_UnnamedField;
@@ -494,6 +498,18 @@ unsafe extern "C" fn ss_static(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyO
     let t = STATIC_TYPE.as_mut_ptr();
     if (*t).tp_name.is_null() && c::PyStructSequence_InitType2(t, desc(&raw mut DESC2)) < 0 {
         return null_mut();
+    }
+    Py_NewRef(t.cast())
+}
+
+/// () -> the static type filled by PyStructSequence_InitType (void).
+unsafe extern "C" fn ss_static_void(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let t = STATIC_TYPE2.as_mut_ptr();
+    if (*t).tp_name.is_null() {
+        c::PyStructSequence_InitType(t, desc(&raw mut DESC3));
+        if !PyErr_Occurred().is_null() {
+            return null_mut();
+        }
     }
     Py_NewRef(t.cast())
 }
@@ -745,6 +761,37 @@ unsafe extern "C" fn std_printer(_m: *mut PyObject, a: *mut PyObject) -> *mut Py
     tup(&[p, Py_NewRef((&raw mut c::PyStdPrinter_Type).cast())])
 }
 
+static mut HOOK_CALLS: i64 = 0;
+unsafe extern "C" fn open_hook(path: *mut PyObject, data: *mut c_void) -> *mut PyObject {
+    HOOK_CALLS += 1;
+    assert_eq!(data as usize, 0x5ca1);
+    let io = PyImport_ImportModule(c"io".as_ptr());
+    let open = PyObject_GetAttrString(io, c"open".as_ptr());
+    let args = tup(&[Py_NewRef(path), PyUnicode_FromString(c"rb".as_ptr())]);
+    let r = PyObject_Call(open, args, null_mut());
+    Py_DecRef(args);
+    Py_DecRef(open);
+    Py_DecRef(io);
+    r
+}
+
+/// () -> (first SetOpenCodeHook rc (0, or -1 if already set), a second one's rc and exception type).
+unsafe extern "C" fn set_open_code_hook(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let first = if HOOK_CALLS < 0 { -1 } else { c::PyFile_SetOpenCodeHook(Some(open_hook), 0x5ca1 as *mut c_void) };
+    if first < 0 {
+        PyErr_Clear();
+    }
+    let second = c::PyFile_SetOpenCodeHook(Some(open_hook), 0x5ca1 as *mut c_void);
+    let e = PyErr_GetRaisedException();
+    let t = if e.is_null() { none() } else { Py_NewRef(Py_TYPE(e).cast()) };
+    Py_XDECREF(e);
+    tup(&[long(first as i64), long(second as i64), t])
+}
+
+unsafe extern "C" fn hook_calls(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    long(HOOK_CALLS)
+}
+
 unsafe extern "C" fn generic_alias(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
     c::Py_GenericAlias(arg(a, 0), arg(a, 1))
 }
@@ -803,6 +850,9 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"open_code", open_code),
         meth!(c"std_printer", std_printer),
         meth!(c"generic_alias", generic_alias),
+        meth!(c"set_open_code_hook", set_open_code_hook),
+        meth!(c"hook_calls", hook_calls),
+        meth!(c"ss_static_void", ss_static_void),
     ]
 }
 
