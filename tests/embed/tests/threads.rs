@@ -9,6 +9,13 @@ use pyfacade_embed::ok;
 use std::sync::{Arc, Barrier};
 use std::time::Duration;
 
+/// Resident set size of this process, KiB.
+fn rss_kib() -> u64 {
+    let statm = std::fs::read_to_string("/proc/self/statm").unwrap();
+    let pages: u64 = statm.split_whitespace().nth(1).unwrap().parse().unwrap();
+    pages * 4
+}
+
 fn main() {
     Python::initialize();
 
@@ -80,11 +87,20 @@ fn main() {
         });
     }
     std::thread::spawn(|| {
-        for _ in 0..10_000 {
+        for _ in 0..1_000 {
             Python::attach(|_py| {});
         }
+        let before = rss_kib();
+        for _ in 0..10_000 {
+            Python::attach(|py| {
+                py.detach(|| ());
+            });
+        }
+        let grown = rss_kib().saturating_sub(before);
+        // A leak of even 1 KiB per cycle would show as 10 MiB.
+        assert!(grown < 8 * 1024, "RSS grew {grown} KiB over 10k attach/detach cycles");
     })
     .join()
     .unwrap();
-    ok("20k attach/detach cycles");
+    ok("21k attach/detach cycles, no RSS growth on a host thread");
 }
