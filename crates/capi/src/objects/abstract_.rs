@@ -400,28 +400,25 @@ fn operator(vm: &VirtualMachine, op: &str, args: impl rustpython_vm::function::I
     py(vm, || vm.import("operator", 0)?.get_attr(&*vm.ctx.new_str(op), vm)?.call(args, vm))
 }
 
-/// New reference to `a + b` for sequences (TypeError "can't be concatenated" otherwise).
+/// `operator.<op>(a, b)` for two sequences (TypeError "can't be concatenated" otherwise).
+fn concat(vm: &VirtualMachine, a: *mut PyObject, b: *mut PyObject, op: &str) -> PyResult<PyObjectRef> {
+    let (a, b) = (rp(vm, a)?, rp(vm, b)?);
+    if !is_sequence(vm, &a) || !is_sequence(vm, &b) {
+        return Err(seq_error(vm, &a, "can't be concatenated"));
+    }
+    operator(vm, op, (a, b))
+}
+
+/// New reference to `a + b` for sequences.
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_Concat(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
-    new_ref("PySequence_Concat", |vm| {
-        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
-        if !is_sequence(vm, &a) || !is_sequence(vm, &b) {
-            return Err(seq_error(vm, &a, "can't be concatenated"));
-        }
-        operator(vm, "add", (a, b))
-    })
+    new_ref("PySequence_Concat", |vm| concat(vm, a, b, "add"))
 }
 
 /// New reference to `a += b` for sequences.
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_InPlaceConcat(a: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
-    new_ref("PySequence_InPlaceConcat", |vm| {
-        let (a, b) = (rp(vm, a)?, rp(vm, b)?);
-        if !is_sequence(vm, &a) || !is_sequence(vm, &b) {
-            return Err(seq_error(vm, &a, "can't be concatenated"));
-        }
-        operator(vm, "iadd", (a, b))
-    })
+    new_ref("PySequence_InPlaceConcat", |vm| concat(vm, a, b, "iadd"))
 }
 
 fn repeat(vm: &VirtualMachine, o: *mut PyObject, n: Py_ssize_t, op: &str) -> PyResult<PyObjectRef> {

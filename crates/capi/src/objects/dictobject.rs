@@ -90,6 +90,21 @@ fn notify_store(vm: &VirtualMachine, o: *mut PyObject, d: &rustpython_vm::Py<PyD
     Ok(())
 }
 
+/// Reports a store (`value`) or deletion (None) of `key` in `obj`, if it is a
+/// watched dict (generic item APIs: `PyObject_SetItem`/`DelItem`).
+pub(crate) fn notify_item(vm: &VirtualMachine, o: *mut PyObject, obj: &PyObjectRef, key: &RpObject, value: Option<&RpObject>) -> PyResult<()> {
+    let Some(d) = obj.downcast_ref::<PyDict>() else { return Ok(()) };
+    match value {
+        Some(v) => notify_store(vm, o, d, key, v),
+        None => {
+            if !WATCHERS.callbacks(obj.as_object() as *const RpObject as usize).is_empty() && py(vm, || d.get_item_opt(key, vm))?.is_some() {
+                notify(vm, o, obj, EVENT_DELETED, Some(key), None);
+            }
+            Ok(())
+        }
+    }
+}
+
 /// A new dict watcher id (2..7) for `callback`; RuntimeError when all are used.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyDict_AddWatcher(callback: Option<PyDict_WatchCallback>) -> c_int {

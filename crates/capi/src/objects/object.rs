@@ -248,6 +248,7 @@ pub extern "C" fn PyObject_SetItem(o: *mut PyObject, key: *mut PyObject, v: *mut
     api("PyObject_SetItem", |vm| {
         let obj = rp(vm, o)?;
         let (k, v) = (rp(vm, key)?, rp(vm, v)?);
+        super::dictobject::notify_item(vm, o, &obj, &k, Some(&v))?;
         py(vm, || obj.set_item(&*k, v, vm))?;
         bridge::refresh_now(vm, o, &obj);
         Ok(0)
@@ -259,6 +260,7 @@ pub extern "C" fn PyObject_DelItem(o: *mut PyObject, key: *mut PyObject) -> c_in
     api("PyObject_DelItem", |vm| {
         let obj = rp(vm, o)?;
         let k = rp(vm, key)?;
+        super::dictobject::notify_item(vm, o, &obj, &k, None)?;
         py(vm, || obj.del_item(&*k, vm))?;
         bridge::refresh_now(vm, o, &obj);
         Ok(0)

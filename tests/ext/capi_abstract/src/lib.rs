@@ -48,6 +48,8 @@ mod c {
         pub fn PyDict_SetItem(d: *mut PyObject, key: *mut PyObject, v: *mut PyObject) -> c_int;
         pub fn PyDict_DelItem(d: *mut PyObject, key: *mut PyObject) -> c_int;
         pub fn PyDict_Clear(d: *mut PyObject);
+        pub fn PyObject_SetItem(o: *mut PyObject, key: *mut PyObject, v: *mut PyObject) -> c_int;
+        pub fn PyObject_DelItem(o: *mut PyObject, key: *mut PyObject) -> c_int;
         pub fn PyDict_Merge(a: *mut PyObject, b: *mut PyObject, override_: c_int) -> c_int;
         pub fn PyIter_Send(iter: *mut PyObject, arg: *mut PyObject, presult: *mut *mut PyObject) -> c_int;
         pub fn PyList_Clear(l: *mut PyObject) -> c_int;
@@ -138,7 +140,7 @@ table!(
     Py_IsNone, Py_IsTrue, Py_IsFalse, PyAIter_Check, PyArg_ValidateKeywordArguments, PyBuffer_SizeFromFormat,
     PyCallIter_New, PyDict_AddWatcher, PyDict_ClearWatcher, PyDict_Watch, PyDict_Unwatch, PyDict_ContainsString,
     PyDict_MergeFromSeq2, PyDict_Pop, PyDict_PopString, PyDict_SetDefault, PyDict_SetDefaultRef, PyDict_SetItem,
-    PyDict_DelItem, PyDict_Clear, PyDict_Merge, PyIter_Send, PyList_Clear, PyList_Extend, PyList_SetSlice,
+    PyDict_DelItem, PyDict_Clear, PyObject_SetItem, PyObject_DelItem, PyDict_Merge, PyIter_Send, PyList_Clear, PyList_Extend, PyList_SetSlice,
     PyList_GetItem, PyList_Size, PyMapping_GetItemString, PyMapping_GetOptionalItem, PyMapping_GetOptionalItemString,
     PyMapping_HasKey, PyMapping_HasKeyString, PyMapping_HasKeyStringWithError, PyMapping_HasKeyWithError,
     PyMapping_Length, PyMapping_SetItemString, PyMemoryView_GetContiguous, PyNumber_InPlacePower, PyNumber_ToBase,
