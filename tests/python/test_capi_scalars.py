@@ -612,3 +612,8 @@ def test_open_code_hook(tmp_path):
     with m.open_code(str(path), 0) as f:
         assert f.read() == b"x = 1\n"
     assert m.hook_calls() >= n + 2
+    n = m.hook_calls()
+    import io
+    with io.open_code(str(path)) as f:  # Python's open_code goes through the hook too
+        assert f.read() == b"x = 1\n"
+    assert m.hook_calls() == n + 1

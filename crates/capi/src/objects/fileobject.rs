@@ -127,8 +127,33 @@ pub extern "C" fn PyFile_SetOpenCodeHook(hook: Option<OpenCodeHook>, user_data: 
         if !set(&mut OPEN_CODE_HOOK.lock()) {
             return Err(system_error(vm, "failed to change existing open_code hook"));
         }
+        route_io_open_code(vm);
         Ok(0)
     })
+}
+
+/// Makes `io.open_code` (which the import system calls through `_io`) go
+/// through `PyFile_OpenCodeObject`, and so through the hook, as in CPython.
+fn route_io_open_code(vm: &VirtualMachine) {
+    let f = vm.new_function("open_code", |path: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+        let _g = crate::runtime::gil::ensure(vm);
+        let p = crate::bridge::to_c(vm, &path);
+        let r = PyFile_OpenCodeObject(p);
+        // SAFETY: the reference to_c made.
+        unsafe { crate::bridge::decref(p) };
+        if r.is_null() {
+            return Err(errors::take().unwrap_or_else(|| system_error(vm, "open_code hook returned NULL without setting an exception")));
+        }
+        let o = rp(vm, r);
+        // SAFETY: the hook's new reference.
+        unsafe { crate::bridge::decref(r) };
+        o
+    });
+    for m in ["_io", "io"] {
+        if let Ok(md) = vm.import(m, 0) {
+            let _ = md.set_attr("open_code", f.clone(), vm);
+        }
+    }
 }
 
 /// New reference to `path` (a str) opened for reading code: the hook's
