@@ -111,6 +111,15 @@ def test_traceback_here_cython_style():
     assert 'File "foo.pyx", line 42, in myfunc' in text
 
 
+def test_traceback_here_line_is_the_codes():
+    # tb_lineno comes from the code at the frame's instruction (its first
+    # line here), not from an f_lineno C stored.
+    with pytest.raises(ValueError) as ei:
+        m.raise_here("foo.pyx", "fn", 10, 15, {"__name__": "x"})
+    assert ei.value.__traceback__.tb_next.tb_lineno == 10
+    assert traceback.extract_tb(ei.value.__traceback__)[-1].lineno == 10
+
+
 def test_traceback_here_chains_entries():
     g = {"__name__": "cymod"}
 
