@@ -617,3 +617,15 @@ def test_open_code_hook(tmp_path):
     with io.open_code(str(path)) as f:  # Python's open_code goes through the hook too
         assert f.read() == b"x = 1\n"
     assert m.hook_calls() == n + 1
+
+
+def test_legacy_functions_reviewed():
+    assert m.float_from_string("1.5") == 1.5
+    assert m.float_from_string(b"2.5") == 2.5
+    assert m.float_from_string(bytearray(b"3")) == 3.0
+    assert m.float_from_string(5) == (TypeError, "float() argument must be a string or a real number, not 'int'")
+    assert m.float_from_string("x") == (ValueError, "could not convert string to float: 'x'")
+    raw, neg, cap = m.legacy_checks()
+    assert raw == b"\xff\xfeok"  # PyBytes_FromString copies bytes, UTF-8 or not
+    assert neg == (SystemError, "Negative size passed to PyByteArray_FromStringAndSize")
+    assert cap == (AttributeError, 'PyCapsule_Import "sys.path" is not valid')

@@ -30,7 +30,7 @@ pub extern "C" fn PyBytes_FromStringAndSize(s: *const c_char, n: Py_ssize_t) -> 
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyBytes_FromString(s: *const c_char) -> *mut PyObject {
-    new_ref("PyBytes_FromString", |vm| Ok(vm.ctx.new_bytes(cstr(vm, s).map(|s| s.as_bytes().to_vec()).unwrap_or_default()).into()))
+    new_ref("PyBytes_FromString", |vm| Ok(vm.ctx.new_bytes(cstr_bytes(vm, s)?.to_vec()).into()))
 }
 
 /// Pointer to the bytes' inline, NUL-terminated data (owned by the object).
@@ -83,7 +83,10 @@ pub extern "C" fn PyByteArray_FromObject(o: *mut PyObject) -> *mut PyObject {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyByteArray_FromStringAndSize(s: *const c_char, n: Py_ssize_t) -> *mut PyObject {
     new_ref("PyByteArray_FromStringAndSize", |vm| {
-        let data = if s.is_null() { vec![0; n.max(0) as usize] } else { bytes_arg(vm, s, n)?.to_vec() };
+        if n < 0 {
+            return Err(crate::runtime::system_error(vm, "Negative size passed to PyByteArray_FromStringAndSize"));
+        }
+        let data = if s.is_null() { vec![0; n as usize] } else { bytes_arg(vm, s, n)?.to_vec() };
         Ok(PyByteArray::from(data).into_ref(&vm.ctx).into())
     })
 }

@@ -26,10 +26,19 @@ pub extern "C" fn PyFloat_AsDouble(o: *mut PyObject) -> f64 {
     })
 }
 
-/// New reference to `float(s)` for a str object.
+/// New reference to the float a str or bytes-like object spells; TypeError
+/// for anything else (no `__float__`, unlike `float()`).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyFloat_FromString(s: *mut PyObject) -> *mut PyObject {
-    new_ref("PyFloat_FromString", |vm| vm.ctx.types.float_type.as_object().call((rp(vm, s)?,), vm))
+    new_ref("PyFloat_FromString", |vm| {
+        let o = rp(vm, s)?;
+        let text = o.downcast_ref::<rustpython_vm::builtins::PyStr>().is_some()
+            || <rustpython_vm::protocol::PyBuffer as rustpython_vm::TryFromBorrowedObject>::try_from_borrowed_object(vm, &o).is_ok();
+        if !text {
+            return Err(crate::runtime::type_error(vm, format!("float() argument must be a string or a real number, not '{}'", o.class().name())));
+        }
+        vm.ctx.types.float_type.as_object().call((o,), vm)
+    })
 }
 
 #[unsafe(no_mangle)]

@@ -14,7 +14,7 @@ use std::sync::LazyLock;
 use super::{cstr, new_ref, rp};
 use crate::abi::PyObject;
 use crate::bridge;
-use crate::runtime::{api, api_noerr, new_error, system_error};
+use crate::runtime::{api, api_noerr, new_error};
 
 type Destructor = unsafe extern "C" fn(*mut PyObject);
 
@@ -181,7 +181,7 @@ pub unsafe extern "C" fn PyCapsule_Import(name: *const c_char, _no_block: c_int)
         })?;
         let c = obj
             .downcast_ref::<PyCapsule>()
-            .ok_or_else(|| system_error(vm, format!("PyCapsule_Import \"{full}\" is not valid")))?;
+            .ok_or_else(|| new_error(vm, vm.ctx.exceptions.attribute_error, format!("PyCapsule_Import \"{full}\" is not valid")))?;
         if !name_matches(name_of(c), name) {
             return Err(new_error(vm, vm.ctx.exceptions.attribute_error, format!("PyCapsule_Import \"{full}\" is not valid")));
         }

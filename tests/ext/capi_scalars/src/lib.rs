@@ -792,6 +792,34 @@ unsafe extern "C" fn hook_calls(_m: *mut PyObject, _a: *mut PyObject) -> *mut Py
     long(HOOK_CALLS)
 }
 
+/// The exception type and message of the pending error (cleared), or None.
+unsafe fn exc_info() -> *mut PyObject {
+    let e = PyErr_GetRaisedException();
+    if e.is_null() {
+        return none();
+    }
+    let t = tup(&[Py_NewRef(Py_TYPE(e).cast()), PyObject_Str(e)]);
+    Py_DecRef(e);
+    t
+}
+
+/// (obj) -> PyFloat_FromString(obj) or its exception.
+unsafe extern "C" fn float_from_string(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
+    let r = PyFloat_FromString(arg(a, 0));
+    if r.is_null() { exc_info() } else { r }
+}
+
+/// () -> (PyBytes_FromString of non-UTF-8 bytes, PyByteArray_FromStringAndSize(NULL, -1)'s
+/// exception, PyCapsule_Import of a non-capsule's exception).
+unsafe extern "C" fn legacy_checks(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let b = PyBytes_FromString(c"\xff\xfeok".as_ptr());
+    let ba = PyByteArray_FromStringAndSize(std::ptr::null(), -1);
+    let ba = if ba.is_null() { exc_info() } else { ba };
+    let cap = PyCapsule_Import(c"sys.path".as_ptr(), 0);
+    let cap = if cap.is_null() { exc_info() } else { none() };
+    tup(&[b, ba, cap])
+}
+
 unsafe extern "C" fn generic_alias(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
     c::Py_GenericAlias(arg(a, 0), arg(a, 1))
 }
@@ -850,6 +878,8 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"open_code", open_code),
         meth!(c"std_printer", std_printer),
         meth!(c"generic_alias", generic_alias),
+        meth!(c"float_from_string", float_from_string),
+        meth!(c"legacy_checks", legacy_checks),
         meth!(c"set_open_code_hook", set_open_code_hook),
         meth!(c"hook_calls", hook_calls),
         meth!(c"ss_static_void", ss_static_void),
