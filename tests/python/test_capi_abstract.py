@@ -161,6 +161,18 @@ def test_sequence_set_del_item_and_slice():
     assert ok("PySequence_GetItem", "O:On", s, -1) == 9
 
 
+def test_protocol_sizes():
+    assert ok("PySequence_Size", "n:O", [1, 2]) == 2
+    assert ok("PySequence_Size", "n:O", "abc") == 3
+    assert ok("PySequence_Size", "n:O", {1, 2}) == 2
+    raises("PySequence_Size", "n:O", {"a": 1}, exc_type=TypeError, match="dict is not a sequence")
+    raises("PySequence_Size", "n:O", 5, exc_type=TypeError, match="object of type 'int' has no len()")
+    assert ok("PyMapping_Size", "n:O", {"a": 1}) == 1
+    assert ok("PyMapping_Size", "n:O", [1]) == 1
+    raises("PyMapping_Size", "n:O", {1}, exc_type=TypeError, match="set is not a mapping")
+    raises("PyMapping_Length", "n:O", frozenset(), exc_type=TypeError, match="frozenset is not a mapping")
+
+
 def test_sequence_fast():
     lst = [1, 2]
     r, _, exc, deltas = call("PySequence_Fast", "O:Os", lst, "msg")

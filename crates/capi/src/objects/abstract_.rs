@@ -168,19 +168,42 @@ pub extern "C" fn PyMapping_Check(o: *mut PyObject) -> c_int {
     })
 }
 
+/// `len(o)` for a sequence or (`mapping`) a mapping: TypeError "X is not a
+/// sequence" for dicts, "X is not a mapping" for sets (types with only the
+/// other protocol's length, as in CPython), else "has no len()".
+fn protocol_size(o: *mut PyObject, mapping: bool) -> Py_ssize_t {
+    api(if mapping { "PyMapping_Size" } else { "PySequence_Size" }, |vm| {
+        let obj = rp(vm, o)?;
+        let c = obj.class();
+        let t = &vm.ctx.types;
+        let other_only = if mapping {
+            c.fast_issubclass(t.set_type) || c.fast_issubclass(t.frozenset_type)
+        } else {
+            c.fast_issubclass(t.dict_type) || c.is(t.mappingproxy_type)
+        };
+        if other_only {
+            let what = if mapping { "mapping" } else { "sequence" };
+            return Err(crate::runtime::type_error(vm, format!("{} is not a {what}", c.name())));
+        }
+        Ok(py(vm, || obj.length(vm))? as isize)
+    })
+}
+
+/// `len(o)` of a sequence.
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_Size(o: *mut PyObject) -> Py_ssize_t {
-    super::object::PyObject_Size(o)
+    protocol_size(o, false)
 }
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PySequence_Length(o: *mut PyObject) -> Py_ssize_t {
-    super::object::PyObject_Size(o)
+    protocol_size(o, false)
 }
 
+/// `len(o)` of a mapping.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyMapping_Size(o: *mut PyObject) -> Py_ssize_t {
-    super::object::PyObject_Size(o)
+    protocol_size(o, true)
 }
 
 /// `item in o`: 1, 0, -1 on error.
@@ -574,7 +597,7 @@ pub extern "C" fn PySequence_Fast(o: *mut PyObject, m: *const std::ffi::c_char) 
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyMapping_Length(o: *mut PyObject) -> Py_ssize_t {
-    super::object::PyObject_Size(o)
+    protocol_size(o, true)
 }
 
 fn str_key(vm: &VirtualMachine, key: *const std::ffi::c_char) -> PyResult<PyObjectRef> {

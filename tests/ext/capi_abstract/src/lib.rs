@@ -65,6 +65,8 @@ mod c {
         pub fn PyMapping_HasKeyStringWithError(o: *mut PyObject, key: *const c_char) -> c_int;
         pub fn PyMapping_HasKeyWithError(o: *mut PyObject, key: *mut PyObject) -> c_int;
         pub fn PyMapping_Length(o: *mut PyObject) -> Py_ssize_t;
+        pub fn PyMapping_Size(o: *mut PyObject) -> Py_ssize_t;
+        pub fn PySequence_Size(o: *mut PyObject) -> Py_ssize_t;
         pub fn PyMapping_SetItemString(o: *mut PyObject, key: *const c_char, v: *mut PyObject) -> c_int;
         pub fn PyMemoryView_FromBuffer(view: *const Py_buffer) -> *mut PyObject;
         pub fn PyMemoryView_GetContiguous(o: *mut PyObject, buffertype: c_int, order: c_char) -> *mut PyObject;
@@ -143,7 +145,7 @@ table!(
     PyDict_DelItem, PyDict_Clear, PyObject_SetItem, PyObject_DelItem, PyDict_Merge, PyIter_Send, PyList_Clear, PyList_Extend, PyList_SetSlice,
     PyList_GetItem, PyList_Size, PyMapping_GetItemString, PyMapping_GetOptionalItem, PyMapping_GetOptionalItemString,
     PyMapping_HasKey, PyMapping_HasKeyString, PyMapping_HasKeyStringWithError, PyMapping_HasKeyWithError,
-    PyMapping_Length, PyMapping_SetItemString, PyMemoryView_GetContiguous, PyNumber_InPlacePower, PyNumber_ToBase,
+    PyMapping_Length, PyMapping_Size, PySequence_Size, PyMapping_SetItemString, PyMemoryView_GetContiguous, PyNumber_InPlacePower, PyNumber_ToBase,
     PyODict_New, PyODict_SetItem, PyODict_DelItem, PyObject_CheckReadBuffer, PyObject_AsFileDescriptor,
     PyObject_CallFinalizer, PyObject_ClearManagedDict, PyObject_CopyData, PyObject_DelAttrString,
     PyObject_DelItemString, PyObject_GenericHash, PyObject_GetAIter, PyObject_GetItemData,
