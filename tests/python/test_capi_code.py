@@ -461,6 +461,8 @@ def test_member_get_set_one():
     assert m.member_get("s") == "text"
     assert m.member_set("s", "t") == ("TypeError", "readonly attribute")
     assert m.member_get("none") is None
+    assert m.member_get("rel") == ("SystemError", "PyMember_GetOne used with Py_RELATIVE_OFFSET")
+    assert m.member_set("rel", 1) == ("SystemError", "PyMember_SetOne used with Py_RELATIVE_OFFSET")
     assert m.member_get("o") == ("AttributeError", "'int' object has no attribute 'o'")
     v = object()
     assert m.member_set("o", v) == 0 and m.member_get("o") is v

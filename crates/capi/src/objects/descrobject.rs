@@ -156,7 +156,7 @@ pub unsafe extern "C" fn PyMember_GetOne(obj_addr: *const c_char, m: *mut PyMemb
     new_ref("PyMember_GetOne", |vm| {
         // SAFETY: C passes a member definition describing the object at obj_addr.
         unsafe {
-            check_offset(vm, &*m)?;
+            check_offset(vm, &*m, "PyMember_GetOne")?;
             members::read_at(vm, &*m, obj_addr.cast_mut().cast::<u8>().offset((*m).offset), obj_addr.cast_mut().cast())
         }
     })
@@ -169,7 +169,7 @@ pub unsafe extern "C" fn PyMember_SetOne(addr: *mut c_char, m: *mut PyMemberDef,
     api("PyMember_SetOne", |vm| {
         // SAFETY: C passes a valid member definition.
         let md = unsafe { &*m };
-        check_offset(vm, md)?;
+        check_offset(vm, md, "PyMember_SetOne")?;
         let value = if v.is_null() { None } else { Some(rp(vm, v)?) };
         let mv = members::member_value(vm, md, value.as_ref())?;
         // SAFETY: the member describes a field at addr + offset.
@@ -179,10 +179,10 @@ pub unsafe extern "C" fn PyMember_SetOne(addr: *mut c_char, m: *mut PyMemberDef,
 }
 
 /// `Py_RELATIVE_OFFSET` members are only valid in `PyType_FromSpec`.
-fn check_offset(vm: &VirtualMachine, m: &PyMemberDef) -> PyResult<()> {
+fn check_offset(vm: &VirtualMachine, m: &PyMemberDef, name: &str) -> PyResult<()> {
     const PY_RELATIVE_OFFSET: c_int = 8;
     if m.flags & PY_RELATIVE_OFFSET != 0 {
-        return Err(system_error(vm, "PyMember_GetOne used with Py_RELATIVE_OFFSET"));
+        return Err(system_error(vm, format!("{name} used with Py_RELATIVE_OFFSET")));
     }
     Ok(())
 }

@@ -880,6 +880,7 @@ unsafe fn member_def(name: &[u8]) -> PyMemberDef {
         b"s" => (c"s", Py_T_STRING, std::mem::offset_of!(Raw, s), 0),
         b"ll" => (c"ll", Py_T_LONGLONG, std::mem::offset_of!(Raw, ll), 0),
         b"none" => (c"none", 20, 0, 0),
+        b"rel" => (c"rel", Py_T_INT, std::mem::offset_of!(Raw, i), 8), // Py_RELATIVE_OFFSET
         _ => (c"ro", Py_T_INT, std::mem::offset_of!(Raw, ro), Py_READONLY),
     };
     PyMemberDef { name: n.as_ptr(), type_code: t, offset: off as Py_ssize_t, flags: fl, doc: std::ptr::null() }
