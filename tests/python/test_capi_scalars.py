@@ -629,3 +629,10 @@ def test_legacy_functions_reviewed():
     assert raw == b"\xff\xfeok"  # PyBytes_FromString copies bytes, UTF-8 or not
     assert neg == (SystemError, "Negative size passed to PyByteArray_FromStringAndSize")
     assert cap == (AttributeError, 'PyCapsule_Import "sys.path" is not valid')
+
+
+def test_structseq_replace():
+    import copy
+    T = m.ss_newtype()
+    with pytest.raises(TypeError, match=r"__replace__\(\) is not supported for capi_scalars.Rec because it has unnamed field\(s\)"):
+        copy.replace(T((1, 2, 3, 4)), alpha=5)

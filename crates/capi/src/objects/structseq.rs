@@ -53,7 +53,9 @@ def _structseq_type(tp_name, doc, fields, n_seq):
     n_fields = len(fields)
     n_unnamed = sum(1 for f, _ in fields if f is None)
     visible = [(i, f) for i, (f, _) in enumerate(fields[:n_seq]) if f is not None]
-    hidden = [f for f, _ in fields[n_seq:]]
+    # Hidden fields live in the instance __dict__ (an unnamed one under a
+    # key no attribute can spell, with no property).
+    hidden = [f if f is not None else f"<unnamed field {i}>" for i, (f, _) in enumerate(fields) if i >= n_seq]
 
     def __new__(cls, sequence, dict=None):
         seq = tuple(sequence)
@@ -88,11 +90,14 @@ def _structseq_type(tp_name, doc, fields, n_seq):
         return (type(self), (tuple(self), {f: self.__dict__[f] for f in hidden}))
 
     def __replace__(self, /, **kwargs):
-        items = list(self) + [self.__dict__[f] for f in hidden]
+        if n_unnamed:
+            raise TypeError(f"__replace__() is not supported for {tp_name} because it has unnamed field(s)")
         names = [f for f, _ in fields]
+        unknown = [k for k in kwargs if k not in names]
+        if unknown:
+            raise TypeError(f"Got unexpected field name(s): {unknown!r}")
+        items = list(self) + [self.__dict__[f] for f in hidden]
         for k, v in kwargs.items():
-            if k not in names or names.index(k) is None:
-                raise TypeError(f"__replace__() got an unexpected keyword argument '{k}'")
             items[names.index(k)] = v
         return type(self)(items)
 
@@ -105,8 +110,9 @@ def _structseq_type(tp_name, doc, fields, n_seq):
     }
     for i, f in visible:
         ns[f] = property(lambda self, i=i: tuple.__getitem__(self, i), doc=fields[i][1])
-    for f in hidden:
-        ns[f] = property(lambda self, f=f: self.__dict__[f], doc=dict(fields)[f])
+    for i, (f, fdoc) in enumerate(fields):
+        if i >= n_seq and f is not None:
+            ns[f] = property(lambda self, f=f: self.__dict__[f], doc=fdoc)
     return type(name, (tuple,), ns)
 "#;
 
