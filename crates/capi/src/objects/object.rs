@@ -760,14 +760,24 @@ impl<F: Copy> Watchers<F> {
         Ok(0)
     }
 
-    /// The callbacks watching object `key`, in id order (O(1) when none).
-    pub(crate) fn callbacks(&self, key: usize) -> Vec<F> {
-        if !self.any.load(std::sync::atomic::Ordering::Relaxed) {
+    /// Whether any object was ever watched (the fast exit of event sources).
+    pub(crate) fn active(&self) -> bool {
+        self.any.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// The callbacks watching object `key` with their ids, in id order (O(1) when none).
+    pub(crate) fn callbacks_with_ids(&self, key: usize) -> Vec<(usize, F)> {
+        if !self.active() {
             return Vec::new();
         }
         let s = self.state.lock();
         let Some(&m) = s.1.as_ref().and_then(|map| map.get(&key)) else { return Vec::new() };
-        (0..8).filter(|i| m & (1 << i) != 0).filter_map(|i| s.0[i]).collect()
+        (0..8).filter(|i| m & (1 << i) != 0).filter_map(|i| s.0[i].map(|f| (i, f))).collect()
+    }
+
+    /// The callbacks watching object `key`, in id order.
+    pub(crate) fn callbacks(&self, key: usize) -> Vec<F> {
+        self.callbacks_with_ids(key).into_iter().map(|(_, f)| f).collect()
     }
 }
 

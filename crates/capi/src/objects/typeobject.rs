@@ -64,25 +64,73 @@ pub unsafe extern "C" fn PyType_GetFlags(t: *mut PyTypeObject) -> c_ulong {
 }
 
 /// Invalidates caches after a type changed (RustPython keeps no C-side
-/// cache) and reports the change to the type's watchers.
+/// cache) and reports the change to the watchers of the type and of its
+/// subclasses (subclasses first, as CPython's `type_modified_unlocked`).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_Modified(t: *mut PyTypeObject) {
-    for cb in WATCHERS.callbacks(t as usize) {
-        let r = api_noerr("PyType_Modified", 0, |vm| {
-            let saved = crate::runtime::errors::take();
-            // SAFETY: the watcher's callback with CPython's contract.
-            let r = super::py(vm, || unsafe { cb(t) });
-            if r < 0 {
-                if let Some(e) = crate::runtime::errors::take() {
-                    let name = ty(vm, t).map(|t| t.name().to_string()).unwrap_or_default();
-                    vm.run_unraisable(e, Some(format!("Exception ignored in type watcher callback #0 for <class '{name}'>")), vm.ctx.none());
-                }
-            }
-            crate::runtime::errors::restore(saved);
-            r
-        });
-        let _ = r;
+    if !WATCHERS.active() {
+        return;
     }
+    api_noerr("PyType_Modified", (), |vm| {
+        if let Ok(t) = ty(vm, t) {
+            modified(vm, &t);
+        }
+    })
+}
+
+/// Calls the watchers of `t` and of its subclasses, subclasses first; a
+/// failing callback is reported as unraisable.
+fn modified(vm: &VirtualMachine, t: &rustpython_vm::Py<PyType>) {
+    let subs: Vec<PyRef<PyType>> = t.subclasses.read().iter().filter_map(|w| w.upgrade()).filter_map(|s| s.downcast::<PyType>().ok()).collect();
+    for s in subs {
+        modified(vm, &s);
+    }
+    let p = crate::bridge::type_ptr(vm, t);
+    for (i, cb) in WATCHERS.callbacks_with_ids(p as usize) {
+        let saved = crate::runtime::errors::take();
+        // SAFETY: the watcher's callback with CPython's contract.
+        if super::py(vm, || unsafe { cb(p) }) < 0 {
+            if let Some(e) = crate::runtime::errors::take() {
+                let msg = format!("Exception ignored in type watcher callback #{i} for <class '{}'>", t.name());
+                vm.run_unraisable(e, Some(msg), vm.ctx.none());
+            }
+        }
+        crate::runtime::errors::restore(saved);
+    }
+}
+
+/// `type.__setattr__` before [`hook_type_setattr`] replaced it.
+static TYPE_SETATTRO: std::sync::OnceLock<fn(&rustpython_vm::PyObject, &rustpython_vm::Py<rustpython_vm::builtins::PyStr>, rustpython_vm::function::PySetterValue, &VirtualMachine) -> PyResult<()>> =
+    std::sync::OnceLock::new();
+
+/// `type.__setattr__` that reports the change to type watchers (as CPython's
+/// `type_setattro` invalidates the type and calls them).
+fn watched_setattro(
+    o: &rustpython_vm::PyObject,
+    name: &rustpython_vm::Py<rustpython_vm::builtins::PyStr>,
+    value: rustpython_vm::function::PySetterValue,
+    vm: &VirtualMachine,
+) -> PyResult<()> {
+    let orig = TYPE_SETATTRO.get().expect("installed before use");
+    orig(o, name, value, vm)?;
+    if WATCHERS.active()
+        && let Some(t) = o.downcast_ref::<PyType>()
+    {
+        modified(vm, t);
+    }
+    Ok(())
+}
+
+/// Makes attribute assignment on classes (`C.x = 1`) report to type
+/// watchers; installed with the first watcher, so unwatched programs keep
+/// RustPython's own slot. Metaclasses made before that keep theirs.
+fn hook_type_setattr(vm: &VirtualMachine) {
+    TYPE_SETATTRO.get_or_init(|| {
+        let slot = &vm.ctx.types.type_type.slots.setattro;
+        let orig = slot.load().expect("type has __setattr__");
+        slot.store(Some(watched_setattro));
+        orig
+    });
 }
 
 // ---- watchers ---------------------------------------------------------------------
@@ -97,7 +145,10 @@ static WATCHERS: Watchers<PyType_WatchCallback> = Watchers::new("type", 0);
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_AddWatcher(callback: Option<PyType_WatchCallback>) -> c_int {
     api("PyType_AddWatcher", |vm| match callback {
-        Some(cb) => WATCHERS.add(vm, cb),
+        Some(cb) => {
+            hook_type_setattr(vm);
+            WATCHERS.add(vm, cb)
+        }
         None => Err(crate::runtime::system_error(vm, "PyType_AddWatcher: NULL callback")),
     })
 }
@@ -115,9 +166,11 @@ fn watch(vm: &VirtualMachine, id: c_int, t: *mut PyObject, on: bool) -> PyResult
     WATCHERS.watch(vm, id, t as usize, on)
 }
 
-/// Reports modifications of type `t` to watcher `id`. Delivered: each
-/// `PyType_Modified(t)` call; not delivered: attribute changes made by Python
-/// code (`C.x = 1`), which RustPython applies without a hook.
+/// Reports modifications of type `t` (and of its bases) to watcher `id`:
+/// `PyType_Modified` and attribute assignment on the class (`C.x = 1`).
+/// Not delivered: changes of `__bases__` and of classes whose metaclass
+/// was created before the first watcher was added. Unlike CPython, every
+/// change is reported (CPython skips types not looked up since the last one).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_Watch(id: c_int, t: *mut PyObject) -> c_int {
     api("PyType_Watch", |vm| watch(vm, id, t, true))
