@@ -99,40 +99,6 @@ fn modified(vm: &VirtualMachine, t: &rustpython_vm::Py<PyType>) {
     }
 }
 
-/// `type.__setattr__` before [`hook_type_setattr`] replaced it.
-static TYPE_SETATTRO: std::sync::OnceLock<fn(&rustpython_vm::PyObject, &rustpython_vm::Py<rustpython_vm::builtins::PyStr>, rustpython_vm::function::PySetterValue, &VirtualMachine) -> PyResult<()>> =
-    std::sync::OnceLock::new();
-
-/// `type.__setattr__` that reports the change to type watchers (as CPython's
-/// `type_setattro` invalidates the type and calls them).
-fn watched_setattro(
-    o: &rustpython_vm::PyObject,
-    name: &rustpython_vm::Py<rustpython_vm::builtins::PyStr>,
-    value: rustpython_vm::function::PySetterValue,
-    vm: &VirtualMachine,
-) -> PyResult<()> {
-    let orig = TYPE_SETATTRO.get().expect("installed before use");
-    orig(o, name, value, vm)?;
-    if WATCHERS.active()
-        && let Some(t) = o.downcast_ref::<PyType>()
-    {
-        modified(vm, t);
-    }
-    Ok(())
-}
-
-/// Makes attribute assignment on classes (`C.x = 1`) report to type
-/// watchers; installed with the first watcher, so unwatched programs keep
-/// RustPython's own slot. Metaclasses made before that keep theirs.
-fn hook_type_setattr(vm: &VirtualMachine) {
-    TYPE_SETATTRO.get_or_init(|| {
-        let slot = &vm.ctx.types.type_type.slots.setattro;
-        let orig = slot.load().expect("type has __setattr__");
-        slot.store(Some(watched_setattro));
-        orig
-    });
-}
-
 // ---- watchers ---------------------------------------------------------------------
 
 /// `PyType_WatchCallback`.
@@ -145,10 +111,7 @@ static WATCHERS: Watchers<PyType_WatchCallback> = Watchers::new("type", 0);
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_AddWatcher(callback: Option<PyType_WatchCallback>) -> c_int {
     api("PyType_AddWatcher", |vm| match callback {
-        Some(cb) => {
-            hook_type_setattr(vm);
-            WATCHERS.add(vm, cb)
-        }
+        Some(cb) => WATCHERS.add(vm, cb),
         None => Err(crate::runtime::system_error(vm, "PyType_AddWatcher: NULL callback")),
     })
 }
@@ -167,10 +130,11 @@ fn watch(vm: &VirtualMachine, id: c_int, t: *mut PyObject, on: bool) -> PyResult
 }
 
 /// Reports modifications of type `t` (and of its bases) to watcher `id`:
-/// `PyType_Modified` and attribute assignment on the class (`C.x = 1`).
-/// Not delivered: changes of `__bases__` and of classes whose metaclass
-/// was created before the first watcher was added. Unlike CPython, every
-/// change is reported (CPython skips types not looked up since the last one).
+/// delivered for `PyType_Modified` calls. Not delivered: changes made by
+/// Python code (`C.x = 1`, `__bases__`): RustPython's `type.__setattr__` has
+/// no hook, and replacing its slot breaks `type.__setattr__` calls from
+/// metaclasses (RustPython checks the slot's identity). Unlike CPython, each
+/// call is reported (CPython skips types not looked up since the last one).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_Watch(id: c_int, t: *mut PyObject) -> c_int {
     api("PyType_Watch", |vm| watch(vm, id, t, true))
