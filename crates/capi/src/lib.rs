@@ -33,6 +33,7 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
             objects::pylifecycle::set_version(&v.to_string());
         }
         runtime::set_seed(vm);
+        objects::datetime::install(vm)?;
     }
     import::install_hooks(vm)
 }

@@ -35,6 +35,29 @@ pub fn set_type_mirror_maker(make: fn(&VirtualMachine, &Py<PyType>) -> *mut PyTy
     let _ = TYPE_MIRROR.set(make);
 }
 
+/// A RustPython type whose instances C reads inline with a layout the bridge
+/// does not define itself (the datetime types, registered by the objects
+/// layer): the mirror of an instance of `ty` or of a subclass has `size`
+/// bytes, whose fields past the object header `fill` writes once, when the
+/// mirror is made (the instances are immutable).
+pub struct InlineLayout {
+    pub ty: rustpython_vm::PyRef<PyType>,
+    pub size: usize,
+    pub fill: fn(&VirtualMachine, &RpObject, *mut PyObject),
+}
+
+static INLINE_LAYOUTS: OnceLock<Vec<InlineLayout>> = OnceLock::new();
+
+/// Installs the inline layouts (once, at install).
+pub fn set_inline_layouts(layouts: Vec<InlineLayout>) {
+    let _ = INLINE_LAYOUTS.set(layouts);
+}
+
+/// The inline layout instances of `ty` have, if one is registered.
+pub fn inline_layout(ty: &Py<PyType>) -> Option<&'static InlineLayout> {
+    INLINE_LAYOUTS.get()?.iter().find(|l| ty.fast_issubclass(&l.ty))
+}
+
 /// Creates and registers the mirror of `obj` (a new reference); `persist`
 /// allows it to be persistent (see the bridge docs).
 pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
@@ -135,6 +158,10 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
     } else if obj.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some() {
         // Room for PyModuleObject (md_dict, md_def, md_state, ...).
         alloc(80, Kind::Module, ty, owned)
+    } else if let Some(l) = inline_layout(obj.class()) {
+        let p = alloc(l.size, Kind::Plain, ty, owned);
+        (l.fill)(vm, obj, p);
+        p
     } else {
         alloc(size_of::<PyObject>(), Kind::Plain, ty, owned)
     };

@@ -93,7 +93,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use crate::abi::{IMMORTAL_REFCNT, PyObject, PyTypeObject};
 use crate::runtime::system_error;
 
-pub use mirror::{refresh, set_type_mirror_maker, type_ptr};
+pub use mirror::{InlineLayout, inline_layout, refresh, set_inline_layouts, set_type_mirror_maker, type_ptr};
 pub use parked::{parked, sweep};
 
 /// What the inline body of an allocation holds, so that deallocation knows

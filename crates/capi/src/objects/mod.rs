@@ -12,6 +12,7 @@ pub mod codecs;
 pub mod codeobject;
 pub mod complexobject;
 pub mod context;
+pub mod datetime;
 pub mod descrobject;
 pub mod dictobject;
 pub mod fileobject;

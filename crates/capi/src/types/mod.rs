@@ -390,6 +390,9 @@ fn layout_of(vm: &VirtualMachine, ty: &Py<PyType>) -> (isize, isize) {
     if ty.fast_issubclass(vm.ctx.exceptions.base_exception_type) {
         return (size_of::<PyBaseExceptionObject>() as isize, 0);
     }
+    if let Some(l) = bridge::inline_layout(ty) {
+        return (l.size as isize, 0);
+    }
     (size_of::<PyObject>() as isize, 0)
 }
 
