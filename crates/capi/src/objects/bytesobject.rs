@@ -162,3 +162,8 @@ pub unsafe extern "C" fn _PyBytes_Resize(pv: *mut *mut PyObject, newsize: Py_ssi
         Ok(0)
     })
 }
+
+/// `_PyByteArray_empty_string`: the storage `PyByteArray_AS_STRING` gives
+/// for an empty bytearray (an empty C string).
+#[unsafe(no_mangle)]
+pub static _PyByteArray_empty_string: [c_char; 1] = [0];
