@@ -134,3 +134,36 @@ def test_many_crossings_do_not_grow():
             m.fields(values[i % 100])
 
     assert rss_growth_kib(churn, warm=5_000, n=50_000) < 4096
+
+
+# ---- PyO3's datetime API (tests/ext/classtest, non-abi3: inline reads) ----
+
+
+def test_pyo3_tzinfo_subclass():
+    import classtest
+
+    tz = classtest.FixedTz("Plus1", 3600)
+    assert isinstance(tz, dt.tzinfo)
+    assert tz.name == "Plus1"
+    d = dt.datetime(2024, 1, 1, tzinfo=tz)
+    assert d.utcoffset() == dt.timedelta(hours=1)
+    assert d.tzname() == "Plus1"
+    assert d.astimezone(UTC) == dt.datetime(2023, 12, 31, 23, tzinfo=UTC)
+
+
+def test_pyo3_datetime_roundtrip():
+    import classtest
+
+    tz = classtest.FixedTz("X", -7200)
+    v = classtest.make_datetime(2024, 2, 29, 23, 59, 58, 999_999, tz, True)
+    assert v == dt.datetime(2024, 2, 29, 23, 59, 58, 999_999, tzinfo=tz, fold=1)
+    assert v.fold == 1
+    assert classtest.datetime_fields(v) == (2024, 2, 29, 23, 59, 58, 999_999, True, tz)
+    assert classtest.datetime_fields(dt.datetime(1, 1, 1)) == (1, 1, 1, 0, 0, 0, 0, False, None)
+    assert classtest.datetime_fields(MyDateTime(3, 4, 5, 6, 7, 8, 9)) == (3, 4, 5, 6, 7, 8, 9, False, None)
+    assert classtest.delta_roundtrip(0, -1, 0) == (-1, 86399, 0)
+    assert classtest.delta_roundtrip(1, 86400 * 2 + 5, 1_000_001) == (3, 6, 1)
+    date, time, fields = classtest.date_and_time(1999, 12, 31)
+    assert (date, time, fields) == (dt.date(1999, 12, 31), dt.time(1, 2, 3, 4), (1999, 12, 31))
+    with pytest.raises(ValueError):
+        classtest.make_datetime(2023, 2, 29, 0, 0, 0, 0)

@@ -321,6 +321,12 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
         DateTime_FromDateAndTimeAndFold: datetime_from_date_and_time_and_fold,
         Time_FromTimeAndFold: time_from_time_and_fold,
     }));
+    // Extension types may derive from these (PyO3's `extends = PyTzInfo`):
+    // a native subtype's instance is made by the builtin's `__new__`.
+    for tp in [capi.DateType, capi.DateTimeType, capi.TimeType, capi.DeltaType, capi.TZInfoType] {
+        // SAFETY: heap type mirrors the facade made just above; C reads tp_new.
+        unsafe { (*tp).tp_new = Some(crate::types::alloc::builtin_tp_new) };
+    }
     let _ = TYPES.set(types);
     let capsule: PyObjectRef =
         PyCapsule::new((capi as *mut PyDateTime_CAPI).cast(), Some(c"datetime.datetime_CAPI"), None).into_ref(&vm.ctx).into();
