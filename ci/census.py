@@ -5,7 +5,8 @@ pure-Python dependencies they need) into build/census/cp314 for pyfacade,
 and the cp313 builds into build/census/cp313 for the CPython 3.13 oracle;
 then, per package: does it link (every `Py*` symbol its extension modules
 import is exported by pyfacade), do its extension modules import on
-pyfacade / on CPython 3.13. Prints a Markdown table (kept in the README) and
+pyfacade / on CPython 3.13, do its smoke tests (tests/census/test_<name>.py)
+pass on each. Prints a Markdown table (kept in the README) and
 checks the counts against ci/census-baseline.txt (fails if one dropped).
 
 Usage: python3.13 ci/census.py [--record]   (run by ci/test.sh)
@@ -63,6 +64,8 @@ PINS = [
 # runs on, not the target); polars is the Python half of polars-runtime-32.
 EXTRA = ["polars==2.1.0", "anyio==4.16.0", "idna==3.20", "python-dateutil==4.0.0", "typing_extensions==4.16.0",
          "tzdata==2026.6"]
+# Smoke-test file names that differ from the distribution's.
+SMOKE = {"polars-runtime-32": "polars"}
 PLATFORMS = ["manylinux_2_17_x86_64", "manylinux2014_x86_64", "manylinux_2_28_x86_64", "manylinux_2_24_x86_64",
              "manylinux_2_12_x86_64", "manylinux2010_x86_64", "manylinux_2_5_x86_64", "manylinux1_x86_64"]
 
@@ -135,11 +138,26 @@ def try_import(interp, site, mods, env_extra=None):
     return (lines[-1] if lines else f"exit {r.returncode}")[:160]
 
 
+def smoke(interp, site, dist):
+    """Runs the package's smoke tests: "pass", or pytest's summary line."""
+    name = SMOKE.get(dist, norm(dist))
+    test = os.path.join(ROOT, "tests", "census", f"test_{name}.py")
+    env = dict(os.environ, PYTHONPATH=f"{site}:{os.path.join(ROOT, 'build', 'pylib')}")
+    try:
+        r = subprocess.run(interp + ["-m", "pytest", "-q", "-p", "no:cacheprovider", test],
+                           capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+    except subprocess.TimeoutExpired:
+        return "timeout"
+    lines = [l for l in r.stdout.strip().splitlines() if l.strip()]
+    return "pass" if r.returncode == 0 else (lines[-1] if lines else f"exit {r.returncode}")[:120]
+
+
 def main():
     record = "--record" in sys.argv
     site314, site313 = install("cp314"), install("cp313")
     exports = exported()
-    rows, counts = [], {"links": 0, "imports_pyfacade": 0, "imports_cpython": 0}
+    rows = []
+    counts = {"links": 0, "imports_pyfacade": 0, "imports_cpython": 0, "smoke_pyfacade": 0, "smoke_cpython": 0}
     for dist, version, kind in PINS:
         mods314 = extension_modules(site314, dist, version)
         mods313 = extension_modules(site313, dist, version)
@@ -147,13 +165,18 @@ def main():
         links = not miss
         imp_pf = try_import([PYFACADE], site314, [m for m, _ in mods314]) if links else "does not link"
         imp_cp = try_import([sys.executable], site313, [m for m, _ in mods313])
+        smoke_pf = smoke([PYFACADE], site314, dist) if links else "-"
+        smoke_cp = smoke([sys.executable], site313, dist)
         counts["links"] += links
+        counts["smoke_pyfacade"] += smoke_pf == "pass"
+        counts["smoke_cpython"] += smoke_cp == "pass"
         counts["imports_pyfacade"] += imp_pf == "ok"
         counts["imports_cpython"] += imp_cp == "ok"
         link_cell = "yes" if links else f"no: {len(miss)} missing ({', '.join(miss[:4])}{', ...' if len(miss) > 4 else ''})"
-        rows.append(f"| {dist} {version} | {kind} | {link_cell} | {imp_pf} | {imp_cp} |")
-    print("| package | kind | links on pyfacade | imports on pyfacade | imports on CPython 3.13 |")
-    print("|---|---|---|---|---|")
+        rows.append(f"| {dist} {version} | {kind} | {link_cell} | {imp_pf} | {smoke_pf} | {imp_cp} | {smoke_cp} |")
+    print("| package | kind | links on pyfacade | imports on pyfacade | smoke tests on pyfacade "
+          "| imports on CPython 3.13 | smoke tests on CPython 3.13 |")
+    print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
     summary = " ".join(f"{k}={v}" for k, v in counts.items())
     print(f"\n{len(PINS)} packages: {summary}")
