@@ -141,11 +141,18 @@ def test_inline_reads():
 
 
 def test_unicode_layout():
-    assert m.unicode_info("abc") == (3, 1, 3)
-    assert m.unicode_info("é") == (1, 1, 2)
-    assert m.unicode_info("€x") == (2, 2, 4)
-    assert m.unicode_info("🐍") == (1, 4, 4)
-    assert m.unicode_info("") == (0, 1, 0)
+    def chars(s):
+        return [ord(c) for c in s]
+
+    assert m.unicode_info("abc") == (3, 1, 3, chars("abc"))
+    assert m.unicode_info("é") == (1, 1, 2, chars("é"))
+    assert m.unicode_info("€x") == (2, 2, 4, chars("€x"))
+    assert m.unicode_info("🐍") == (1, 4, 4, chars("🐍"))
+    assert m.unicode_info("") == (0, 1, 0, [])
+    # Non-ASCII text read inline, as markupsafe's speedups read it.
+    text = "こんにちは&<>'\"xyz🍣" * 3
+    assert m.unicode_info(text)[3] == chars(text)
+    assert m.unicode_info(text[:5] + "&")[3] == chars(text[:5] + "&")
 
 
 def test_built_in_place():

@@ -199,7 +199,8 @@ unsafe extern "C" fn bytes_sum(_m: *mut PyObject, b: *mut PyObject) -> *mut PyOb
     PyLong_FromUnsignedLongLong(s)
 }
 
-/// (PyUnicode_GET_LENGTH, PyUnicode_KIND, UTF-8 byte length).
+/// (PyUnicode_GET_LENGTH, PyUnicode_KIND, UTF-8 byte length, the code
+/// points read inline through PyUnicode_DATA as C extensions read them).
 unsafe extern "C" fn unicode_info(_m: *mut PyObject, s: *mut PyObject) -> *mut PyObject {
     if PyUnicode_Check(s) == 0 {
         return err(PyExc_TypeError, c"str required");
@@ -208,10 +209,22 @@ unsafe extern "C" fn unicode_info(_m: *mut PyObject, s: *mut PyObject) -> *mut P
     if PyUnicode_AsUTF8AndSize(s, &mut size).is_null() {
         return null_mut();
     }
-    let t = PyTuple_New(3);
-    PyTuple_SET_ITEM(t, 0, PyLong_FromSsize_t(PyUnicode_GET_LENGTH(s)));
-    PyTuple_SET_ITEM(t, 1, PyLong_FromLong(PyUnicode_KIND(s) as _));
+    let n = PyUnicode_GET_LENGTH(s);
+    let (kind, data) = (PyUnicode_KIND(s), PyUnicode_DATA(s));
+    let chars = PyList_New(n);
+    for i in 0..n {
+        let c: u32 = match kind {
+            1 => *data.cast::<u8>().offset(i) as u32,
+            2 => *data.cast::<u16>().offset(i) as u32,
+            _ => *data.cast::<u32>().offset(i),
+        };
+        PyList_SET_ITEM(chars, i, PyLong_FromUnsignedLong(c as _));
+    }
+    let t = PyTuple_New(4);
+    PyTuple_SET_ITEM(t, 0, PyLong_FromSsize_t(n));
+    PyTuple_SET_ITEM(t, 1, PyLong_FromLong(kind as _));
     PyTuple_SET_ITEM(t, 2, PyLong_FromSsize_t(size));
+    PyTuple_SET_ITEM(t, 3, chars);
     t
 }
 
