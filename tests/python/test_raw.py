@@ -155,6 +155,16 @@ def test_unicode_layout():
     assert m.unicode_info(text[:5] + "&")[3] == chars(text[:5] + "&")
 
 
+def test_bytearray_inline_layout():
+    b = bytearray(b"abc")
+    assert m.bytearray_inline(b) == b"abc"
+    assert b == bytearray(b"ABC")  # written through ob_start
+    b.extend(b"def" * 1000)
+    assert m.bytearray_inline(b) == b"ABC" + b"def" * 1000
+    assert b == bytearray(b"ABC" + b"DEF" * 1000)
+    assert m.bytearray_inline(bytearray()) == b""
+
+
 def test_built_in_place():
     t, lst, ascii_, wide, b = m.build()
     assert t == (1, "x")

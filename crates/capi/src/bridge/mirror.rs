@@ -1,7 +1,7 @@
 //! Mirrors: CPython-layout views of RustPython objects.
 
 use rustpython_vm::builtins::{
-    PyBaseException, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple,
+    PyBaseException, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple,
     PyType,
 };
 use rustpython_vm::{AsObject, Py, PyObject as RpObject, PyObjectRef, VirtualMachine};
@@ -153,6 +153,10 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         let p = alloc(size_of::<PySetObject>(), Kind::Set, ty, owned);
         sync(vm, p, obj);
         p
+    } else if obj.downcast_ref::<PyByteArray>().is_some() {
+        let p = alloc(size_of::<PyByteArrayObject>(), Kind::ByteArray, ty, owned);
+        sync(vm, p, obj);
+        p
     } else if obj.downcast_ref::<PyBaseException>().is_some() {
         alloc(size_of::<PyBaseExceptionObject>(), Kind::Exception, ty, owned)
     } else if obj.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some() {
@@ -192,7 +196,8 @@ pub(crate) fn mark_persistent(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObj
 fn needs_check(c: *mut PyObject) -> bool {
     // SAFETY: items of a mirror's item array are live objects or NULL.
     unsafe { super::mortal_header(c) }.is_some_and(|h| {
-        matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin) || h.flags & NESTED != 0
+        matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin)
+            || h.flags & NESTED != 0
     })
 }
 
@@ -237,7 +242,7 @@ pub fn refresh(vm: &VirtualMachine, p: *mut PyObject) {
     }
     // SAFETY: non-immortal objects from the map are facade-allocated.
     let h = unsafe { header(p) };
-    let own = matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin);
+    let own = matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin);
     if !own && h.flags & NESTED == 0 {
         return;
     }
@@ -275,7 +280,7 @@ fn check(vm: &VirtualMachine, p: *mut PyObject) {
     let Some(rp) = h.rp.clone() else { return };
     match h.kind {
         Kind::List => ensure_synced(vm, p, &rp),
-        Kind::Dict | Kind::Set | Kind::NativeBuiltin => sync(vm, p, &rp),
+        Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin => sync(vm, p, &rp),
         _ => {}
     }
 }
@@ -408,6 +413,20 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
                 let s = p.cast::<PySetObject>();
                 (*s).used = n as isize;
                 (*s).fill = n as isize;
+            }
+        }
+        Kind::ByteArray => {
+            let Some(b) = obj.downcast_ref::<PyByteArray>() else { return };
+            let buf = b.borrow_buf();
+            // SAFETY: bytearray layout. `ob_start` points into RustPython's
+            // buffer: valid, as in CPython, until the bytearray is resized
+            // (C writes through it change the bytearray in place).
+            unsafe {
+                let a = p.cast::<PyByteArrayObject>();
+                (*a).ob_base.ob_size = buf.len() as isize;
+                (*a).ob_alloc = buf.len() as isize;
+                (*a).ob_bytes = buf.as_ptr().cast_mut().cast();
+                (*a).ob_start = (*a).ob_bytes;
             }
         }
         _ => {}

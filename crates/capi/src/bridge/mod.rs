@@ -110,6 +110,8 @@ pub enum Kind {
     Int,
     Dict,
     Set,
+    /// A bytearray: `ob_size`/`ob_start` point into RustPython's buffer.
+    ByteArray,
     Type,
     Exception,
     Module,

@@ -228,6 +228,22 @@ unsafe extern "C" fn unicode_info(_m: *mut PyObject, s: *mut PyObject) -> *mut P
     t
 }
 
+/// CPython's inline bytearray layout (`PyByteArray_GET_SIZE`/`AS_STRING`
+/// as macros): returns the bytes read through `ob_start`, after upper-casing
+/// them in place through the same pointer.
+unsafe extern "C" fn bytearray_inline(_m: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
+    if PyByteArray_Check(b) == 0 {
+        return err(PyExc_TypeError, c"bytearray required");
+    }
+    let n = Py_SIZE(b);
+    let start = *b.cast::<u8>().add(40).cast::<*mut u8>();
+    let seen = PyBytes_FromStringAndSize(if n == 0 { c"".as_ptr() } else { start.cast() }, n);
+    for i in 0..n as usize {
+        *start.add(i) = (*start.add(i)).to_ascii_uppercase();
+    }
+    seen
+}
+
 /// Objects built in place: a tuple and a list filled with SET_ITEM, strs from
 /// PyUnicode_New (1- and 4-byte kinds) and bytes from FromStringAndSize(NULL, n).
 unsafe extern "C" fn build(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
@@ -864,7 +880,7 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 53] = [
+static mut METHODS: [PyMethodDef; 54] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -885,6 +901,7 @@ static mut METHODS: [PyMethodDef; 53] = [
     meth!(c"dtor_count", dtor_count, PyCFunction, METH_NOARGS, c"capsule destructor runs"),
     meth!(c"bytes_sum", bytes_sum, PyCFunction, METH_O, c"sum through PyBytes_AS_STRING"),
     meth!(c"unicode_info", unicode_info, PyCFunction, METH_O, c"(length, kind, utf8 size)"),
+    meth!(c"bytearray_inline", bytearray_inline, PyCFunction, METH_O, c"bytes read through ob_start; upper-cases in place"),
     meth!(c"build", build, PyCFunction, METH_NOARGS, c"objects built in place"),
     meth!(c"singletons", singletons, PyCFunction, METH_NOARGS, c"the exported singletons"),
     meth!(c"is_none", is_none, PyCFunction, METH_O, c"x is Py_None"),
@@ -919,7 +936,7 @@ static mut METHODS: [PyMethodDef; 53] = [
     meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
     meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 54] = [PyMethodDef::zeroed(); 54];
+static mut SENTINEL_METHODS: [PyMethodDef; 55] = [PyMethodDef::zeroed(); 55];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
