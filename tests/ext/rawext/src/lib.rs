@@ -244,6 +244,38 @@ unsafe extern "C" fn bytearray_inline(_m: *mut PyObject, b: *mut PyObject) -> *m
     seen
 }
 
+/// The protocol tables C reads inline from `Py_TYPE(o)`: (PyIndex_Check as
+/// the macro tests it, nb_int(o), nb_add(o, o), sq_item(o, 0), sq_length(o),
+/// sq_contains(o, key), mp_subscript(o, key)); None for an absent slot.
+unsafe extern "C" fn type_slots(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (o, key) = (PyTuple_GetItem(args, 0), PyTuple_GetItem(args, 1));
+    if o.is_null() || key.is_null() {
+        return null_mut();
+    }
+    let tp = Py_TYPE(o);
+    let (nb, sq, mp) = ((*tp).tp_as_number, (*tp).tp_as_sequence, (*tp).tp_as_mapping);
+    let none = || Py_NewRef(Py_None());
+    let index_check = !nb.is_null() && (*nb).nb_index.is_some();
+    let t = PyTuple_New(7);
+    let items: [*mut PyObject; 7] = [
+        PyBool_FromLong(index_check as _),
+        match nb.as_ref().and_then(|n| n.nb_int) { Some(f) => f(o), None => none() },
+        match nb.as_ref().and_then(|n| n.nb_add) { Some(f) => f(o, o), None => none() },
+        match sq.as_ref().and_then(|s| s.sq_item) { Some(f) => f(o, 0), None => none() },
+        match sq.as_ref().and_then(|s| s.sq_length) { Some(f) => PyLong_FromSsize_t(f(o)), None => none() },
+        match sq.as_ref().and_then(|s| s.sq_contains) { Some(f) => PyLong_FromLong(f(o, key) as _), None => none() },
+        match mp.as_ref().and_then(|m| m.mp_subscript) { Some(f) => f(o, key), None => none() },
+    ];
+    for (i, it) in items.iter().enumerate() {
+        if it.is_null() {
+            Py_DECREF(t);
+            return null_mut();
+        }
+        PyTuple_SET_ITEM(t, i as Py_ssize_t, *it);
+    }
+    t
+}
+
 /// Objects built in place: a tuple and a list filled with SET_ITEM, strs from
 /// PyUnicode_New (1- and 4-byte kinds) and bytes from FromStringAndSize(NULL, n).
 unsafe extern "C" fn build(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
@@ -880,7 +912,7 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 54] = [
+static mut METHODS: [PyMethodDef; 55] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -901,6 +933,7 @@ static mut METHODS: [PyMethodDef; 54] = [
     meth!(c"dtor_count", dtor_count, PyCFunction, METH_NOARGS, c"capsule destructor runs"),
     meth!(c"bytes_sum", bytes_sum, PyCFunction, METH_O, c"sum through PyBytes_AS_STRING"),
     meth!(c"unicode_info", unicode_info, PyCFunction, METH_O, c"(length, kind, utf8 size)"),
+    meth!(c"type_slots", type_slots, PyCFunction, METH_VARARGS, c"protocol slots read inline from the type"),
     meth!(c"bytearray_inline", bytearray_inline, PyCFunction, METH_O, c"bytes read through ob_start; upper-cases in place"),
     meth!(c"build", build, PyCFunction, METH_NOARGS, c"objects built in place"),
     meth!(c"singletons", singletons, PyCFunction, METH_NOARGS, c"the exported singletons"),
@@ -936,7 +969,7 @@ static mut METHODS: [PyMethodDef; 54] = [
     meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
     meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 55] = [PyMethodDef::zeroed(); 55];
+static mut SENTINEL_METHODS: [PyMethodDef; 56] = [PyMethodDef::zeroed(); 56];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
