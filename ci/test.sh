@@ -38,3 +38,7 @@ echo "== abi3 build on CPython 3.13 (oracle) =="
 PYTHONPATH="$root/build/ext-abi3:$root/build/pylib" "$ORACLE" -m pytest -q -p no:cacheprovider $ABI3_TESTS
 echo "== abi3 build on pyfacade =="
 PYTHONPATH="$root/build/ext-abi3:$root/build/pylib" ./target/debug/pyfacade -m pytest -q -p no:cacheprovider $ABI3_TESTS
+
+# Embedding: an unmodified PyO3 0.30.1 host (tests/embed) linked to
+# libpyfacade.so, then the same tests linked to CPython 3.13's libpython.
+./tests/embed/run.sh

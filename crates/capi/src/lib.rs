@@ -34,6 +34,10 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
         }
         runtime::set_seed(vm);
         objects::datetime::install(vm)?;
+        objects::pydebug::install(vm);
     }
+    // Per interpreter (a host may initialise again after finalising).
+    runtime::set_seed(vm);
+    objects::pylifecycle::mark_running();
     import::install_hooks(vm)
 }

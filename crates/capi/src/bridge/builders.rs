@@ -83,7 +83,14 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
                 item_objects(vm, p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n, "tuple")?
             };
             super::mirror::adopt_tuple(p);
-            vm.ctx.new_tuple(items).into()
+            // SAFETY: a builder keeps its type pointer.
+            let tp = unsafe { (*p).ob_type };
+            if tp == crate::types::static_type!(PyTuple_Type) {
+                vm.ctx.new_tuple(items).into()
+            } else {
+                // A struct sequence (`PyStructSequence_New`), the one tuple subclass built in place.
+                crate::objects::structseq::realise(vm, p, tp, items)?
+            }
         }
         Kind::List => {
             // SAFETY: list layout.

@@ -60,6 +60,20 @@ pub fn create_dynamic(vm: &VirtualMachine, spec: PyObjectRef) -> PyResult {
     }
     // SAFETY: PyInit_* has this signature.
     let init: unsafe extern "C" fn() -> *mut PyObject = unsafe { std::mem::transmute(init) };
+    run_init(vm, init, &short, &spec, Some(&path))
+}
+
+/// Runs an extension's init function (`PyInit_*`, or an inittab entry) and
+/// makes the module from its result: single-phase (a module) or multi-phase
+/// (a `PyModuleDef`, exec slots pending until `exec_dynamic`). `path`, if
+/// any, becomes `__file__`.
+pub(crate) fn run_init(
+    vm: &VirtualMachine,
+    init: unsafe extern "C" fn() -> *mut PyObject,
+    short: &str,
+    spec: &PyObjectRef,
+    path: Option<&str>,
+) -> PyResult {
     let result = {
         let _gil = gil::ensure(vm);
         bridge::bump_epoch();
@@ -78,18 +92,21 @@ pub fn create_dynamic(vm: &VirtualMachine, spec: PyObjectRef) -> PyResult {
         return Err(err);
     }
     if let Some(def) = moduleobject::as_def(result) {
-        let m = moduleobject::from_def_and_spec(vm, def, &spec)?;
+        let m = moduleobject::from_def_and_spec(vm, def, spec)?;
         PENDING_EXEC.lock().insert(m.as_object() as *const _ as usize, def as usize);
-        set_file(vm, &m, &path);
+        set_file(vm, &m, path);
         return Ok(m);
     }
     let m = methodobject::c_result(vm, result, format_args!("PyInit_{short}"))?;
-    set_file(vm, &m, &path);
+    crate::objects::pystate::fixup_single_phase(vm, &m);
+    set_file(vm, &m, path);
     Ok(m)
 }
 
-fn set_file(vm: &VirtualMachine, m: &PyObjectRef, path: &str) {
-    let _ = m.set_attr("__file__", vm.ctx.new_str(path), vm);
+fn set_file(vm: &VirtualMachine, m: &PyObjectRef, path: Option<&str>) {
+    if let Some(path) = path {
+        let _ = m.set_attr("__file__", vm.ctx.new_str(path), vm);
+    }
 }
 
 /// `_imp.exec_dynamic(module)`: runs the `Py_mod_exec` slots (multi-phase).

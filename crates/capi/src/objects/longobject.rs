@@ -448,10 +448,10 @@ pub unsafe extern "C" fn PyLongWriter_Discard(w: *mut c_void) {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyLong_GetSign(o: *mut PyObject, sign: *mut c_int) -> c_int {
     api("PyLong_GetSign", |vm| {
-        let v = int_value(vm, o, false)?;
+        let s = sign_of(vm, o)?;
         // SAFETY: sign is a valid out pointer.
         unsafe {
-            *sign = match v.sign() {
+            *sign = match s {
                 Sign::Minus => -1,
                 Sign::NoSign => 0,
                 Sign::Plus => 1,
@@ -482,4 +482,81 @@ pub extern "C" fn _PyLong_NumBits(o: *mut PyObject) -> i64 {
 #[unsafe(no_mangle)]
 pub extern "C" fn _PyLong_Copy(o: *mut PyObject) -> *mut PyObject {
     new_ref("_PyLong_Copy", |vm| new_int(vm, int_value(vm, o, false)?))
+}
+
+/// New reference to `sys.int_info`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyLong_GetInfo() -> *mut PyObject {
+    new_ref("PyLong_GetInfo", |vm| vm.sys_module.get_attr("int_info", vm))
+}
+
+/// New reference to the address `p` as a non-negative int.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyLong_FromVoidPtr(p: *mut c_void) -> *mut PyObject {
+    PyLong_FromUnsignedLong(p as usize as c_ulong)
+}
+
+/// The pointer an int holds: a negative int as `long`, else as `unsigned
+/// long` (no `__index__`); NULL with an exception on failure.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyLong_AsVoidPtr(o: *mut PyObject) -> *mut c_void {
+    api("PyLong_AsVoidPtr", |vm| {
+        let obj = rp(vm, o)?;
+        let neg = obj.downcast_ref::<PyInt>().is_some_and(|i| i.as_bigint().sign() == Sign::Minus);
+        let v = if neg {
+            convert::<c_long>(vm, int_value(vm, o, true)?, "long", false)? as usize
+        } else {
+            convert::<c_ulong>(vm, int_value(vm, o, false)?, "unsigned long", true)? as usize
+        };
+        Ok(v as *mut c_void)
+    })
+}
+
+/// The sign of an exact int or subclass; TypeError ("expected int, got T") otherwise.
+fn sign_of(vm: &VirtualMachine, o: *mut PyObject) -> PyResult<Sign> {
+    let obj = rp(vm, o)?;
+    match obj.downcast_ref::<PyInt>() {
+        Some(i) => Ok(i.as_bigint().sign()),
+        None => Err(type_error(vm, format!("expected int, got {}", obj.class().name()))),
+    }
+}
+
+/// 1 if `o` is an int > 0, 0 if not; -1 with TypeError for a non-int.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyLong_IsPositive(o: *mut PyObject) -> c_int {
+    api("PyLong_IsPositive", |vm| Ok((sign_of(vm, o)? == Sign::Plus) as c_int))
+}
+
+/// 1 if `o` is an int < 0, 0 if not; -1 with TypeError for a non-int.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyLong_IsNegative(o: *mut PyObject) -> c_int {
+    api("PyLong_IsNegative", |vm| Ok((sign_of(vm, o)? == Sign::Minus) as c_int))
+}
+
+/// 1 if `o` is the int 0, 0 if not; -1 with TypeError for a non-int.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyLong_IsZero(o: *mut PyObject) -> c_int {
+    api("PyLong_IsZero", |vm| Ok((sign_of(vm, o)? == Sign::NoSign) as c_int))
+}
+
+/// The inline `lv_tag` of an int (mirror or static bool): ndigits << 3 | sign.
+fn lv_tag(op: *const PyObject) -> usize {
+    // SAFETY: C passes an int, whose mirror has CPython's PyLongObject header.
+    unsafe { (*op.cast::<PyLongObject>()).lv_tag }
+}
+
+/// 1 if the int has at most one 30-bit digit (CPython's "compact" ints), read
+/// from the mirror's inline `lv_tag` as CPython's inline function does.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyUnstable_Long_IsCompact(op: *const PyObject) -> c_int {
+    (lv_tag(op) < (2 << 3)) as c_int
+}
+
+/// The value of a compact int: `(1 - sign) * digit[0]` from the mirror.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyUnstable_Long_CompactValue(op: *const PyObject) -> Py_ssize_t {
+    let tag = lv_tag(op);
+    // SAFETY: a compact int has its one digit (or an unused zero) inline.
+    let d = unsafe { (*op.cast::<PyLongObject>()).ob_digit[0] } as Py_ssize_t;
+    (1 - (tag & 3) as Py_ssize_t) * d
 }

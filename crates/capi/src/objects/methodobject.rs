@@ -315,7 +315,82 @@ pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut
     if let Some(m) = module {
         f.set_attr("__module__", m, vm)?;
     }
+    register_cfunction(vm, &f, ml, slf);
     Ok(f)
+}
+
+/// The C definition and `self` of each function [`make_function`] made,
+/// keyed by the function's address and checked through a weak reference
+/// (an address can be reused once the function is gone).
+static CFUNCTIONS: std::sync::LazyLock<parking_lot::Mutex<std::collections::HashMap<usize, (rustpython_vm::PyRef<rustpython_vm::object::PyWeak>, usize, usize)>>> =
+    std::sync::LazyLock::new(Default::default);
+/// Size of [`CFUNCTIONS`] after its last pruning.
+static CFUNCTIONS_PRUNED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(64);
+
+fn register_cfunction(vm: &VirtualMachine, f: &PyObjectRef, ml: *mut PyMethodDef, slf: *mut PyObject) {
+    let Ok(w) = f.downgrade(None, vm) else { return };
+    let mut m = CFUNCTIONS.lock();
+    m.insert(f.as_raw() as usize, (w, ml as usize, slf as usize));
+    let pruned = CFUNCTIONS_PRUNED.load(std::sync::atomic::Ordering::Relaxed);
+    if m.len() > 2 * pruned {
+        m.retain(|_, (w, _, _)| w.upgrade().is_some());
+        CFUNCTIONS_PRUNED.store(m.len().max(64), std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+/// The `(PyMethodDef*, self)` of a C function made through the C-API.
+fn cfunction_of(vm: &VirtualMachine, op: *mut PyObject) -> PyResult<(*mut PyMethodDef, *mut PyObject)> {
+    let f = rp(vm, op)?;
+    let m = CFUNCTIONS.lock();
+    match m.get(&(f.as_raw() as usize)) {
+        Some((w, ml, slf)) if w.upgrade().is_some_and(|o| o.is(&f)) => Ok((*ml as *mut PyMethodDef, *slf as *mut PyObject)),
+        _ if f.class().is(vm.ctx.types.builtin_function_or_method_type) => {
+            Err(system_error(vm, "builtin function was not made through the C-API: it has no PyMethodDef"))
+        }
+        _ => Err(system_error(vm, "bad argument to internal function")),
+    }
+}
+
+/// The C function of a builtin function made from a `PyMethodDef`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCFunction_GetFunction(op: *mut PyObject) -> *mut c_void {
+    crate::runtime::api("PyCFunction_GetFunction", |vm| {
+        let (ml, _) = cfunction_of(vm, op)?;
+        // SAFETY: the definition outlives the function.
+        Ok(unsafe { (*ml).ml_meth })
+    })
+}
+
+/// Borrowed reference to the `self` of a builtin function (NULL if it has none).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCFunction_GetSelf(op: *mut PyObject) -> *mut PyObject {
+    crate::runtime::api("PyCFunction_GetSelf", |vm| match cfunction_of(vm, op) {
+        Ok((_, slf)) => Ok(slf),
+        Err(e) => {
+            let f = rp(vm, op)?;
+            if !f.class().is(vm.ctx.types.builtin_function_or_method_type) {
+                return Err(e);
+            }
+            let s = f.get_attr("__self__", vm)?;
+            Ok(if vm.is_none(&s) { std::ptr::null_mut() } else { bridge::borrow_from(vm, op, &s) })
+        }
+    })
+}
+
+/// The `ml_flags` of a builtin function made from a `PyMethodDef`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCFunction_GetFlags(op: *mut PyObject) -> std::ffi::c_int {
+    crate::runtime::api("PyCFunction_GetFlags", |vm| {
+        let (ml, _) = cfunction_of(vm, op)?;
+        // SAFETY: the definition outlives the function.
+        Ok(unsafe { (*ml).ml_flags })
+    })
+}
+
+/// New reference to `callable(*args, **kwargs)` (`PyObject_Call`).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyCFunction_Call(callable: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> *mut PyObject {
+    super::ceval::PyEval_CallObjectWithKeywords(callable, args, kwargs)
 }
 
 /// New reference to a builtin function for `ml` bound to `slf`.

@@ -253,10 +253,46 @@ pub extern "C" fn PyModule_GetName(m: *mut PyObject) -> *const c_char {
     })
 }
 
-/// New reference to `module.__file__`.
+/// The str `__file__` in the module's dict; SystemError "module filename
+/// missing" when absent or not a str, as CPython.
+fn filename(vm: &VirtualMachine, m: *mut PyObject, f: &str) -> PyResult<PyObjectRef> {
+    let md = module(vm, m, f)?;
+    let d = md.dict().ok_or_else(|| system_error(vm, "module filename missing"))?;
+    match d.get_item_opt("__file__", vm)? {
+        Some(v) if v.downcast_ref::<PyStr>().is_some() => Ok(v),
+        _ => Err(system_error(vm, "module filename missing")),
+    }
+}
+
+/// New reference to the module's `__file__` (a str).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyModule_GetFilenameObject(m: *mut PyObject) -> *mut PyObject {
-    new_ref("PyModule_GetFilenameObject", |vm| module(vm, m, "PyModule_GetFilenameObject")?.get_attr("__file__", vm))
+    new_ref("PyModule_GetFilenameObject", |vm| filename(vm, m, "PyModule_GetFilenameObject"))
+}
+
+/// UTF-8 `__file__`, owned by the module (deprecated in CPython).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyModule_GetFilename(m: *mut PyObject) -> *const c_char {
+    api("PyModule_GetFilename", |vm| {
+        let n = filename(vm, m, "PyModule_GetFilename")?;
+        let p = bridge::borrow_from(vm, m, &n);
+        Ok(super::unicodeobject::PyUnicode_AsUTF8(p))
+    })
+}
+
+/// Readies `ty` and adds it to the module under its short name (the part of
+/// `tp_name` after the last dot); the type is not stolen. 0 or -1.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyModule_AddType(m: *mut PyObject, ty: *mut PyTypeObject) -> c_int {
+    // SAFETY: ty is a type object.
+    if unsafe { (*ty).tp_flags } & Py_TPFLAGS_READY == 0 && unsafe { crate::types::heaptype::PyType_Ready(ty) } < 0 {
+        return -1;
+    }
+    // SAFETY: a ready type has a NUL-terminated tp_name.
+    let full = unsafe { CStr::from_ptr((*ty).tp_name) }.to_bytes();
+    let short = full.rsplit(|&c| c == b'.').next().unwrap_or(full);
+    let Ok(name) = std::ffi::CString::new(short) else { return -1 };
+    PyModule_AddObjectRef(m, name.as_ptr(), ty.cast())
 }
 
 /// Adds `value` as `name` (value is borrowed).

@@ -21,8 +21,23 @@ type Destructor = unsafe extern "C" fn(*mut PyObject);
 /// RustPython capsule address -> the C destructor given to PyCapsule_New.
 static DESTRUCTORS: LazyLock<Mutex<HashMap<usize, usize>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
 
+/// RustPython capsule address -> the name `PyCapsule_SetName` gave it
+/// (RustPython's own name is fixed at creation); 0 for NULL.
+static NAMES: LazyLock<Mutex<HashMap<usize, usize>>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+
+/// The capsule's current name.
+fn name_of(c: &rustpython_vm::Py<PyCapsule>) -> Option<&CStr> {
+    match NAMES.lock().get(&(c.as_object() as *const RpObject as usize)) {
+        // SAFETY: CPython requires a capsule's name to outlive it.
+        Some(&n) => (n != 0).then(|| unsafe { CStr::from_ptr(n as *const c_char) }),
+        None => c.name(),
+    }
+}
+
 /// Called by RustPython (with its own object pointer) when a capsule dies.
+/// Every capsule made here has it, so that a destructor set later runs.
 unsafe extern "C" fn trampoline(rp_capsule: *mut rustpython_vm::PyObject) {
+    NAMES.lock().remove(&(rp_capsule as usize));
     let Some(d) = DESTRUCTORS.lock().remove(&(rp_capsule as usize)) else { return };
     // SAFETY: d was stored from a C destructor pointer.
     let d: Destructor = unsafe { std::mem::transmute::<usize, Destructor>(d) };
@@ -63,8 +78,8 @@ pub unsafe extern "C" fn PyCapsule_New(pointer: *mut c_void, name: *const c_char
         }
         // SAFETY: CPython requires the name to outlive the capsule.
         let name: Option<&'static CStr> = (!name.is_null()).then(|| unsafe { CStr::from_ptr(name) });
-        let tramp: Option<unsafe extern "C" fn(*mut rustpython_vm::PyObject)> = destructor.map(|_| trampoline as _);
-        let cap = PyCapsule::new(pointer, name, tramp).into_ref(&vm.ctx);
+        let tramp: unsafe extern "C" fn(*mut rustpython_vm::PyObject) = trampoline;
+        let cap = PyCapsule::new(pointer, name, Some(tramp)).into_ref(&vm.ctx);
         if let Some(d) = destructor {
             DESTRUCTORS.lock().insert(cap.as_object() as *const _ as usize, d as usize);
         }
@@ -78,7 +93,7 @@ pub unsafe extern "C" fn PyCapsule_GetPointer(o: *mut PyObject, name: *const c_c
     api("PyCapsule_GetPointer", |vm| {
         let obj = rp(vm, o)?;
         let c = capsule(vm, &obj, "PyCapsule_GetPointer")?;
-        if !name_matches(c.name(), name) {
+        if !name_matches(name_of(c), name) {
             return Err(new_error(vm, vm.ctx.exceptions.value_error, "PyCapsule_GetPointer called with incorrect name"));
         }
         Ok(c.pointer())
@@ -90,7 +105,7 @@ pub unsafe extern "C" fn PyCapsule_GetPointer(o: *mut PyObject, name: *const c_c
 pub unsafe extern "C" fn PyCapsule_GetName(o: *mut PyObject) -> *const c_char {
     api("PyCapsule_GetName", |vm| {
         let obj = rp(vm, o)?;
-        Ok(capsule(vm, &obj, "PyCapsule_GetName")?.name().map_or(std::ptr::null(), CStr::as_ptr))
+        Ok(name_of(capsule(vm, &obj, "PyCapsule_GetName")?).map_or(std::ptr::null(), CStr::as_ptr))
     })
 }
 
@@ -140,7 +155,7 @@ pub unsafe extern "C" fn PyCapsule_IsValid(o: *mut PyObject, name: *const c_char
     api_noerr("PyCapsule_IsValid", 0, |vm| {
         let Ok(obj) = rp(vm, o) else { return 0 };
         obj.downcast_ref::<PyCapsule>()
-            .is_some_and(|c| !c.pointer().is_null() && name_matches(c.name(), name)) as c_int
+            .is_some_and(|c| !c.pointer().is_null() && name_matches(name_of(c), name)) as c_int
     })
 }
 
@@ -167,9 +182,37 @@ pub unsafe extern "C" fn PyCapsule_Import(name: *const c_char, _no_block: c_int)
         let c = obj
             .downcast_ref::<PyCapsule>()
             .ok_or_else(|| system_error(vm, format!("PyCapsule_Import \"{full}\" is not valid")))?;
-        if !name_matches(c.name(), name) {
+        if !name_matches(name_of(c), name) {
             return Err(new_error(vm, vm.ctx.exceptions.attribute_error, format!("PyCapsule_Import \"{full}\" is not valid")));
         }
         Ok(c.pointer())
+    })
+}
+
+/// Replaces the capsule's destructor (NULL removes it); 0, or -1 with
+/// ValueError for an invalid capsule.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyCapsule_SetDestructor(o: *mut PyObject, destructor: Option<Destructor>) -> c_int {
+    api("PyCapsule_SetDestructor", |vm| {
+        let obj = rp(vm, o)?;
+        let c = capsule(vm, &obj, "PyCapsule_SetDestructor")?;
+        let key = c.as_object() as *const RpObject as usize;
+        match destructor {
+            Some(d) => DESTRUCTORS.lock().insert(key, d as usize),
+            None => DESTRUCTORS.lock().remove(&key),
+        };
+        Ok(0)
+    })
+}
+
+/// Replaces the capsule's name (borrowed: it must outlive the capsule; NULL
+/// allowed); 0, or -1 with ValueError for an invalid capsule.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyCapsule_SetName(o: *mut PyObject, name: *const c_char) -> c_int {
+    api("PyCapsule_SetName", |vm| {
+        let obj = rp(vm, o)?;
+        let c = capsule(vm, &obj, "PyCapsule_SetName")?;
+        NAMES.lock().insert(c.as_object() as *const RpObject as usize, name as usize);
+        Ok(0)
     })
 }

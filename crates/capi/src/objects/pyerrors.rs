@@ -696,3 +696,262 @@ pub extern "C" fn PyErr_SetInterruptEx(signum: c_int) -> c_int {
 pub extern "C" fn PyErr_SetInterrupt() {
     PyErr_SetInterruptEx(libc::SIGINT);
 }
+
+// ---- syntax error locations and program text ------------------------------------------------
+
+/// Line `lineno` (1-based) of file `filename`, decoded as UTF-8 with
+/// "replace", with its line ending; `None` if the file or line is missing.
+fn program_text(vm: &VirtualMachine, filename: &PyObjectRef, lineno: c_int) -> Option<PyObjectRef> {
+    if lineno <= 0 {
+        return None;
+    }
+    let path = filename.downcast_ref::<rustpython_vm::builtins::PyStr>()?.to_str()?.to_owned();
+    let data = std::fs::read(path).ok()?;
+    let line = data.split_inclusive(|&c| c == b'\n').nth(lineno as usize - 1)?;
+    Some(vm.ctx.new_str(String::from_utf8_lossy(line).into_owned()).into())
+}
+
+/// New reference to line `lineno` of the file named by `filename` (a str),
+/// or NULL (no exception set) if it cannot be read.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_ProgramTextObject(filename: *mut PyObject, lineno: c_int) -> *mut PyObject {
+    if filename.is_null() || lineno <= 0 {
+        return std::ptr::null_mut();
+    }
+    api_noerr("PyErr_ProgramTextObject", std::ptr::null_mut(), |vm| {
+        let Ok(f) = rp(vm, filename) else { return std::ptr::null_mut() };
+        program_text(vm, &f, lineno).map_or(std::ptr::null_mut(), |t| bridge::to_c(vm, &t))
+    })
+}
+
+/// `PyErr_ProgramTextObject` for a C file name.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_ProgramText(filename: *const c_char, lineno: c_int) -> *mut PyObject {
+    if filename.is_null() || lineno <= 0 {
+        return std::ptr::null_mut();
+    }
+    api_noerr("PyErr_ProgramText", std::ptr::null_mut(), |vm| {
+        let Ok(f) = cstr(vm, filename) else { return std::ptr::null_mut() };
+        program_text(vm, &vm.ctx.new_str(f).into(), lineno).map_or(std::ptr::null_mut(), |t| bridge::to_c(vm, &t))
+    })
+}
+
+/// Sets the location attributes of the current exception (a SyntaxError,
+/// normally): `lineno`, `offset`, `end_lineno`, `end_offset` (None when
+/// negative), and with a filename `filename` and `text`; non-SyntaxError
+/// exceptions also get `msg` and `print_file_and_line` if missing. Failures
+/// to set an attribute are ignored, as in CPython.
+fn syntax_location(vm: &VirtualMachine, filename: Option<PyObjectRef>, lineno: c_int, col: c_int, end_lineno: c_int, end_col: c_int) {
+    let Some(e) = errors::take() else { return };
+    let o = e.as_object();
+    let int_or_none = |v: c_int| if v >= 0 { vm.ctx.new_int(v).into() } else { vm.ctx.none() };
+    let _ = o.set_attr("lineno", vm.ctx.new_int(lineno), vm);
+    let _ = o.set_attr("offset", int_or_none(col), vm);
+    let _ = o.set_attr("end_lineno", int_or_none(end_lineno), vm);
+    let _ = o.set_attr("end_offset", int_or_none(end_col), vm);
+    if let Some(f) = filename {
+        let _ = o.set_attr("filename", f.clone(), vm);
+        if let Some(t) = program_text(vm, &f, lineno) {
+            let _ = o.set_attr("text", t, vm);
+        }
+    }
+    if !e.class().is(vm.ctx.exceptions.syntax_error) {
+        if matches!(vm.get_attribute_opt(o, "msg"), Ok(None)) {
+            if let Ok(s) = o.str(vm) {
+                let _ = o.set_attr("msg", s, vm);
+            }
+        }
+        if matches!(vm.get_attribute_opt(o, "print_file_and_line"), Ok(None)) {
+            let _ = o.set_attr("print_file_and_line", vm.ctx.none(), vm);
+        }
+    }
+    errors::set(e);
+}
+
+/// Adds a location `lineno`..`end_lineno`, `col_offset`..`end_col_offset`
+/// (negative: None) in `filename` (borrowed, may be NULL) to the current exception.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_RangedSyntaxLocationObject(filename: *mut PyObject, lineno: c_int, col_offset: c_int, end_lineno: c_int, end_col_offset: c_int) {
+    api_noerr("PyErr_RangedSyntaxLocationObject", (), |vm| {
+        let f = if filename.is_null() { None } else { rp(vm, filename).ok() };
+        syntax_location(vm, f, lineno, col_offset, end_lineno, end_col_offset)
+    })
+}
+
+/// `PyErr_RangedSyntaxLocationObject(filename, lineno, col_offset, lineno, -1)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SyntaxLocationObject(filename: *mut PyObject, lineno: c_int, col_offset: c_int) {
+    PyErr_RangedSyntaxLocationObject(filename, lineno, col_offset, lineno, -1)
+}
+
+/// `PyErr_SyntaxLocationObject` for a C file name (may be NULL).
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SyntaxLocationEx(filename: *const c_char, lineno: c_int, col_offset: c_int) {
+    api_noerr("PyErr_SyntaxLocationEx", (), |vm| {
+        let f = if filename.is_null() { None } else { cstr(vm, filename).ok().map(|s| vm.ctx.new_str(s).into()) };
+        syntax_location(vm, f, lineno, col_offset, lineno, -1)
+    })
+}
+
+/// `PyErr_SyntaxLocationEx(filename, lineno, -1)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SyntaxLocation(filename: *const c_char, lineno: c_int) {
+    PyErr_SyntaxLocationEx(filename, lineno, -1)
+}
+
+// ---- ImportError -----------------------------------------------------------------------------
+
+/// Raises `exception(msg, name=name, path=path)` (an ImportError subclass;
+/// NULL name/path: None); always returns NULL.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetImportErrorSubclass(exception: *mut PyObject, msg: *mut PyObject, name: *mut PyObject, path: *mut PyObject) -> *mut PyObject {
+    api("PyErr_SetImportErrorSubclass", |vm| {
+        let ty = rp(vm, exception)?;
+        let ok = ty.downcast_ref::<PyType>().is_some_and(|t| t.fast_issubclass(vm.ctx.exceptions.import_error));
+        if !ok {
+            return Err(type_error(vm, "expected a subclass of ImportError"));
+        }
+        if msg.is_null() {
+            return Err(type_error(vm, "expected a message argument"));
+        }
+        let m = rp(vm, msg)?;
+        let kw = rustpython_vm::function::KwArgs::from_iter([("name".to_owned(), opt_obj(vm, name)?.unwrap_or_else(|| vm.ctx.none())), ("path".to_owned(), opt_obj(vm, path)?.unwrap_or_else(|| vm.ctx.none()))]);
+        let e = super::py(vm, || ty.call(rustpython_vm::function::FuncArgs::new(vec![m], kw), vm))?;
+        let e = e.downcast::<PyBaseException>().map_err(|_| type_error(vm, "calling the exception type did not return an exception"))?;
+        Err::<*mut PyObject, _>(e)
+    })
+}
+
+/// `PyErr_SetImportErrorSubclass(PyExc_ImportError, msg, name, path)`.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyErr_SetImportError(msg: *mut PyObject, name: *mut PyObject, path: *mut PyObject) -> *mut PyObject {
+    let ie = api_noerr("PyErr_SetImportError", std::ptr::null_mut(), |vm| bridge::type_ptr(vm, vm.ctx.exceptions.import_error).cast());
+    PyErr_SetImportErrorSubclass(ie, msg, name, path)
+}
+
+// ---- unraisable exceptions ---------------------------------------------------------------------
+
+/// Reports the current exception through `sys.unraisablehook` with a message
+/// formatted as `PyUnicode_FromFormat` (NULL format: the default message)
+/// and clears it.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyErr_FormatUnraisable(format: *const c_char, args: ...) {
+    let msg = if format.is_null() {
+        std::ptr::null_mut()
+    } else {
+        // Formatting must not disturb the exception being reported.
+        let saved = errors::take();
+        // SAFETY: the caller's arguments match the format.
+        let m = unsafe { super::modsupport::PyUnicode_FromFormatV(format, args) };
+        errors::restore(saved);
+        m
+    };
+    api_noerr("PyErr_FormatUnraisable", (), |vm| {
+        let text = if msg.is_null() { None } else { rp(vm, msg).ok().and_then(|m| m.str(vm).ok()).map(|s| s.as_wtf8().to_string()) };
+        if let Some(e) = errors::take() {
+            vm.run_unraisable(e, text, vm.ctx.none());
+        }
+    });
+    // SAFETY: the reference the formatter made.
+    unsafe { bridge::xdecref(msg) };
+}
+
+// ---- except* -------------------------------------------------------------------------------
+
+const PREP_RERAISE_STAR: &str = r#"
+def _prep_reraise_star(orig, excs):
+    if not excs:
+        return None
+    if not isinstance(orig, BaseExceptionGroup):
+        return excs[0]
+    def same(a, b):
+        return (getattr(a, '__notes__', None) is getattr(b, '__notes__', None)
+                and a.__traceback__ is b.__traceback__
+                and a.__cause__ is b.__cause__ and a.__context__ is b.__context__)
+    def leaf_ids(e, ids):
+        if isinstance(e, BaseExceptionGroup):
+            for x in e.exceptions:
+                leaf_ids(x, ids)
+        else:
+            ids.add(id(e))
+    raised, reraised = [], []
+    for e in excs:
+        if e is None:
+            continue
+        (reraised if same(e, orig) else raised).append(e)
+    if reraised:
+        ids = set()
+        for e in reraised:
+            leaf_ids(e, ids)
+        reraised_eg = orig.split(lambda leaf: id(leaf) in ids)[0]
+    else:
+        reraised_eg = None
+    if not raised:
+        return reraised_eg
+    if reraised_eg is not None:
+        raised.append(reraised_eg)
+    if len(raised) > 1:
+        return ExceptionGroup("", raised)
+    return raised[0]
+"#;
+
+static PREP: parking_lot::Mutex<Option<PyObjectRef>> = parking_lot::Mutex::new(None);
+
+/// New reference to the exception an `except*` statement re-raises, given
+/// the caught `orig` (raised, so with a traceback) and the list `excs` of
+/// exceptions (or None) its clauses raised or re-raised; None if nothing.
+#[unsafe(no_mangle)]
+pub extern "C" fn PyUnstable_Exc_PrepReraiseStar(orig: *mut PyObject, excs: *mut PyObject) -> *mut PyObject {
+    new_ref("PyUnstable_Exc_PrepReraiseStar", |vm| {
+        let o = if orig.is_null() { None } else { rp(vm, orig)?.downcast::<PyBaseException>().ok() };
+        let o = o.ok_or_else(|| type_error(vm, "orig must be an exception instance"))?;
+        let l = if excs.is_null() { None } else { rp(vm, excs)?.downcast::<rustpython_vm::builtins::PyList>().ok() };
+        let l = l.ok_or_else(|| type_error(vm, "excs must be a list of exception instances"))?;
+        for (i, x) in l.borrow_vec().iter().enumerate() {
+            if !(vm.is_none(x) || x.downcast_ref::<PyBaseException>().is_some()) {
+                return Err(type_error(vm, format!("item {i} of excs is not an exception")));
+            }
+        }
+        if o.__traceback__().is_none() {
+            return Err(crate::runtime::new_error(vm, vm.ctx.exceptions.value_error, "orig must be a raised exception"));
+        }
+        let f = match PREP.lock().clone() {
+            Some(f) => f,
+            None => {
+                let scope = vm.new_scope_with_builtins();
+                vm.run_string(scope.clone(), PREP_RERAISE_STAR, "<except*>")?;
+                let f = scope.globals.get_item("_prep_reraise_star", vm)?;
+                *PREP.lock() = Some(f.clone());
+                f
+            }
+        };
+        super::py(vm, || f.call((o, l), vm))
+    })
+}
+
+// ---- interpreter errors ------------------------------------------------------------------------
+
+/// `concurrent.interpreters.InterpreterError` (CPython 3.14; RustPython has
+/// no subinterpreters, so nothing raises it, but C can test and raise it).
+#[unsafe(no_mangle)]
+pub static mut PyExc_InterpreterError: *mut PyObject = std::ptr::null_mut();
+/// `concurrent.interpreters.InterpreterNotFoundError` (an InterpreterError).
+#[unsafe(no_mangle)]
+pub static mut PyExc_InterpreterNotFoundError: *mut PyObject = std::ptr::null_mut();
+
+/// Makes the two interpreter exception classes; called once at install.
+pub(crate) fn install_interpreter_errors(vm: &VirtualMachine) {
+    let make = |name: &str, base: PyObjectRef| -> Option<PyObjectRef> {
+        let ns = vm.ctx.new_dict();
+        ns.set_item("__module__", vm.ctx.new_str("concurrent.interpreters").into(), vm).ok()?;
+        vm.ctx.types.type_type.as_object().call((name, vm.ctx.new_tuple(vec![base]), ns), vm).ok()
+    };
+    let Some(ie) = make("InterpreterError", vm.ctx.exceptions.exception_type.to_owned().into()) else { return };
+    let Some(nf) = make("InterpreterNotFoundError", ie.clone()) else { return };
+    // SAFETY: written once at install, before any extension is loaded; type
+    // objects are immortal, so the pointers stay valid.
+    unsafe {
+        PyExc_InterpreterError = bridge::to_c(vm, &ie);
+        PyExc_InterpreterNotFoundError = bridge::to_c(vm, &nf);
+    }
+}

@@ -245,3 +245,42 @@ pub unsafe extern "C" fn PyMem_SetAllocator(d: c_int, allocator: *mut PyMemAlloc
 /// README's compatibility table).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyMem_SetupDebugHooks() {}
+
+/// `PyObjectArenaAllocator`.
+#[repr(C)]
+#[derive(Clone, Copy)]
+pub struct PyObjectArenaAllocator {
+    ctx: *mut c_void,
+    alloc: Option<unsafe extern "C" fn(*mut c_void, usize) -> *mut c_void>,
+    free: Option<unsafe extern "C" fn(*mut c_void, *mut c_void, usize)>,
+}
+
+/// CPython's default arena allocator: anonymous `mmap`.
+unsafe extern "C" fn arena_mmap(_ctx: *mut c_void, size: usize) -> *mut c_void {
+    // SAFETY: an anonymous private mapping.
+    let p = unsafe { libc::mmap(std::ptr::null_mut(), size, libc::PROT_READ | libc::PROT_WRITE, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) };
+    if p == libc::MAP_FAILED { std::ptr::null_mut() } else { p }
+}
+
+unsafe extern "C" fn arena_munmap(_ctx: *mut c_void, p: *mut c_void, size: usize) {
+    // SAFETY: p was mapped by arena_mmap with this size.
+    unsafe { libc::munmap(p, size) };
+}
+
+static ARENA: parking_lot::Mutex<crate::runtime::Shared<PyObjectArenaAllocator>> =
+    parking_lot::Mutex::new(crate::runtime::Shared(PyObjectArenaAllocator { ctx: std::ptr::null_mut(), alloc: Some(arena_mmap), free: Some(arena_munmap) }));
+
+/// Copies the arena allocator into `*allocator`. The facade's object
+/// allocator does not use arenas, so the one set is recorded, not used.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_GetArenaAllocator(allocator: *mut PyObjectArenaAllocator) {
+    // SAFETY: C passes a writable struct.
+    unsafe { *allocator = ARENA.lock().0 };
+}
+
+/// Replaces the arena allocator (see `PyObject_GetArenaAllocator`).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn PyObject_SetArenaAllocator(allocator: *mut PyObjectArenaAllocator) {
+    // SAFETY: C passes a valid struct.
+    ARENA.lock().0 = unsafe { *allocator };
+}

@@ -16,6 +16,11 @@ pub fn set_seed(vm: &VirtualMachine) {
     *SEED.lock() = Some(vm.new_thread());
 }
 
+/// Forgets the interpreter at finalisation: threads can no longer attach.
+pub fn clear_seed() {
+    drop(SEED.lock().take());
+}
+
 /// A VM handle for a new native thread of the interpreter.
 pub fn new_thread_vm() -> Option<rustpython_vm::vm::thread::ThreadedVirtualMachine> {
     let seed = SEED.lock();

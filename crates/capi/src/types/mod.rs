@@ -165,10 +165,16 @@ module_types! {
     PyContextVar_Type => "__import__('_contextvars').ContextVar",
     PyContextToken_Type => "__import__('_contextvars').Token",
     PyODict_Type => "__import__('collections').OrderedDict",
+    // The bootstrap stderr writer (objects/fileobject.rs): writes str to fd 1 or 2.
+    PyStdPrinter_Type => "(lambda os: type('stderrprinter', (), {'__module__': 'builtins', '__slots__': ('_fd',), '__init__': lambda self, fd: object.__setattr__(self, '_fd', fd), 'write': lambda self, s: (os.write(self._fd, s.encode('utf-8', 'backslashreplace')), len(s))[1] if isinstance(s, str) else (_ for _ in ()).throw(TypeError('write() argument must be str, not ' + type(s).__name__)), 'fileno': lambda self: self._fd, 'flush': lambda self: None, 'isatty': lambda self: os.isatty(self._fd), 'closed': property(lambda self: False), 'mode': property(lambda self: 'w'), 'encoding': property(lambda self: 'utf-8'), '__repr__': lambda self: '<stdprinter(fd=%d) object at %#x>' % (self._fd, id(self))}))(__import__('os'))",
     PyODictKeys_Type => "type(__import__('collections').OrderedDict().keys())",
     PyODictValues_Type => "type(__import__('collections').OrderedDict().values())",
     PyODictItems_Type => "type(__import__('collections').OrderedDict().items())",
     PyODictIter_Type => "type(iter(__import__('collections').OrderedDict()))",
+    // RustPython has no _pickle.PickleBuffer: the facade's own (objects/picklebufobject.rs).
+    PyPickleBuffer_Type => "type('PickleBuffer', (), {'__slots__': ('_view', '_c', '__weakref__'), '__module__': 'pickle', '__doc__': 'Wrapper for potentially out-of-band buffers', '__init__': lambda self, buffer, /: (object.__setattr__(self, '_view', memoryview(buffer)), object.__setattr__(self, '_c', None))[0], '_checked': lambda self: self._view if self._view is not None else (_ for _ in ()).throw(ValueError('operation forbidden on released PickleBuffer object')), '__buffer__': lambda self, flags, /: memoryview(self._checked()), 'raw': lambda self: (lambda v: v.cast('B') if v.c_contiguous else (_ for _ in ()).throw(BufferError('cannot extract raw buffer from non-contiguous buffer')))(self._checked()), 'release': lambda self: (object.__setattr__(self, '_c', None), self._view is not None and self._view.release(), object.__setattr__(self, '_view', None))[0]})",
+    // RustPython has no instancemethod: the facade's own (objects/classobject.rs).
+    PyInstanceMethod_Type => "(lambda MT: type('instancemethod', (), {'__slots__': ('__func__',), '__module__': 'builtins', '__init__': lambda self, function: object.__setattr__(self, '__func__', function) if callable(function) else (_ for _ in ()).throw(TypeError('first argument must be callable')), '__call__': lambda self, /, *a, **k: self.__func__(*a, **k), '__get__': lambda self, obj, cls=None: self.__func__ if obj is None else MT(self.__func__, obj), '__getattr__': lambda self, name: getattr(object.__getattribute__(self, '__func__'), name), '__doc__': property(lambda self: self.__func__.__doc__)}))(type((lambda: 0).__get__(0)))",
 }
 
 /// Fills `tp` from the type `expr` evaluates to; if RustPython lacks it, the
@@ -304,6 +310,13 @@ exceptions! {
     PyExc_EncodingWarning => encoding_warning,
 }
 
+/// Makes the static (C-owned, zeroed) type object `tp` the type object of
+/// RustPython type `ty` (`PyStructSequence_InitType2`).
+pub(crate) fn adopt_static_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
+    register_type(tp, ty);
+    fill_type(vm, tp, ty);
+}
+
 fn register_type(tp: *mut PyTypeObject, ty: &Py<PyType>) {
     // SAFETY: tp is one of our zeroed statics.
     unsafe { bridge::make_immortal(tp.cast()) };
@@ -351,6 +364,7 @@ pub fn install(vm: &VirtualMachine) {
         (*_Py_TrueStruct.get()).ob_digit[0] = 1;
     }
     install_exceptions(vm);
+    crate::objects::pyerrors::install_interpreter_errors(vm);
     install_module_types(vm);
 }
 
