@@ -42,13 +42,14 @@ PRIVATE = [
 # Private names imported by popular cp314 wheels (census of 2026-11-23:
 # aiohttp, cffi, charset-normalizer, frozenlist, lxml, msgpack, multidict,
 # orjson, propcache, pyyaml, regex, simplejson, yarl — Cython-generated
-# code mostly — among 20 downloaded wheels).
+# code mostly — among 20 downloaded wheels; greenlet).
 WHEEL_PRIVATE = [
     "_PyType_Lookup", "_PyDict_GetItem_KnownHash", "_PyDict_SetItem_KnownHash",
     "_PyDict_SetItem_KnownHash_LockHeld", "_PyDict_NewPresized", "_PyObject_GetDictPtr",
     "_PyByteArray_empty_string", "_PyLong_Copy", "_PyLong_Sign", "_PyLong_NumBits",
     "_PyLong_AsByteArray", "_PyEval_SliceIndex", "_PyUnicode_ToLowercase",
     "_PyUnicode_IsWhitespace", "_Py_ctype_tolower", "_Py_ascii_whitespace",
+    "_Py_NewReference", "_Py_NewReferenceNoTotal",
 ]
 
 

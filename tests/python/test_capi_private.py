@@ -108,3 +108,7 @@ def test_tables():
     assert lower == bytes(range(256)).translate(bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ", b"abcdefghijklmnopqrstuvwxyz"))
     assert ws == bytes(int(chr(i).isspace()) for i in range(128))
     assert empty == 0
+
+
+def test_new_reference_resets_the_count():
+    assert m.new_reference() == 1

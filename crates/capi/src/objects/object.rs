@@ -48,6 +48,21 @@ pub unsafe extern "C" fn _Py_DecRef(o: *mut PyObject) {
     unsafe { Py_DecRef(o) }
 }
 
+/// `_Py_NewReference`: makes `o` a new object with one reference (greenlet
+/// calls it on memory it recycles; there are no reference-tracing hooks).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_NewReference(o: *mut PyObject) {
+    // SAFETY: C passes an object header it owns.
+    unsafe { (*o).ob_refcnt = 1 };
+}
+
+/// `_Py_NewReferenceNoTotal`: as `_Py_NewReference` (no reference totals are kept).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_NewReferenceNoTotal(o: *mut PyObject) {
+    // SAFETY: forwarded.
+    unsafe { _Py_NewReference(o) }
+}
+
 /// `Py_NewRef`: increments and returns `o` (new reference).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn Py_NewRef(o: *mut PyObject) -> *mut PyObject {

@@ -20,6 +20,7 @@ extern "C" {
     fn _PyLong_AsByteArray(v: *mut PyObject, bytes: *mut u8, n: usize, little: c_int, signed: c_int, with_exc: c_int) -> c_int;
     fn _PyEval_SliceIndex(v: *mut PyObject, pi: *mut Py_ssize_t) -> c_int;
     fn _PyUnicode_ToLowercase(ch: u32) -> u32;
+    fn _Py_NewReference(o: *mut PyObject);
     fn _PyUnicode_IsWhitespace(ch: u32) -> c_int;
     static _Py_ctype_tolower: [u8; 256];
     static _Py_ascii_whitespace: [u8; 128];
@@ -180,6 +181,18 @@ unsafe extern "C" fn tables(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObje
     t
 }
 
+/// METH_NOARGS: Py_REFCNT of a fresh int after two INCREFs then
+/// `_Py_NewReference` (1), which is then released.
+unsafe extern "C" fn new_reference(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    let p = PyLong_FromLong(123_456_789);
+    Py_INCREF(p);
+    Py_INCREF(p);
+    _Py_NewReference(p);
+    let n = Py_REFCNT(p);
+    Py_DECREF(p);
+    PyLong_FromSsize_t(n)
+}
+
 fn methods() -> Vec<PyMethodDef> {
     vec![
         meth!(c"dict_known_hash", dict_known_hash, PyCFunction, METH_VARARGS),
@@ -191,6 +204,7 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"slice_index", slice_index, PyCFunction, METH_O),
         meth!(c"unicode_ctype", unicode_ctype, PyCFunction, METH_O),
         meth!(c"tables", tables, PyCFunction, METH_NOARGS),
+        meth!(c"new_reference", new_reference, PyCFunction, METH_NOARGS),
     ]
 }
 
