@@ -7,7 +7,9 @@ which `cargo fetch` brings into the registry (this script does that in a
 scratch project). Kept: every public name (no leading underscore) minus
 the Windows-only ones; added: the POSIX-only functions the headers declare;
 private `_Py*` names only where public headers' inline code references them
-(listed below) — the wheels' own imports are checked by check-exports.sh.
+(listed below), and those that popular cp314 wheels import (a census of 20
+wheels from PyPI, listed below) — the seed wheels' own imports are also
+checked by check-exports.sh.
 Flags: `abi3` (in python3.def), `posix` (added), `private`.
 Cross-check: libpython3.13.so's public exports (pyenv 3.13.0) that are
 neither in the list nor builtin-module init functions are printed.
@@ -36,6 +38,18 @@ PRIVATE = [
     "_PyBytes_Resize", "_PyObject_New", "_PyObject_NewVar", "_PyObject_GC_New",
     "_PyObject_GC_NewVar", "_Py_FatalErrorFunc", "_PyArg_ParseTupleAndKeywords_SizeT",
     "_Py_HashBytes", "_PyUnicode_Ready",
+]
+# Private names imported by popular cp314 wheels (census of 2026-11-23:
+# aiohttp, cffi, charset-normalizer, frozenlist, lxml, msgpack, multidict,
+# orjson, propcache, pyyaml, regex, simplejson, yarl — Cython-generated
+# code mostly — among 20 downloaded wheels; greenlet).
+WHEEL_PRIVATE = [
+    "_PyType_Lookup", "_PyDict_GetItem_KnownHash", "_PyDict_SetItem_KnownHash",
+    "_PyDict_SetItem_KnownHash_LockHeld", "_PyDict_NewPresized", "_PyObject_GetDictPtr",
+    "_PyByteArray_empty_string", "_PyLong_Copy", "_PyLong_Sign", "_PyLong_NumBits",
+    "_PyLong_AsByteArray", "_PyEval_SliceIndex", "_PyUnicode_ToLowercase",
+    "_PyUnicode_IsWhitespace", "_Py_ctype_tolower", "_Py_ascii_whitespace",
+    "_Py_NewReference", "_Py_NewReferenceNoTotal",
 ]
 
 
@@ -70,13 +84,13 @@ def main():
         rows[name] = (kind, ["abi3"] if name in stable else [])
     for name in POSIX_ONLY:
         rows[name] = ("func", ["posix"])
-    for name in PRIVATE:
+    for name in PRIVATE + WHEEL_PRIVATE:
         if name in full:
             rows[name] = (full[name], ["private"])
     with open(OUT, "w") as f:
         f.write("# CPython 3.14 C-API surface the facade exports: name, func|data, flags.\n")
         f.write(f"# Made by ci/gen-symbol-list.py from {CRATE} {VERSION} (python314.def,\n")
-        f.write("# python3.def); abi3 = stable ABI, posix = POSIX-only, private = used by headers.\n")
+        f.write("# python3.def); abi3 = stable ABI, posix = POSIX-only, private = used by headers or imported by popular wheels.\n")
         for name in sorted(rows):
             kind, flags = rows[name]
             f.write("\t".join([name, kind] + flags) + "\n")

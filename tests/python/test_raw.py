@@ -141,11 +141,54 @@ def test_inline_reads():
 
 
 def test_unicode_layout():
-    assert m.unicode_info("abc") == (3, 1, 3)
-    assert m.unicode_info("é") == (1, 1, 2)
-    assert m.unicode_info("€x") == (2, 2, 4)
-    assert m.unicode_info("🐍") == (1, 4, 4)
-    assert m.unicode_info("") == (0, 1, 0)
+    def chars(s):
+        return [ord(c) for c in s]
+
+    assert m.unicode_info("abc") == (3, 1, 3, chars("abc"))
+    assert m.unicode_info("é") == (1, 1, 2, chars("é"))
+    assert m.unicode_info("€x") == (2, 2, 4, chars("€x"))
+    assert m.unicode_info("🐍") == (1, 4, 4, chars("🐍"))
+    assert m.unicode_info("") == (0, 1, 0, [])
+    # Non-ASCII text read inline, as markupsafe's speedups read it.
+    text = "こんにちは&<>'\"xyz🍣" * 3
+    assert m.unicode_info(text)[3] == chars(text)
+    assert m.unicode_info(text[:5] + "&")[3] == chars(text[:5] + "&")
+
+
+class IndexAndItems:
+    def __index__(self):
+        return 3
+
+    def __getitem__(self, k):
+        return ("item", k)
+
+    def __len__(self):
+        return 9
+
+
+def test_protocol_tables_read_inline():
+    # (PyIndex_Check, nb_int, nb_add(o, o), sq_item(o, 0), sq_length, sq_contains(o, key), mp_subscript(o, key))
+    assert m.type_slots(5, 5) == (True, 5, 10, None, None, None, None)
+    assert m.type_slots(2.5, 0) == (False, 2, 5.0, None, None, None, None)
+    assert m.type_slots(True, 0) == (True, 1, 2, None, None, None, None)
+    assert m.type_slots([10, 20], 0) == (False, None, None, 10, 2, 0, 10)
+    assert m.type_slots((7, 8), 1) == (False, None, None, 7, 2, 0, 8)
+    assert m.type_slots({"k": 1}, "k") == (False, None, None, None, None, 1, 1)
+    assert m.type_slots(range(4), 2) == (False, None, None, 0, 4, 1, 2)
+    assert m.type_slots(IndexAndItems(), "q") == (True, None, None, ("item", 0), 9, None, ("item", "q"))
+    assert m.type_slots(object(), 0) == (False, None, None, None, None, None, None)
+    with pytest.raises(TypeError, match="string indices must be integers"):
+        m.type_slots("ab", "a")
+
+
+def test_bytearray_inline_layout():
+    b = bytearray(b"abc")
+    assert m.bytearray_inline(b) == b"abc"
+    assert b == bytearray(b"ABC")  # written through ob_start
+    b.extend(b"def" * 1000)
+    assert m.bytearray_inline(b) == b"ABC" + b"def" * 1000
+    assert b == bytearray(b"ABC" + b"DEF" * 1000)
+    assert m.bytearray_inline(bytearray()) == b""
 
 
 def test_built_in_place():

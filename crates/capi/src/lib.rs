@@ -32,6 +32,8 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
         if let Ok(v) = vm.sys_module.get_attr("version", vm).and_then(|v| v.str(vm)) {
             objects::pylifecycle::set_version(&v.to_string());
         }
+        runtime::set_seed(vm);
+        objects::datetime::install(vm)?;
         objects::pydebug::install(vm);
     }
     // Per interpreter (a host may initialise again after finalising).

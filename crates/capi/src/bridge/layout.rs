@@ -39,14 +39,29 @@ pub fn str_mirror(s: &PyStr, ty: *mut PyTypeObject, owned: Option<PyObjectRef>) 
         }
         return p;
     }
+    // Non-ASCII: CPython's compact layout, the fixed-width characters inline
+    // after the header, because C reads them there (`PyUnicode_DATA`,
+    // `PyUnicode_2BYTE_DATA`, `PyUnicode_READ` are inline functions).
     let maxchar = s.as_wtf8().code_points().map(|c| c.to_u32()).max().unwrap_or(0);
-    let p = super::alloc(COMPACT_DATA, Kind::Str, ty, owned);
-    // SAFETY: compact header layout.
+    let kind = kind_for(maxchar);
+    let len = s.char_len();
+    let p = super::alloc(COMPACT_DATA + (len + 1) * kind as usize, Kind::Str, ty, owned);
+    // SAFETY: compact header plus room for len + 1 units of `kind` bytes (the
+    // terminating NUL is already zero).
     unsafe {
         let a = p.cast::<PyASCIIObject>();
-        (*a).length = s.char_len() as isize;
+        (*a).length = len as isize;
         (*a).hash = -1;
-        (*a).state = (kind_for(maxchar) << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT;
+        (*a).state = (kind << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT;
+        let data = p.cast::<u8>().add(COMPACT_DATA);
+        for (i, c) in s.as_wtf8().code_points().enumerate() {
+            let v = c.to_u32();
+            match kind {
+                PyUnicode_1BYTE_KIND => *data.add(i) = v as u8,
+                PyUnicode_2BYTE_KIND => *data.cast::<u16>().add(i) = v as u16,
+                _ => *data.cast::<u32>().add(i) = v,
+            }
+        }
     }
     p
 }
@@ -57,10 +72,10 @@ pub fn state(p: *mut PyObject) -> (u32, bool) {
     ((st >> UNICODE_STATE_KIND_SHIFT) & 7, st & UNICODE_STATE_ASCII != 0)
 }
 
-/// Pointer to the inline fixed-width data of a builder (or ASCII mirror).
+/// Pointer to the inline fixed-width data of a str mirror or builder.
 pub fn inline_data(p: *mut PyObject) -> *mut u8 {
     let (_, ascii) = state(p);
-    // SAFETY: builders and ASCII mirrors carry their data inline.
+    // SAFETY: str mirrors and builders carry their data inline (compact layout).
     unsafe { p.cast::<u8>().add(if ascii { ASCII_DATA } else { COMPACT_DATA }) }
 }
 

@@ -1,7 +1,7 @@
 //! Mirrors: CPython-layout views of RustPython objects.
 
 use rustpython_vm::builtins::{
-    PyBaseException, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple,
+    PyBaseException, PyByteArray, PyBytes, PyDict, PyFloat, PyFrozenSet, PyInt, PyList, PySet, PyStr, PyTuple,
     PyType,
 };
 use rustpython_vm::{AsObject, Py, PyObject as RpObject, PyObjectRef, VirtualMachine};
@@ -33,6 +33,29 @@ static TYPE_MIRROR: OnceLock<fn(&VirtualMachine, &Py<PyType>) -> *mut PyTypeObje
 /// Installs the maker of type objects for [`type_ptr`].
 pub fn set_type_mirror_maker(make: fn(&VirtualMachine, &Py<PyType>) -> *mut PyTypeObject) {
     let _ = TYPE_MIRROR.set(make);
+}
+
+/// A RustPython type whose instances C reads inline with a layout the bridge
+/// does not define itself (the datetime types, registered by the objects
+/// layer): the mirror of an instance of `ty` or of a subclass has `size`
+/// bytes, whose fields past the object header `fill` writes once, when the
+/// mirror is made (the instances are immutable).
+pub struct InlineLayout {
+    pub ty: rustpython_vm::PyRef<PyType>,
+    pub size: usize,
+    pub fill: fn(&VirtualMachine, &RpObject, *mut PyObject),
+}
+
+static INLINE_LAYOUTS: OnceLock<Vec<InlineLayout>> = OnceLock::new();
+
+/// Installs the inline layouts (once, at install).
+pub fn set_inline_layouts(layouts: Vec<InlineLayout>) {
+    let _ = INLINE_LAYOUTS.set(layouts);
+}
+
+/// The inline layout instances of `ty` have, if one is registered.
+pub fn inline_layout(ty: &Py<PyType>) -> Option<&'static InlineLayout> {
+    INLINE_LAYOUTS.get()?.iter().find(|l| ty.fast_issubclass(&l.ty))
 }
 
 /// Creates and registers the mirror of `obj` (a new reference); `persist`
@@ -130,6 +153,10 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         let p = alloc(size_of::<PySetObject>(), Kind::Set, ty, owned);
         sync(vm, p, obj);
         p
+    } else if obj.downcast_ref::<PyByteArray>().is_some() {
+        let p = alloc(size_of::<PyByteArrayObject>(), Kind::ByteArray, ty, owned);
+        sync(vm, p, obj);
+        p
     } else if obj.downcast_ref::<PyBaseException>().is_some() {
         alloc(size_of::<PyBaseExceptionObject>(), Kind::Exception, ty, owned)
     } else if obj.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some() {
@@ -139,6 +166,10 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         // PyFrameObject's layout: C writes f_lineno in place.
         let p = alloc(crate::objects::frameobject::FRAME_MIRROR_SIZE, Kind::Plain, ty, owned);
         crate::objects::frameobject::init_mirror(p);
+        p
+    } else if let Some(l) = inline_layout(obj.class()) {
+        let p = alloc(l.size, Kind::Plain, ty, owned);
+        (l.fill)(vm, obj, p);
         p
     } else {
         alloc(size_of::<PyObject>(), Kind::Plain, ty, owned)
@@ -170,7 +201,8 @@ pub(crate) fn mark_persistent(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObj
 fn needs_check(c: *mut PyObject) -> bool {
     // SAFETY: items of a mirror's item array are live objects or NULL.
     unsafe { super::mortal_header(c) }.is_some_and(|h| {
-        matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin) || h.flags & NESTED != 0
+        matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin)
+            || h.flags & NESTED != 0
     })
 }
 
@@ -215,7 +247,7 @@ pub fn refresh(vm: &VirtualMachine, p: *mut PyObject) {
     }
     // SAFETY: non-immortal objects from the map are facade-allocated.
     let h = unsafe { header(p) };
-    let own = matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::NativeBuiltin);
+    let own = matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin);
     if !own && h.flags & NESTED == 0 {
         return;
     }
@@ -253,7 +285,7 @@ fn check(vm: &VirtualMachine, p: *mut PyObject) {
     let Some(rp) = h.rp.clone() else { return };
     match h.kind {
         Kind::List => ensure_synced(vm, p, &rp),
-        Kind::Dict | Kind::Set | Kind::NativeBuiltin => sync(vm, p, &rp),
+        Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin => sync(vm, p, &rp),
         _ => {}
     }
 }
@@ -386,6 +418,20 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
                 let s = p.cast::<PySetObject>();
                 (*s).used = n as isize;
                 (*s).fill = n as isize;
+            }
+        }
+        Kind::ByteArray => {
+            let Some(b) = obj.downcast_ref::<PyByteArray>() else { return };
+            let buf = b.borrow_buf();
+            // SAFETY: bytearray layout. `ob_start` points into RustPython's
+            // buffer: valid, as in CPython, until the bytearray is resized
+            // (C writes through it change the bytearray in place).
+            unsafe {
+                let a = p.cast::<PyByteArrayObject>();
+                (*a).ob_base.ob_size = buf.len() as isize;
+                (*a).ob_alloc = buf.len() as isize;
+                (*a).ob_bytes = buf.as_ptr().cast_mut().cast();
+                (*a).ob_start = (*a).ob_bytes;
             }
         }
         _ => {}

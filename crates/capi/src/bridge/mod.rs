@@ -93,7 +93,7 @@ use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
 use crate::abi::{IMMORTAL_REFCNT, PyObject, PyTypeObject};
 use crate::runtime::system_error;
 
-pub use mirror::{refresh, set_type_mirror_maker, type_ptr};
+pub use mirror::{InlineLayout, inline_layout, refresh, set_inline_layouts, set_type_mirror_maker, type_ptr};
 pub use parked::{parked, sweep};
 
 /// What the inline body of an allocation holds, so that deallocation knows
@@ -110,6 +110,8 @@ pub enum Kind {
     Int,
     Dict,
     Set,
+    /// A bytearray: `ob_size`/`ob_start` point into RustPython's buffer.
+    ByteArray,
     Type,
     Exception,
     Module,
@@ -191,12 +193,14 @@ impl PreHeader {
 
 /// Out-of-line state of an object: borrowed references it owns, lazily made
 /// buffers (UTF-8 and fixed-width copies of a str), and the items of a
-/// container mirror that must be re-checked when it crosses.
+/// container mirror that must be re-checked when it crosses, and the slot
+/// `_PyObject_GetDictPtr` points C at.
 #[derive(Default)]
 pub struct Aux {
     pub borrowed: AddrSet,
     pub buffers: Vec<Box<[u8]>>,
     pub nested: Vec<usize>,
+    pub dict_slot: Option<Box<*mut PyObject>>,
 }
 
 impl Aux {
@@ -560,7 +564,17 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
         unsafe { decref(p) };
         return p;
     }
-    // SAFETY: owner is a live facade object (callers pass mirrors they just used).
+    // SAFETY: owner is a live object (callers pass objects they just used).
+    if unsafe { try_header(owner) }.is_none() {
+        // A static owner (a builtin type object, a singleton) lives for the
+        // whole process: so does what it lends, one reference per object.
+        if !STATIC_LENT.lock().insert(p as usize) {
+            // SAFETY: p holds the reference kept the first time.
+            unsafe { decref(p) };
+        }
+        return p;
+    }
+    // SAFETY: owner is a live facade object with a pre-header (checked above).
     let a = unsafe { aux(owner) };
     if !a.borrowed.insert(p as usize) {
         // Already owned once by this owner: give back the extra reference.
@@ -569,6 +583,9 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
     }
     p
 }
+
+/// Objects lent by static owners (see [`borrow_from`]), one reference each.
+static STATIC_LENT: LazyLock<Mutex<AddrSet>> = LazyLock::new(|| Mutex::new(AddrSet::default()));
 
 /// Number of borrowed references `owner` holds.
 pub fn borrowed_count(owner: *mut PyObject) -> usize {

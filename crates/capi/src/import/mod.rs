@@ -33,10 +33,22 @@ fn str_attr(vm: &VirtualMachine, o: &PyObjectRef, attr: &str) -> PyResult<String
         .ok_or_else(|| crate::runtime::type_error(vm, format!("spec.{attr} must be a str")))
 }
 
+/// Extension modules that cannot work on RustPython, and why: importing one
+/// raises ImportError instead of running code that would corrupt memory.
+const UNSUPPORTED: &[(&str, &str)] = &[(
+    "greenlet._greenlet",
+    "greenlet switches C stacks and saves and restores CPython's interpreter frame state \
+     (PyThreadState internals: cframe, datastack, recursion counters), which RustPython's \
+     interpreter does not have; it is not supported on pyfacade",
+)];
+
 /// `_imp.create_dynamic(spec)`: loads the shared object and runs `PyInit_*`.
 pub fn create_dynamic(vm: &VirtualMachine, spec: PyObjectRef) -> PyResult {
     let name = str_attr(vm, &spec, "name")?;
     let path = str_attr(vm, &spec, "origin")?;
+    if let Some((_, why)) = UNSUPPORTED.iter().find(|(m, _)| *m == name) {
+        return Err(import_error(vm, format!("cannot import {name}: {why}"), &name, &path));
+    }
     let short = name.rsplit('.').next().unwrap_or(&name).to_owned();
     let cpath = CString::new(path.clone()).map_err(|_| import_error(vm, "path contains NUL".into(), &name, &path))?;
     // SAFETY: dlopen with a valid C string; the handle is never closed

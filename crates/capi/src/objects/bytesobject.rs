@@ -166,6 +166,10 @@ pub unsafe extern "C" fn _PyBytes_Resize(pv: *mut *mut PyObject, newsize: Py_ssi
     })
 }
 
+/// `_PyByteArray_empty_string`: the storage `PyByteArray_AS_STRING` gives
+/// for an empty bytearray (an empty C string).
+#[unsafe(no_mangle)]
+pub static _PyByteArray_empty_string: [c_char; 1] = [0];
 // ---- formatting ----------------------------------------------------------------------
 
 /// CPython's `PyBytes_FromFormatV` units: `%c %d %u %ld %lu %zd %zu %i %x %s %p %%`;

@@ -483,3 +483,29 @@ pub extern "C" fn PyDictProxy_New(o: *mut PyObject) -> *mut PyObject {
     new_ref("PyDictProxy_New", |vm| vm.ctx.types.mappingproxy_type.as_object().call((rp(vm, o)?,), vm))
 }
 
+/// `_PyDict_NewPresized`: a new empty dict (RustPython sizes dicts itself).
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyDict_NewPresized(_minused: Py_ssize_t) -> *mut PyObject {
+    PyDict_New()
+}
+
+/// `_PyDict_GetItem_KnownHash`: `PyDict_GetItemWithError` with the key's
+/// hash precomputed by the caller (RustPython hashes again; the result is
+/// the same for a correct hash). Borrowed reference.
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyDict_GetItem_KnownHash(o: *mut PyObject, key: *mut PyObject, _hash: Py_hash_t) -> *mut PyObject {
+    PyDict_GetItemWithError(o, key)
+}
+
+/// `_PyDict_SetItem_KnownHash`: `PyDict_SetItem` with a precomputed hash (see above).
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyDict_SetItem_KnownHash(o: *mut PyObject, key: *mut PyObject, v: *mut PyObject, _hash: Py_hash_t) -> c_int {
+    PyDict_SetItem(o, key, v)
+}
+
+/// `_PyDict_SetItem_KnownHash_LockHeld`: as `_PyDict_SetItem_KnownHash` (the
+/// GIL build has no per-dict lock).
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyDict_SetItem_KnownHash_LockHeld(o: *mut PyObject, key: *mut PyObject, v: *mut PyObject, hash: Py_hash_t) -> c_int {
+    _PyDict_SetItem_KnownHash(o, key, v, hash)
+}

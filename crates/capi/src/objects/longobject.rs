@@ -315,11 +315,12 @@ pub unsafe extern "C" fn _PyLong_FromByteArray(bytes: *const u8, n: usize, littl
     new_ref("_PyLong_FromByteArray", |vm| from_native(vm, bytes.cast(), n, if little != 0 { 1 } else { 0 }, is_signed != 0))
 }
 
-/// `_PyLong_AsByteArray`: exact-size conversion with OverflowError.
+/// `_PyLong_AsByteArray`: `v` as exactly `n` bytes, two's complement when
+/// `is_signed`; 0, or -1 with OverflowError when it does not fit (or is
+/// negative and unsigned). `with_exceptions` 0 asks for no exception set.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyLong_AsByteArray(o: *mut PyObject, bytes: *mut u8, n: usize, little: c_int, is_signed: c_int, with_exceptions: c_int) -> c_int {
-    let _ = with_exceptions;
-    api("_PyLong_AsByteArray", |vm| {
+    let r = api("_PyLong_AsByteArray", |vm| {
         let v = int_value(vm, o, false)?;
         if is_signed == 0 && v.sign() == Sign::Minus {
             return Err(overflow(vm, "can't convert negative int to unsigned"));
@@ -338,7 +339,11 @@ pub unsafe extern "C" fn _PyLong_AsByteArray(o: *mut PyObject, bytes: *mut u8, n
         // SAFETY: bytes has n writable bytes.
         unsafe { std::ptr::copy_nonoverlapping(le.as_ptr(), bytes, n) };
         Ok(0)
-    })
+    });
+    if r < 0 && with_exceptions == 0 {
+        crate::runtime::errors::take();
+    }
+    r
 }
 
 // ---- export / writer (PEP 757) ------------------------------------------------------
@@ -454,6 +459,29 @@ pub extern "C" fn PyLong_GetSign(o: *mut PyObject, sign: *mut c_int) -> c_int {
         };
         Ok(0)
     })
+}
+
+/// `_PyLong_Sign`: -1, 0 or 1 for an int (CPython asserts the type; here a
+/// non-int gives 0 with TypeError set).
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyLong_Sign(o: *mut PyObject) -> c_int {
+    let mut s = 0;
+    if PyLong_GetSign(o, &mut s) < 0 {
+        return 0;
+    }
+    s
+}
+
+/// `_PyLong_NumBits`: the number of bits of `abs(v)` (0 for 0).
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyLong_NumBits(o: *mut PyObject) -> i64 {
+    api("_PyLong_NumBits", |vm| Ok(int_value(vm, o, false)?.bits() as i64))
+}
+
+/// `_PyLong_Copy`: new reference to an int equal to `v` (exact int type).
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyLong_Copy(o: *mut PyObject) -> *mut PyObject {
+    new_ref("_PyLong_Copy", |vm| new_int(vm, int_value(vm, o, false)?))
 }
 
 /// New reference to `sys.int_info`.

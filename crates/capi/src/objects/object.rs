@@ -48,6 +48,21 @@ pub unsafe extern "C" fn _Py_DecRef(o: *mut PyObject) {
     unsafe { Py_DecRef(o) }
 }
 
+/// `_Py_NewReference`: makes `o` a new object with one reference (greenlet
+/// calls it on memory it recycles; there are no reference-tracing hooks).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_NewReference(o: *mut PyObject) {
+    // SAFETY: C passes an object header it owns.
+    unsafe { (*o).ob_refcnt = 1 };
+}
+
+/// `_Py_NewReferenceNoTotal`: as `_Py_NewReference` (no reference totals are kept).
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _Py_NewReferenceNoTotal(o: *mut PyObject) {
+    // SAFETY: forwarded.
+    unsafe { _Py_NewReference(o) }
+}
+
 /// `Py_NewRef`: increments and returns `o` (new reference).
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn Py_NewRef(o: *mut PyObject) -> *mut PyObject {
@@ -1136,5 +1151,29 @@ pub extern "C" fn PyVectorcall_Call(callable: *mut PyObject, tuple: *mut PyObjec
             return Err(crate::runtime::errors::take().unwrap_or_else(|| system_error(vm, "vectorcall returned NULL without setting an exception")));
         }
         Ok(r)
+    })
+}
+
+/// `_PyObject_GetDictPtr`: address of a slot holding a borrowed reference
+/// to `o.__dict__`, or NULL (no error) if `o` has no instance dict. The slot
+/// is refreshed on every call and owned by the object; C may read through
+/// it (Cython's method lookup does), but a dict written into it is not seen
+/// by RustPython (set `__dict__` through `PyObject_GenericSetDict`).
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyObject_GetDictPtr(o: *mut PyObject) -> *mut *mut PyObject {
+    api_noerr("_PyObject_GetDictPtr", std::ptr::null_mut(), |vm| {
+        let Ok(obj) = rp(vm, o) else { return std::ptr::null_mut() };
+        let Some(dict) = obj.dict() else { return std::ptr::null_mut() };
+        // SAFETY: o is a live object.
+        if unsafe { crate::bridge::try_header(o) }.is_none() {
+            // Static objects (builtin type objects) have no slot to lend.
+            return std::ptr::null_mut();
+        }
+        let d = crate::bridge::borrow_from(vm, o, dict.as_object());
+        // SAFETY: o has a pre-header (checked above).
+        let aux = unsafe { crate::bridge::aux(o) };
+        let slot = aux.dict_slot.get_or_insert_with(|| Box::new(std::ptr::null_mut()));
+        **slot = d;
+        &mut **slot as *mut *mut PyObject
     })
 }

@@ -105,3 +105,21 @@ pub unsafe extern "C" fn PySlice_GetIndices(s: *mut PyObject, length: Py_ssize_t
     // SAFETY: forwarded.
     unsafe { PySlice_GetIndicesEx(s, length, start, stop, step, &mut n) }
 }
+
+/// `_PyEval_SliceIndex` (ceval.h): stores the index of `v` (clamped to the
+/// `Py_ssize_t` range) in `*pi` and returns 1; `None` leaves `*pi` unchanged;
+/// 0 with TypeError for anything else.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn _PyEval_SliceIndex(v: *mut PyObject, pi: *mut Py_ssize_t) -> c_int {
+    // The error value is 0 here, not api()'s -1.
+    let r = api("_PyEval_SliceIndex", |vm| {
+        let o = rp(vm, v)?;
+        if !vm.is_none(&o) {
+            let i = slice_index(vm, &o)?;
+            // SAFETY: pi is C's out pointer.
+            unsafe { *pi = i };
+        }
+        Ok(1)
+    });
+    r.max(0)
+}

@@ -181,3 +181,18 @@ pub extern "C" fn PyObject_GC_UnTrack(_o: *mut std::ffi::c_void) {}
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_GC_Track(_o: *mut std::ffi::c_void) {}
+
+/// `_PyType_Lookup`: borrowed reference to `name` looked up in the type's
+/// MRO dicts (no descriptor is called), or NULL without an exception. The
+/// reference is owned by the type object, which holds the attribute.
+#[unsafe(no_mangle)]
+pub extern "C" fn _PyType_Lookup(t: *mut PyTypeObject, name: *mut PyObject) -> *mut PyObject {
+    api_noerr("_PyType_Lookup", std::ptr::null_mut(), |vm| {
+        let (Ok(ty), Ok(name)) = (ty(vm, t), rp(vm, name)) else { return std::ptr::null_mut() };
+        let Ok(name) = name.downcast::<rustpython_vm::builtins::PyStr>() else { return std::ptr::null_mut() };
+        match ty.get_attr(vm.ctx.intern_str(name.as_wtf8())) {
+            Some(v) => crate::bridge::borrow_from(vm, t.cast(), &v),
+            None => std::ptr::null_mut(),
+        }
+    })
+}

@@ -204,30 +204,17 @@ pub extern "C" fn PyUnicode_New(size: Py_ssize_t, maxchar: u32) -> *mut PyObject
     })
 }
 
-/// Pointer to the fixed-width characters of `o` (`PyUnicode_KIND` bytes each).
+/// Pointer to the fixed-width characters of `o` (`PyUnicode_KIND` bytes
+/// each), inline in the mirror as in CPython's compact strings.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_DATA(o: *mut PyObject) -> *mut c_void {
     api("PyUnicode_DATA", |vm| {
-        let (kind, ascii) = state(o);
-        if ascii || bridge::builders::is_unrealised(o) {
-            return Ok(inline_data(o).cast());
+        // A `PyUnicode_New` builder is still being filled: no type check (it
+        // would realise it).
+        if !bridge::builders::is_unrealised(o) {
+            str_or_bad_argument(vm, o)?;
         }
-        let s = str_or_bad_argument(vm, o)?;
-        let mut buf: Vec<u8> = Vec::with_capacity((s.char_len() + 1) * kind as usize);
-        for c in s.as_wtf8().code_points() {
-            let v = c.to_u32();
-            match kind {
-                PyUnicode_1BYTE_KIND => buf.push(v as u8),
-                PyUnicode_2BYTE_KIND => buf.extend_from_slice(&(v as u16).to_ne_bytes()),
-                _ => buf.extend_from_slice(&v.to_ne_bytes()),
-            }
-        }
-        buf.extend(std::iter::repeat_n(0, kind as usize));
-        let buf = buf.into_boxed_slice();
-        let ptr = buf.as_ptr().cast_mut();
-        // SAFETY: o is facade-allocated; its aux block owns the buffer.
-        unsafe { bridge::aux(o).buffers.push(buf) };
-        Ok(ptr.cast())
+        Ok(inline_data(o).cast())
     })
 }
 

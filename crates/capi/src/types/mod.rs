@@ -6,6 +6,7 @@
 pub mod alloc;
 pub mod heaptype;
 pub mod members;
+pub mod protocols;
 pub mod slots;
 
 use rustpython_vm::builtins::PyType;
@@ -404,6 +405,9 @@ fn layout_of(vm: &VirtualMachine, ty: &Py<PyType>) -> (isize, isize) {
     if ty.fast_issubclass(vm.ctx.exceptions.base_exception_type) {
         return (size_of::<PyBaseExceptionObject>() as isize, 0);
     }
+    if let Some(l) = bridge::inline_layout(ty) {
+        return (l.size as isize, 0);
+    }
     (size_of::<PyObject>() as isize, 0)
 }
 
@@ -493,6 +497,9 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
         if s.iternext.load().is_some() {
             t.tp_iternext = Some(crate::objects::abstract_::slot_iternext);
         }
+        // Type mirrors made by the bridge have the PyHeapTypeObject layout;
+        // the exported static type objects do not (no pre-header).
+        protocols::fill(tp, ty, bridge::try_header(tp.cast()).is_some());
         if ty.is(vm.ctx.types.object_type) {
             t.tp_new = Some(alloc::object_tp_new);
             t.tp_alloc = Some(alloc::PyType_GenericAlloc);

@@ -785,4 +785,82 @@ mod classtest {
         c.count += 100;
         c.count
     }
+
+    // ---- datetime (PyO3's non-abi3 datetime API reads the fields inline) ----
+
+    /// A fixed-offset tzinfo subclass (`extends = PyTzInfo`, as in PyO3's own tests).
+    #[pyclass(extends = pyo3::types::PyTzInfo)]
+    pub struct FixedTz {
+        #[pyo3(get)]
+        name: String,
+        seconds: i32,
+    }
+
+    #[pymethods]
+    impl FixedTz {
+        #[new]
+        fn new(name: String, seconds: i32) -> Self {
+            FixedTz { name, seconds }
+        }
+
+        #[pyo3(signature = (_dt, /))]
+        fn utcoffset<'py>(
+            &self,
+            py: Python<'py>,
+            _dt: Option<&Bound<'py, pyo3::types::PyDateTime>>,
+        ) -> PyResult<Bound<'py, pyo3::types::PyDelta>> {
+            pyo3::types::PyDelta::new(py, 0, self.seconds, 0, true)
+        }
+
+        #[pyo3(signature = (_dt, /))]
+        fn tzname(&self, _dt: Option<&Bound<'_, pyo3::types::PyDateTime>>) -> String {
+            self.name.clone()
+        }
+
+        #[pyo3(signature = (_dt, /))]
+        fn dst(&self, _dt: Option<&Bound<'_, pyo3::types::PyDateTime>>) -> Option<i32> {
+            None
+        }
+    }
+
+    /// `PyDateTime::new_with_fold`.
+    #[pyfunction]
+    #[pyo3(signature = (y, mo, d, h, mi, s, us, tz = None, fold = false))]
+    #[allow(clippy::too_many_arguments)]
+    fn make_datetime<'py>(
+        py: Python<'py>, y: i32, mo: u8, d: u8, h: u8, mi: u8, s: u8, us: u32,
+        tz: Option<&Bound<'py, pyo3::types::PyTzInfo>>, fold: bool,
+    ) -> PyResult<Bound<'py, pyo3::types::PyDateTime>> {
+        pyo3::types::PyDateTime::new_with_fold(py, y, mo, d, h, mi, s, us, tz, fold)
+    }
+
+    /// The fields PyO3's accessor traits read from a datetime.
+    #[pyfunction]
+    fn datetime_fields<'py>(
+        dt: &Bound<'py, pyo3::types::PyDateTime>,
+    ) -> (i32, u8, u8, u8, u8, u8, u32, bool, Option<Bound<'py, pyo3::types::PyTzInfo>>) {
+        use pyo3::types::{PyDateAccess, PyTimeAccess, PyTzInfoAccess};
+        (
+            dt.get_year(), dt.get_month(), dt.get_day(), dt.get_hour(), dt.get_minute(), dt.get_second(),
+            dt.get_microsecond(), dt.get_fold(), dt.get_tzinfo(),
+        )
+    }
+
+    /// `PyDelta::new` (normalising) and the fields PyO3 reads back.
+    #[pyfunction]
+    fn delta_roundtrip(py: Python<'_>, days: i32, seconds: i32, us: i32) -> PyResult<(i32, i32, i32)> {
+        use pyo3::types::PyDeltaAccess;
+        let d = pyo3::types::PyDelta::new(py, days, seconds, us, true)?;
+        Ok((d.get_days(), d.get_seconds(), d.get_microseconds()))
+    }
+
+    /// `PyDate::new`, `PyTime::new` and `PyDate::today`-free accessors.
+    #[pyfunction]
+    fn date_and_time<'py>(py: Python<'py>, y: i32, m: u8, d: u8) -> PyResult<(Bound<'py, pyo3::types::PyDate>, Bound<'py, pyo3::types::PyTime>, (i32, u8, u8))> {
+        use pyo3::types::PyDateAccess;
+        let date = pyo3::types::PyDate::new(py, y, m, d)?;
+        let time = pyo3::types::PyTime::new(py, 1, 2, 3, 4, None)?;
+        let fields = (date.get_year(), date.get_month(), date.get_day());
+        Ok((date, time, fields))
+    }
 }

@@ -199,7 +199,8 @@ unsafe extern "C" fn bytes_sum(_m: *mut PyObject, b: *mut PyObject) -> *mut PyOb
     PyLong_FromUnsignedLongLong(s)
 }
 
-/// (PyUnicode_GET_LENGTH, PyUnicode_KIND, UTF-8 byte length).
+/// (PyUnicode_GET_LENGTH, PyUnicode_KIND, UTF-8 byte length, the code
+/// points read inline through PyUnicode_DATA as C extensions read them).
 unsafe extern "C" fn unicode_info(_m: *mut PyObject, s: *mut PyObject) -> *mut PyObject {
     if PyUnicode_Check(s) == 0 {
         return err(PyExc_TypeError, c"str required");
@@ -208,10 +209,70 @@ unsafe extern "C" fn unicode_info(_m: *mut PyObject, s: *mut PyObject) -> *mut P
     if PyUnicode_AsUTF8AndSize(s, &mut size).is_null() {
         return null_mut();
     }
-    let t = PyTuple_New(3);
-    PyTuple_SET_ITEM(t, 0, PyLong_FromSsize_t(PyUnicode_GET_LENGTH(s)));
-    PyTuple_SET_ITEM(t, 1, PyLong_FromLong(PyUnicode_KIND(s) as _));
+    let n = PyUnicode_GET_LENGTH(s);
+    let (kind, data) = (PyUnicode_KIND(s), PyUnicode_DATA(s));
+    let chars = PyList_New(n);
+    for i in 0..n {
+        let c: u32 = match kind {
+            1 => *data.cast::<u8>().offset(i) as u32,
+            2 => *data.cast::<u16>().offset(i) as u32,
+            _ => *data.cast::<u32>().offset(i),
+        };
+        PyList_SET_ITEM(chars, i, PyLong_FromUnsignedLong(c as _));
+    }
+    let t = PyTuple_New(4);
+    PyTuple_SET_ITEM(t, 0, PyLong_FromSsize_t(n));
+    PyTuple_SET_ITEM(t, 1, PyLong_FromLong(kind as _));
     PyTuple_SET_ITEM(t, 2, PyLong_FromSsize_t(size));
+    PyTuple_SET_ITEM(t, 3, chars);
+    t
+}
+
+/// CPython's inline bytearray layout (`PyByteArray_GET_SIZE`/`AS_STRING`
+/// as macros): returns the bytes read through `ob_start`, after upper-casing
+/// them in place through the same pointer.
+unsafe extern "C" fn bytearray_inline(_m: *mut PyObject, b: *mut PyObject) -> *mut PyObject {
+    if PyByteArray_Check(b) == 0 {
+        return err(PyExc_TypeError, c"bytearray required");
+    }
+    let n = Py_SIZE(b);
+    let start = *b.cast::<u8>().add(40).cast::<*mut u8>();
+    let seen = PyBytes_FromStringAndSize(if n == 0 { c"".as_ptr() } else { start.cast() }, n);
+    for i in 0..n as usize {
+        *start.add(i) = (*start.add(i)).to_ascii_uppercase();
+    }
+    seen
+}
+
+/// The protocol tables C reads inline from `Py_TYPE(o)`: (PyIndex_Check as
+/// the macro tests it, nb_int(o), nb_add(o, o), sq_item(o, 0), sq_length(o),
+/// sq_contains(o, key), mp_subscript(o, key)); None for an absent slot.
+unsafe extern "C" fn type_slots(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (o, key) = (PyTuple_GetItem(args, 0), PyTuple_GetItem(args, 1));
+    if o.is_null() || key.is_null() {
+        return null_mut();
+    }
+    let tp = Py_TYPE(o);
+    let (nb, sq, mp) = ((*tp).tp_as_number, (*tp).tp_as_sequence, (*tp).tp_as_mapping);
+    let none = || Py_NewRef(Py_None());
+    let index_check = !nb.is_null() && (*nb).nb_index.is_some();
+    let t = PyTuple_New(7);
+    let items: [*mut PyObject; 7] = [
+        PyBool_FromLong(index_check as _),
+        match nb.as_ref().and_then(|n| n.nb_int) { Some(f) => f(o), None => none() },
+        match nb.as_ref().and_then(|n| n.nb_add) { Some(f) => f(o, o), None => none() },
+        match sq.as_ref().and_then(|s| s.sq_item) { Some(f) => f(o, 0), None => none() },
+        match sq.as_ref().and_then(|s| s.sq_length) { Some(f) => PyLong_FromSsize_t(f(o)), None => none() },
+        match sq.as_ref().and_then(|s| s.sq_contains) { Some(f) => PyLong_FromLong(f(o, key) as _), None => none() },
+        match mp.as_ref().and_then(|m| m.mp_subscript) { Some(f) => f(o, key), None => none() },
+    ];
+    for (i, it) in items.iter().enumerate() {
+        if it.is_null() {
+            Py_DECREF(t);
+            return null_mut();
+        }
+        PyTuple_SET_ITEM(t, i as Py_ssize_t, *it);
+    }
     t
 }
 
@@ -851,7 +912,7 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 53] = [
+static mut METHODS: [PyMethodDef; 55] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -872,6 +933,8 @@ static mut METHODS: [PyMethodDef; 53] = [
     meth!(c"dtor_count", dtor_count, PyCFunction, METH_NOARGS, c"capsule destructor runs"),
     meth!(c"bytes_sum", bytes_sum, PyCFunction, METH_O, c"sum through PyBytes_AS_STRING"),
     meth!(c"unicode_info", unicode_info, PyCFunction, METH_O, c"(length, kind, utf8 size)"),
+    meth!(c"type_slots", type_slots, PyCFunction, METH_VARARGS, c"protocol slots read inline from the type"),
+    meth!(c"bytearray_inline", bytearray_inline, PyCFunction, METH_O, c"bytes read through ob_start; upper-cases in place"),
     meth!(c"build", build, PyCFunction, METH_NOARGS, c"objects built in place"),
     meth!(c"singletons", singletons, PyCFunction, METH_NOARGS, c"the exported singletons"),
     meth!(c"is_none", is_none, PyCFunction, METH_O, c"x is Py_None"),
@@ -906,7 +969,7 @@ static mut METHODS: [PyMethodDef; 53] = [
     meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
     meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 54] = [PyMethodDef::zeroed(); 54];
+static mut SENTINEL_METHODS: [PyMethodDef; 56] = [PyMethodDef::zeroed(); 56];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
