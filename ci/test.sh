@@ -42,3 +42,10 @@ PYTHONPATH="$root/build/ext-abi3:$root/build/pylib" ./target/debug/pyfacade -m p
 # Embedding: an unmodified PyO3 0.30.1 host (tests/embed) linked to
 # libpyfacade.so, then the same tests linked to CPython 3.13's libpython.
 ./tests/embed/run.sh
+
+
+# Breadth: the census of popular binary wheels (links / imports / smoke
+# tests on both interpreters) and the upstream suites run from sdists; each
+# fails if a count drops below its recorded baseline.
+"$ORACLE" ci/census.py
+"$ORACLE" ci/upstream.py

@@ -34,6 +34,7 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
         }
         runtime::set_seed(vm);
         objects::datetime::install(vm)?;
+        objects::codeobject::install(vm);
         objects::pydebug::install(vm);
     }
     // Per interpreter (a host may initialise again after finalising).

@@ -324,6 +324,30 @@ pub struct PyBaseExceptionObject {
     pub suppress_context: u8,
 }
 
+/// `_PyErr_StackItem`: one entry of a thread's stack of handled exceptions.
+#[repr(C)]
+pub struct PyErrStackItem {
+    pub exc_value: *mut PyObject,
+    pub previous_item: *mut PyErrStackItem,
+}
+
+/// The head of CPython 3.14's `struct _ts` (`PyThreadState`), through the
+/// fields compiled extensions read and write inline: Cython's fast thread
+/// state (on by default for CPython) keeps the error indicator in
+/// `current_exception` and the handled-exception stack at `exc_info`, and
+/// reads `interp`. Offsets measured in cp314 Cython wheels (0x10, 0x70, 0x78).
+#[repr(C)]
+pub struct PyThreadStateHead {
+    pub prev: *mut c_void,
+    pub next: *mut c_void,
+    pub interp: *mut c_void,
+    /// eval_breaker, _status, recursion counters, tracing, current_frame,
+    /// trace/profile functions and objects: CPython-internal, never read.
+    pub _internal: [u8; 88],
+    pub current_exception: *mut PyObject,
+    pub exc_info: *mut PyErrStackItem,
+}
+
 #[repr(C)]
 pub struct PyCFunctionObject {
     pub ob_base: PyObject,
@@ -557,6 +581,10 @@ mod tests {
         assert_eq!(offset_of!(PyBaseExceptionObject, args), 24);
         assert_eq!(offset_of!(PyBaseExceptionObject, cause), 56);
         assert_eq!(offset_of!(PyBaseExceptionObject, suppress_context), 64);
+        assert_eq!(offset_of!(PyBaseExceptionObject, traceback), 40);
+        assert_eq!(offset_of!(PyThreadStateHead, interp), 0x10);
+        assert_eq!(offset_of!(PyThreadStateHead, current_exception), 0x70);
+        assert_eq!(offset_of!(PyThreadStateHead, exc_info), 0x78);
         assert_eq!(size_of::<PyCFunctionObject>(), 56);
         assert_eq!(offset_of!(PyCFunctionObject, m_ml), 16);
         assert_eq!(offset_of!(PyCFunctionObject, m_self), 24);

@@ -46,16 +46,22 @@ pub struct InlineLayout {
     pub fill: fn(&VirtualMachine, &RpObject, *mut PyObject),
 }
 
-static INLINE_LAYOUTS: OnceLock<Vec<InlineLayout>> = OnceLock::new();
+static INLINE_LAYOUTS: parking_lot::RwLock<Vec<&'static InlineLayout>> = parking_lot::RwLock::new(Vec::new());
 
-/// Installs the inline layouts (once, at install).
+/// Adds inline layouts (at install; each objects family registers its own).
+/// Within one call, list the most derived type first.
 pub fn set_inline_layouts(layouts: Vec<InlineLayout>) {
-    let _ = INLINE_LAYOUTS.set(layouts);
+    let mut all = INLINE_LAYOUTS.write();
+    for l in layouts {
+        if !all.iter().any(|o| o.ty.is(&l.ty)) {
+            all.push(Box::leak(Box::new(l)));
+        }
+    }
 }
 
 /// The inline layout instances of `ty` have, if one is registered.
 pub fn inline_layout(ty: &Py<PyType>) -> Option<&'static InlineLayout> {
-    INLINE_LAYOUTS.get()?.iter().find(|l| ty.fast_issubclass(&l.ty))
+    INLINE_LAYOUTS.read().iter().copied().find(|l| ty.fast_issubclass(&l.ty))
 }
 
 /// Creates and registers the mirror of `obj` (a new reference); `persist`
@@ -158,6 +164,7 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         sync(vm, p, obj);
         p
     } else if obj.downcast_ref::<PyBaseException>().is_some() {
+        // Filled once registered (below): its fields may lead back to it.
         alloc(size_of::<PyBaseExceptionObject>(), Kind::Exception, ty, owned)
     } else if obj.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some() {
         // Room for PyModuleObject (md_dict, md_def, md_state, ...).
@@ -178,6 +185,10 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         mark_persistent(vm, p, obj);
     }
     register_mirror(obj, p);
+    // SAFETY: p was just allocated by the facade.
+    if unsafe { header(p) }.kind == Kind::Exception {
+        sync(vm, p, obj);
+    }
     p
 }
 
@@ -201,7 +212,7 @@ pub(crate) fn mark_persistent(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObj
 fn needs_check(c: *mut PyObject) -> bool {
     // SAFETY: items of a mirror's item array are live objects or NULL.
     unsafe { super::mortal_header(c) }.is_some_and(|h| {
-        matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin)
+        matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::Exception | Kind::NativeBuiltin)
             || h.flags & NESTED != 0
     })
 }
@@ -247,7 +258,7 @@ pub fn refresh(vm: &VirtualMachine, p: *mut PyObject) {
     }
     // SAFETY: non-immortal objects from the map are facade-allocated.
     let h = unsafe { header(p) };
-    let own = matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin);
+    let own = matches!(h.kind, Kind::List | Kind::Dict | Kind::Set | Kind::ByteArray | Kind::Exception | Kind::NativeBuiltin);
     if !own && h.flags & NESTED == 0 {
         return;
     }
@@ -285,7 +296,7 @@ fn check(vm: &VirtualMachine, p: *mut PyObject) {
     let Some(rp) = h.rp.clone() else { return };
     match h.kind {
         Kind::List => ensure_synced(vm, p, &rp),
-        Kind::Dict | Kind::Set | Kind::ByteArray | Kind::NativeBuiltin => sync(vm, p, &rp),
+        Kind::Dict | Kind::Set | Kind::ByteArray | Kind::Exception | Kind::NativeBuiltin => sync(vm, p, &rp),
         _ => {}
     }
 }
@@ -418,6 +429,23 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
                 let s = p.cast::<PySetObject>();
                 (*s).used = n as isize;
                 (*s).fill = n as isize;
+            }
+        }
+        Kind::Exception => {
+            let Some(e) = obj.downcast_ref::<PyBaseException>() else { return };
+            // The fields Cython reads inline (`traceback` in its error
+            // fetch/restore), lent by the exception's mirror.
+            let lend = |o: Option<&RpObject>| o.map_or(std::ptr::null_mut(), |o| super::borrow_from(vm, p, o));
+            let (tb, ctx, cause) = (e.__traceback__(), e.__context__(), e.__cause__());
+            let suppress = obj.get_attr("__suppress_context__", vm).is_ok_and(|v| v.try_to_bool(vm).unwrap_or(false));
+            // SAFETY: exception layout.
+            unsafe {
+                let x = p.cast::<PyBaseExceptionObject>();
+                (*x).args = super::borrow_from(vm, p, e.args().as_object());
+                (*x).traceback = lend(tb.as_ref().map(|t| t.as_object()));
+                (*x).context = lend(ctx.as_ref().map(|c| c.as_object()));
+                (*x).cause = lend(cause.as_ref().map(|c| c.as_object()));
+                (*x).suppress_context = suppress as u8;
             }
         }
         Kind::ByteArray => {

@@ -16,6 +16,7 @@ use std::ffi::{c_int, c_void};
 use std::sync::OnceLock;
 
 use super::{new_ref, rp};
+use crate::bridge::{self, InlineLayout};
 use crate::abi::PyObject;
 use crate::runtime::{Shared, api, api_noerr, new_error, system_error, type_error};
 
@@ -434,4 +435,44 @@ fn created(co: *mut PyObject) -> *mut PyObject {
         api_noerr("code watcher", (), |vm| notify_created(vm, co));
     }
     co
+}
+
+// ---- inline layout ----------------------------------------------------------------
+
+/// Size of CPython 3.14's `PyCodeObject` up to `co_code_adaptive`: Cython
+/// writes `_co_firsttraceable` (offset 192) into the code objects it makes.
+const CODE_MIRROR_SIZE: usize = 208;
+
+/// Byte offsets of the `PyCodeObject` fields a code mirror carries: the
+/// argument counts and first line C reads inline, names lent by the mirror
+/// (the same offsets in CPython 3.13 and 3.14).
+const CO_FLAGS: usize = 48;
+const CO_ARGCOUNT: usize = 52;
+const CO_POSONLYARGCOUNT: usize = 56;
+const CO_KWONLYARGCOUNT: usize = 60;
+const CO_FIRSTLINENO: usize = 68;
+const CO_FILENAME: usize = 112;
+const CO_NAME: usize = 120;
+const CO_QUALNAME: usize = 128;
+
+/// Fills a code mirror (code objects are immutable: once).
+fn fill_code(vm: &VirtualMachine, obj: &rustpython_vm::PyObject, p: *mut PyObject) {
+    let int = |name: &'static str| obj.get_attr(name, vm).ok().and_then(|v| v.try_to_value::<i32>(vm).ok()).unwrap_or(0);
+    let lend = |name: &'static str| obj.get_attr(name, vm).map_or(std::ptr::null_mut(), |v| bridge::borrow_from(vm, p, &v));
+    let base = p.cast::<u8>();
+    // SAFETY: p has CODE_MIRROR_SIZE zeroed bytes; the offsets are in range
+    // and aligned for their types.
+    unsafe {
+        for (off, name) in [(CO_FLAGS, "co_flags"), (CO_ARGCOUNT, "co_argcount"), (CO_POSONLYARGCOUNT, "co_posonlyargcount"), (CO_KWONLYARGCOUNT, "co_kwonlyargcount"), (CO_FIRSTLINENO, "co_firstlineno")] {
+            base.add(off).cast::<c_int>().write(int(name));
+        }
+        for (off, name) in [(CO_FILENAME, "co_filename"), (CO_NAME, "co_name"), (CO_QUALNAME, "co_qualname")] {
+            base.add(off).cast::<*mut PyObject>().write(lend(name));
+        }
+    }
+}
+
+/// Registers the code objects' inline layout with the bridge.
+pub(crate) fn install(vm: &VirtualMachine) {
+    bridge::set_inline_layouts(vec![InlineLayout { ty: vm.ctx.types.code_type.to_owned(), size: CODE_MIRROR_SIZE, fill: fill_code }]);
 }

@@ -326,6 +326,7 @@ pub extern "C" fn PyException_SetTraceback(o: *mut PyObject, tb: *mut PyObject) 
         let e = exc(vm, o)?;
         let tb = opt_obj(vm, tb)?.map(|t| t.downcast().map_err(|_| type_error(vm, "__traceback__ must be a traceback or None"))).transpose()?;
         e.set_traceback(tb);
+        bridge::refresh_now(vm, o, e.as_object());
         Ok(0)
     })
 }
@@ -346,6 +347,7 @@ pub unsafe extern "C" fn PyException_SetCause(o: *mut PyObject, cause: *mut PyOb
         let c = c?.map(|c| c.downcast::<PyBaseException>().map_err(|_| type_error(vm, "exception cause must be None or derive from BaseException"))).transpose()?;
         let e = exc(vm, o)?;
         e.set_cause(c);
+        bridge::refresh_now(vm, o, e.as_object());
         Ok(())
     })
 }
@@ -362,7 +364,9 @@ pub unsafe extern "C" fn PyException_SetContext(o: *mut PyObject, ctx: *mut PyOb
         // SAFETY: the reference was stolen.
         unsafe { bridge::xdecref(ctx) };
         let c = c?.map(|c| c.downcast::<PyBaseException>().map_err(|_| type_error(vm, "exception context must be None or derive from BaseException"))).transpose()?;
-        exc(vm, o)?.set_context(c);
+        let e = exc(vm, o)?;
+        e.set_context(c);
+        bridge::refresh_now(vm, o, e.as_object());
         Ok(())
     })
 }
@@ -377,7 +381,10 @@ pub extern "C" fn PyException_GetArgs(o: *mut PyObject) -> *mut PyObject {
 pub extern "C" fn PyException_SetArgs(o: *mut PyObject, args: *mut PyObject) {
     api("PyException_SetArgs", |vm| {
         let a = rp(vm, args)?;
-        exc(vm, o)?.as_object().set_attr("args", a, vm)
+        let e = exc(vm, o)?;
+        e.as_object().set_attr("args", a, vm)?;
+        bridge::refresh_now(vm, o, e.as_object());
+        Ok(())
     })
 }
 

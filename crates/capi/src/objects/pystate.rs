@@ -17,12 +17,21 @@ use rustpython_vm::vm::thread::{self as rthread, CurrentVmAttachState};
 use rustpython_vm::{AsObject, PyObjectRef, VirtualMachine};
 
 use super::rp;
-use crate::abi::{PyModuleDef, PyObject};
+use crate::abi::{PyErrStackItem, PyModuleDef, PyObject, PyThreadStateHead};
 use crate::bridge;
 use crate::runtime::{api, api_noerr, errors, gil, not_implemented, system_error};
 
-/// What a `PyThreadState*` points at.
+/// What a `PyThreadState*` points at: CPython's layout first (extensions
+/// read the error indicator and the handled-exception stack inline), then
+/// the facade's own fields.
+#[repr(C)]
 pub struct ThreadState {
+    /// `current_exception` is the error indicator (one owned reference, see
+    /// `runtime::errors`); `exc_info` points at `exc_state` unless C pushed
+    /// items of its own (Cython's generators do).
+    pub(crate) head: PyThreadStateHead,
+    /// The bottom entry of the handled-exception stack (one owned reference).
+    exc_state: PyErrStackItem,
     /// GIL depth saved by `PyEval_SaveThread` / released with the state
     /// (None: never held, as a state from `PyThreadState_New`).
     saved_depth: Option<usize>,
@@ -41,8 +50,29 @@ pub struct ThreadState {
 }
 
 impl ThreadState {
-    const fn new() -> Self {
-        ThreadState { saved_depth: None, thread_id: 0, id: 0, dict: null_mut(), attached: None, tracing: 0, stack: None }
+    /// A new state on the heap (its `exc_info` points into itself).
+    fn boxed() -> *mut ThreadState {
+        let ts = Box::into_raw(Box::new(ThreadState {
+            head: PyThreadStateHead {
+                prev: null_mut(),
+                next: null_mut(),
+                interp: PyInterpreterState_Get(),
+                _internal: [0; 88],
+                current_exception: null_mut(),
+                exc_info: null_mut(),
+            },
+            exc_state: PyErrStackItem { exc_value: null_mut(), previous_item: null_mut() },
+            saved_depth: None,
+            thread_id: 0,
+            id: 0,
+            dict: null_mut(),
+            attached: None,
+            tracing: 0,
+            stack: None,
+        }));
+        // SAFETY: just made; the box never moves.
+        unsafe { (*ts).head.exc_info = &raw mut (*ts).exc_state };
+        ts
     }
 }
 
@@ -71,7 +101,7 @@ impl Drop for Default {
 
 thread_local! {
     static DEFAULT: Default = {
-        let ts = Box::into_raw(Box::new(ThreadState::new()));
+        let ts = ThreadState::boxed();
         let me = ident();
         let main = rthread::try_with_current_vm(|vm| vm.state.main_thread_ident.load() == me).unwrap_or(false);
         // SAFETY: just made.
@@ -249,14 +279,15 @@ pub extern "C" fn PyThreadState_GetUnchecked() -> *mut c_void {
 /// A new thread state of the interpreter, not yet current anywhere.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyThreadState_New(_interp: *mut c_void) -> *mut c_void {
-    let ts = Box::into_raw(Box::new(ThreadState::new()));
+    let ts = ThreadState::boxed();
     // SAFETY: just made.
     unsafe { (*ts).id = next_id() };
     register(ts);
     ts.cast()
 }
 
-/// Releases what the state holds (its dict). The state stays usable.
+/// Releases what the state holds (its dict, error indicator and handled
+/// exception). The state stays usable.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyThreadState_Clear(ts: *mut c_void) {
     if ts.is_null() {
@@ -264,9 +295,15 @@ pub unsafe extern "C" fn PyThreadState_Clear(ts: *mut c_void) {
     }
     // SAFETY: C passes a live thread state.
     let t = unsafe { &mut *ts.cast::<ThreadState>() };
-    let dict = std::mem::replace(&mut t.dict, null_mut());
-    // SAFETY: the state owned one reference to its dict.
-    unsafe { bridge::xdecref(dict) };
+    let held = [
+        std::mem::replace(&mut t.dict, null_mut()),
+        std::mem::replace(&mut t.head.current_exception, null_mut()),
+        std::mem::replace(&mut t.exc_state.exc_value, null_mut()),
+    ];
+    for p in held {
+        // SAFETY: the state owned one reference to each.
+        unsafe { bridge::xdecref(p) };
+    }
 }
 
 /// Frees a state from `PyThreadState_New` that no thread has current

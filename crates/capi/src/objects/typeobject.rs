@@ -68,12 +68,14 @@ pub unsafe extern "C" fn PyType_GetFlags(t: *mut PyTypeObject) -> c_ulong {
 /// subclasses (subclasses first, as CPython's `type_modified_unlocked`).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_Modified(t: *mut PyTypeObject) {
-    if !WATCHERS.active() {
-        return;
-    }
     api_noerr("PyType_Modified", (), |vm| {
         if let Ok(t) = ty(vm, t) {
-            modified(vm, &t);
+            // C may have written `tp_dict` directly: drop RustPython's
+            // attribute caches for the type and its subclasses.
+            t.modified();
+            if WATCHERS.active() {
+                modified(vm, &t);
+            }
         }
     })
 }

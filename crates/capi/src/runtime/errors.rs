@@ -1,37 +1,96 @@
-//! The per-thread error indicator (`PyErr_Occurred` and friends).
+//! The error indicator (`PyErr_Occurred` and friends).
 //!
-//! Since CPython 3.12 the indicator holds one normalized exception; so does
-//! this one. It holds the RustPython exception; C sees it through mirrors.
+//! Since CPython 3.12 the indicator holds one normalized exception, in the
+//! current thread state's `current_exception` field — where compiled
+//! extensions read and write it inline (Cython's `__Pyx_PyErr_Occurred`,
+//! `__Pyx_ErrFetch`/`__Pyx_ErrRestore`). So does this one: the field holds
+//! one owned reference to the exception's `PyObject*`, and these functions
+//! convert at the edge. Checking it is a load; setting it makes (or reuses)
+//! the exception's mirror.
 
-use rustpython_vm::builtins::PyBaseExceptionRef;
-use std::cell::RefCell;
+use rustpython_vm::builtins::{PyBaseException, PyBaseExceptionRef};
+use rustpython_vm::vm::thread::try_with_current_vm;
+use rustpython_vm::{AsObject, VirtualMachine};
 
-thread_local! {
-    static CURRENT: RefCell<Option<PyBaseExceptionRef>> = const { RefCell::new(None) };
+use crate::abi::PyObject;
+use crate::bridge;
+use crate::objects::pystate;
+
+/// The current thread state's `current_exception` field.
+fn slot() -> *mut *mut PyObject {
+    // SAFETY: the current thread state is live while its thread runs.
+    unsafe { &raw mut (*pystate::current()).head.current_exception }
 }
 
-/// Sets the indicator, replacing (and dropping) any exception already set.
+/// Replaces the field's value with `p` (an owned reference or NULL) and
+/// returns the old one (owned by the caller).
+fn swap(p: *mut PyObject) -> *mut PyObject {
+    // SAFETY: the slot belongs to this thread's current state.
+    unsafe { std::mem::replace(&mut *slot(), p) }
+}
+
+/// The exception behind an indicator value (an owned reference, consumed).
+/// C can store anything there inline: a non-exception becomes a SystemError.
+fn from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyBaseExceptionRef {
+    let exc = bridge::to_rp(vm, p).ok().and_then(|o| o.downcast::<PyBaseException>().ok());
+    // SAFETY: the indicator's reference, now released.
+    unsafe { bridge::decref(p) };
+    exc.unwrap_or_else(|| vm.new_system_error("the error indicator holds an object that is not an exception".to_owned()))
+}
+
+/// Sets the indicator, replacing (and releasing) any exception already set.
 pub fn set(exc: PyBaseExceptionRef) {
-    let old = CURRENT.with(|c| c.borrow_mut().replace(exc));
-    drop(old);
+    // Refreshed even if its mirror is current: the traceback C reads inline
+    // grows as the exception propagates.
+    let Some(p) = try_with_current_vm(|vm| {
+        let p = bridge::to_c(vm, exc.as_object());
+        bridge::refresh_now(vm, p, exc.as_object());
+        p
+    }) else {
+        // No interpreter on this thread: nothing could ever report it.
+        return;
+    };
+    release(swap(p));
 }
 
 /// Takes the exception out of the indicator, clearing it.
 pub fn take() -> Option<PyBaseExceptionRef> {
-    CURRENT.with(|c| c.borrow_mut().take())
+    let p = swap(std::ptr::null_mut());
+    if p.is_null() {
+        return None;
+    }
+    try_with_current_vm(|vm| from_c(vm, p))
 }
 
 /// The current exception, without clearing it.
 pub fn peek() -> Option<PyBaseExceptionRef> {
-    CURRENT.with(|c| c.borrow().clone())
+    // SAFETY: as in `swap`.
+    let p = unsafe { *slot() };
+    if p.is_null() {
+        return None;
+    }
+    // SAFETY: the indicator's reference keeps p alive; a second one is
+    // taken for `from_c` to consume.
+    unsafe { bridge::incref(p) };
+    try_with_current_vm(|vm| from_c(vm, p))
 }
 
 pub fn is_set() -> bool {
-    CURRENT.with(|c| c.borrow().is_some())
+    // SAFETY: as in `swap`.
+    unsafe { !(*slot()).is_null() }
 }
 
 /// Restores a previously taken value (or clears the indicator with `None`).
 pub fn restore(exc: Option<PyBaseExceptionRef>) {
-    let old = CURRENT.with(|c| std::mem::replace(&mut *c.borrow_mut(), exc));
-    drop(old);
+    match exc {
+        Some(e) => set(e),
+        None => release(swap(std::ptr::null_mut())),
+    }
+}
+
+fn release(old: *mut PyObject) {
+    if !old.is_null() {
+        // SAFETY: the indicator's reference to the replaced value.
+        unsafe { bridge::decref(old) };
+    }
 }

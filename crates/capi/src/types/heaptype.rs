@@ -416,7 +416,6 @@ pub(super) fn make_twin(
     let mut bits = vec![PyTypeFlags::HEAPTYPE];
     for (c, r) in [
         (Py_TPFLAGS_BASETYPE, PyTypeFlags::BASETYPE),
-        (Py_TPFLAGS_IMMUTABLETYPE, PyTypeFlags::IMMUTABLETYPE),
         (Py_TPFLAGS_DISALLOW_INSTANTIATION, PyTypeFlags::DISALLOW_INSTANTIATION),
         (Py_TPFLAGS_SEQUENCE, PyTypeFlags::SEQUENCE),
         (Py_TPFLAGS_MAPPING, PyTypeFlags::MAPPING),
@@ -439,16 +438,16 @@ pub(super) fn make_twin(
         tslots.doc = ItemDoc::static_text(d);
     }
     let twin = PyType::new_heap(name, rp_bases, Default::default(), tslots, metaclass, &vm.ctx).map_err(|e| type_error(vm, e))?;
-    let t = twin.as_object();
-    t.set_attr("__module__", vm.ctx.new_str(modname.unwrap_or("builtins")), vm)?;
-    t.set_attr("__qualname__", vm.ctx.new_str(name), vm)?;
+    // Written into the type's dict, as CPython's PyType_FromMetaclass does:
+    // through `type.__setattr__` they would reach data descriptors of the
+    // metaclass (Cython's shared metatype defines a read-only `__module__`).
+    let set = |name: &str, value: PyObjectRef| twin.set_attr(vm.ctx.intern_str(name), value);
+    set("__module__", vm.ctx.new_str(modname.unwrap_or("builtins")).into());
+    set("__qualname__", vm.ctx.new_str(name).into());
     match doc {
-        Some(d) => {
-            let (sig, body) = split_doc(name, d);
-            t.set_attr("__doc__", vm.ctx.new_str(body), vm)?;
-            let _ = sig; // served by `__text_signature__` from the internal doc
-        }
-        None => t.set_attr("__doc__", vm.ctx.none(), vm)?,
+        // `__text_signature__` is served from the internal doc.
+        Some(d) => set("__doc__", vm.ctx.new_str(split_doc(name, d).1).into()),
+        None => set("__doc__", vm.ctx.none()),
     }
     // `__new__` (CPython's tp_new_wrapper): RustPython dispatches
     // instantiation and its argument checks through this attribute.
@@ -463,7 +462,7 @@ pub(super) fn make_twin(
             })?;
             native_new(cls, args, vm)
         });
-        t.set_attr("__new__", vm.ctx.types.staticmethod_type.as_object().call((new,), vm)?, vm)?;
+        twin.as_object().set_attr("__new__", vm.ctx.types.staticmethod_type.as_object().call((new,), vm)?, vm)?;
     }
     if heap {
         // SAFETY: tp is facade-allocated; the header owns the twin (types live forever).
@@ -487,9 +486,37 @@ pub(super) fn make_twin(
     install_methods(vm, leaked, tp)?;
     install_getsets(vm, leaked, tp)?;
     install_members(vm, leaked, &members)?;
-    if !heap {
-        // Static types are immutable, as in CPython.
+    publish_dict(vm, &twin, tp)?;
+    // Static types are immutable, as in CPython; heap types when their spec
+    // says so (Cython's shared types do). Set last: the attributes and slot
+    // wrappers above go through `type.__setattr__`, which refuses immutable types.
+    if !heap || cflags & Py_TPFLAGS_IMMUTABLETYPE != 0 {
         twin.slots.flags.insert(PyTypeFlags::IMMUTABLETYPE);
+    }
+    Ok(())
+}
+
+/// Points `tp_dict` at the twin's namespace dict, which C may read and write
+/// (Cython stores `__pyx_vtable__` and `__reduce__` there, then calls
+/// `PyType_Modified`). Entries of a `tp_dict` C filled before `PyType_Ready`
+/// are moved into the type first, as CPython keeps them.
+fn publish_dict(vm: &VirtualMachine, twin: &PyTypeRef, tp: *mut PyTypeObject) -> PyResult<()> {
+    // SAFETY: tp is the type being made.
+    let pre = unsafe { (*tp).tp_dict };
+    if !pre.is_null() {
+        let d = bridge::to_rp(vm, pre)?.downcast::<rustpython_vm::builtins::PyDict>().map_err(|_| type_error(vm, "tp_dict must be a dict"))?;
+        for (k, v) in &d {
+            twin.as_object().set_attr(&k.str(vm)?, v, vm)?;
+        }
+    }
+    if let Some(d) = twin.attributes.as_dict() {
+        // SAFETY: types live forever; the type owns the reference, and C's
+        // pre-set dict (if any) is released as CPython's type_ready does not
+        // (it keeps it): ours replaces it only after copying it.
+        unsafe {
+            (*tp).tp_dict = bridge::to_c(vm, d.as_object());
+            bridge::xdecref(pre);
+        }
     }
     Ok(())
 }

@@ -382,10 +382,11 @@ pub fn heap_type_mirror(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObje
 /// Size of the CPython instance layout for the builtin base `ty` derives from.
 fn layout_of(vm: &VirtualMachine, ty: &Py<PyType>) -> (isize, isize) {
     let t = &vm.ctx.types;
-    let table: [(&Py<PyType>, usize, usize); 10] = [
+    let table: [(&Py<PyType>, usize, usize); 11] = [
         (t.bool_type, 24, 4),
         (t.int_type, 24, 4),
         (t.float_type, size_of::<PyFloatObject>(), 0),
+        (t.complex_type, size_of::<PyComplexObject>(), 0),
         (t.tuple_type, 24, 8),
         (t.list_type, size_of::<PyListObject>(), 0),
         (t.bytes_type, 33, 1),
