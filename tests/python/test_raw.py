@@ -301,6 +301,19 @@ def test_arg_parsing():
         m.parse_pos(o, "not bytes")
     with pytest.raises(TypeError):
         m.parse_pos(o)
+    # Buffer units and D: bytes, bytearray (written through) and memoryview;
+    # z* takes None; s*/y* count as one unit each in the argument count.
+    out = bytearray(b"xyz")
+    assert m.parse_buffers(b"ab") == (b"ab", None, None, 0j)
+    assert m.parse_buffers(memoryview(b"abc"), out, None, 1 + 2j) == (b"abc", b"!yz", None, 1 + 2j)
+    assert out == bytearray(b"!yz")
+    assert m.parse_buffers(b"", opt=b"four", c=2.5) == (b"", None, 4, 2.5 + 0j)
+    with pytest.raises(TypeError, match="bytes-like object"):
+        m.parse_buffers("text")
+    with pytest.raises(TypeError, match="read-write bytes-like object"):
+        m.parse_buffers(b"a", b"read-only")
+    with pytest.raises(TypeError):
+        m.parse_buffers()
     assert m.unpack(1) == (1, None)
     assert m.unpack(1, 2) == (1, 2)
     with pytest.raises(TypeError):
@@ -566,3 +579,16 @@ def test_ascii_case_insensitive_compare():
     assert m.stricmp(b"Hello", b"hELLo", 3) == (0, 0)
     assert m.stricmp(b"abc", b"abd", 2) == (-1, 0)
     assert m.stricmp(b"abc", b"ABD", 5) == (-1, -1)
+
+
+def test_cython_inline_accesses():
+    """Fields Cython-compiled code reads and writes without calling the API."""
+    def boom():
+        raise KeyError("k")
+
+    exc, has_tb, cleared, restored, added, first = m.cython_inline(boom)
+    assert type(exc) is KeyError and exc.args == ("k",)
+    assert has_tb and cleared and restored
+    assert exc.__traceback__ is not None
+    assert added == 42 and m.Static.added == 42
+    assert first == 17

@@ -13,11 +13,33 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <wchar.h>
 #include <sys/types.h>
 
 typedef struct _object PyObject;
 typedef ssize_t Py_ssize_t;
 typedef int (*converter)(PyObject *, void *);
+/* CPython's Py_buffer and Py_complex (the layouts are ABI). */
+typedef struct {
+    void *buf;
+    PyObject *obj;
+    Py_ssize_t len, itemsize;
+    int readonly, ndim;
+    char *format;
+    Py_ssize_t *shape, *strides, *suboffsets;
+    void *internal;
+} Py_buffer;
+typedef struct { double real, imag; } Py_complex;
+#define PyBUF_SIMPLE 0
+#define PyBUF_WRITABLE 0x0001
+extern int PyObject_GetBuffer(PyObject *, Py_buffer *, int);
+extern void PyBuffer_Release(Py_buffer *);
+extern int PyBuffer_IsContiguous(const Py_buffer *, char);
+extern int PyBuffer_FillInfo(Py_buffer *, PyObject *, void *, Py_ssize_t, int, int);
+extern Py_complex PyComplex_AsCComplex(PyObject *);
+extern PyObject *PyComplex_FromCComplex(Py_complex);
+extern PyObject *PyUnicode_FromWideChar(const wchar_t *, Py_ssize_t);
+extern void PyErr_Clear(void);
 
 /* The facade's exported API used here. */
 extern PyObject *PyUnicode_DecodeUTF8(const char *, Py_ssize_t, const char *);
@@ -407,6 +429,15 @@ static PyObject *build_one(const char **pf, va_list *va) {
     }
     case 's': case 'z': case 'U':
         return from_string(pf, va, 0);
+    case 'D':
+        return PyComplex_FromCComplex(*va_arg(*va, Py_complex *));
+    case 'u': {
+        const wchar_t *w = va_arg(*va, const wchar_t *);
+        Py_ssize_t n = -1;
+        if (**pf == '#') { (*pf)++; n = va_arg(*va, Py_ssize_t); }
+        if (!w) { Py_IncRef(&_Py_NoneStruct); return &_Py_NoneStruct; }
+        return PyUnicode_FromWideChar(w, n);
+    }
     case 'y':
         return from_string(pf, va, 1);
     case 'N': case 'S': case 'O': {
@@ -660,7 +691,34 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         *va_arg(*va, int *) = (int)cp;
         return 0;
     }
-    case 's': case 'z': case 'y': {
+    case 'w':
+        if (**pf != '*') break;
+        /* fall through: 'w*' */
+    case 's': case 'z': case 'y':
+        if (**pf == '*') {
+            /* Buffer units: a Py_buffer the caller releases. */
+            (*pf)++;
+            Py_buffer *view = va_arg(*va, Py_buffer *);
+            if (u == 'z' && arg == &_Py_NoneStruct)
+                return PyBuffer_FillInfo(view, NULL, NULL, 0, 1, 0);
+            if ((u == 's' || u == 'z') && _pyfacade_kind(arg) == K_STR) {
+                Py_ssize_t n;
+                const char *s = PyUnicode_AsUTF8AndSize(arg, &n);
+                return s ? PyBuffer_FillInfo(view, arg, (void *)s, n, 1, 0) : -1;
+            }
+            if (PyObject_GetBuffer(arg, view, u == 'w' ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0) {
+                PyErr_Clear();
+                arg_type_error(c, pos, u == 'w' ? "read-write bytes-like object" : "bytes-like object", arg);
+                return -1;
+            }
+            if (!PyBuffer_IsContiguous(view, 'C')) {
+                PyBuffer_Release(view);
+                arg_type_error(c, pos, "contiguous buffer", arg);
+                return -1;
+            }
+            return 0;
+        }
+        {
         int hash = **pf == '#';
         if (hash) (*pf)++;
         const char **out = va_arg(*va, const char **);
@@ -697,6 +755,12 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         }
         *out = s;
         if (len) *len = n;
+        return 0;
+        }
+    case 'D': {
+        Py_complex v = PyComplex_AsCComplex(arg);
+        if (v.real == -1.0 && PyErr_Occurred()) return -1;
+        *va_arg(*va, Py_complex *) = v;
         return 0;
     }
     case 'S': case 'U': {
@@ -745,9 +809,10 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
 static void skip_one(const char **pf, va_list *va) {
     char u = *(*pf)++;
     switch (u) {
-    case 's': case 'z': case 'y':
+    case 's': case 'z': case 'y': case 'w':
         (void)va_arg(*va, void *);
-        if (**pf == '#') { (*pf)++; (void)va_arg(*va, void *); }
+        if (**pf == '*') (*pf)++;
+        else if (**pf == '#') { (*pf)++; (void)va_arg(*va, void *); }
         break;
     case 'O':
         (void)va_arg(*va, void *);
@@ -770,7 +835,14 @@ static void scan_format(const char *format, int *total, int *min, int *kwonly_at
         if (*f == ';') { c->custom = f + 1; break; }
         if (*f == '|') { if (*min < 0) *min = *total; continue; }
         if (*f == '$') { if (*min < 0) *min = *total; *kwonly_at = *total; continue; }
-        if (*f == '#' || *f == '!' || *f == '&' || *f == ' ') continue;
+        /* Modifiers of the unit before them: 's#', 'y*', 'O!', 'O&'. */
+        if (*f == '#' || *f == '*' || *f == '!' || *f == '&' || *f == ' ') continue;
+        /* 'es'/'et' are one unit; so is a parenthesised group. */
+        if (*f == 'e' && (f[1] == 's' || f[1] == 't')) f++;
+        if (*f == '(') {
+            int depth = 1;
+            while (depth > 0 && f[1]) { f++; depth += (*f == '(') - (*f == ')'); }
+        }
         (*total)++;
     }
     if (*min < 0) *min = *total;

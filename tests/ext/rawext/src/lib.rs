@@ -468,6 +468,76 @@ unsafe extern "C" fn parse_pos(_m: *mut PyObject, args: *mut PyObject) -> *mut P
     Py_BuildValue(c"(Oni)".as_ptr(), o, len, flag)
 }
 
+/// PyArg_ParseTupleAndKeywords("y*|w*z*D:parse_buffers"): the buffer units
+/// (each a Py_buffer the caller releases) and `D`; returns
+/// (bytes of the first, bytes of the second or None, z* length or None, complex).
+unsafe extern "C" fn parse_buffers(_m: *mut PyObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
+    let mut kwlist: [*const std::ffi::c_char; 5] = [c"data".as_ptr(), c"out".as_ptr(), c"opt".as_ptr(), c"c".as_ptr(), null()];
+    let mut a: Py_buffer = std::mem::zeroed();
+    let mut w: Py_buffer = std::mem::zeroed();
+    let mut z: Py_buffer = std::mem::zeroed();
+    let mut c = Py_complex { real: 0.0, imag: 0.0 };
+    if PyArg_ParseTupleAndKeywords(args, kw, c"y*|w*z*D:parse_buffers".as_ptr(), kwlist.as_mut_ptr(), &mut a, &mut w, &mut z, &mut c) == 0 {
+        return null_mut();
+    }
+    // Write through the writable buffer, as a C reader would.
+    if !w.buf.is_null() && w.len > 0 {
+        *w.buf.cast::<u8>() = b'!';
+    }
+    let first = PyBytes_FromStringAndSize(a.buf.cast(), a.len);
+    let second = if w.obj.is_null() { Py_NewRef(Py_None()) } else { PyBytes_FromStringAndSize(w.buf.cast(), w.len) };
+    let third = if z.obj.is_null() && z.buf.is_null() { Py_NewRef(Py_None()) } else { PyLong_FromSsize_t(z.len) };
+    for b in [&mut a, &mut w, &mut z] {
+        if !b.obj.is_null() || !b.buf.is_null() {
+            PyBuffer_Release(b);
+        }
+    }
+    let r = Py_BuildValue(c"(NNND)".as_ptr(), first, second, third, &c as *const Py_complex);
+    r
+}
+
+/// What Cython-compiled code reads and writes inline (CPython 3.13 and
+/// 3.14 share these offsets): calls `f`, which must raise, then fetches the
+/// error from `tstate->current_exception` (0x70) as `__Pyx_ErrFetch` does,
+/// reads the exception's `traceback` field, restores it inline, and also
+/// writes `tp_dict` of the static type and reads a code object's
+/// `co_firstlineno` (68). Returns (exception, tb is set, cleared-state
+/// PyErr_Occurred() is NULL, restored PyErr_Occurred() is its type,
+/// Static.added, co_firstlineno).
+unsafe extern "C" fn cython_inline(_m: *mut PyObject, f: *mut PyObject) -> *mut PyObject {
+    if !PyObject_CallNoArgs(f).is_null() {
+        PyErr_SetString(PyExc_AssertionError, c"the callable did not raise".as_ptr());
+        return null_mut();
+    }
+    let slot = PyThreadState_GetUnchecked().cast::<u8>().add(0x70).cast::<*mut PyObject>();
+    let exc = *slot;
+    *slot = null_mut();
+    let cleared = PyErr_Occurred().is_null();
+    let tb = (*exc.cast::<PyBaseExceptionObject>()).traceback;
+    *slot = exc;
+    let restored = PyErr_Occurred() == Py_TYPE(exc).cast();
+    let exc = PyErr_GetRaisedException();
+    let tp = &raw mut STATIC_TYPE;
+    let added = PyLong_FromLong(42);
+    if (*tp).tp_dict.is_null() || PyDict_SetItemString((*tp).tp_dict, c"added".as_ptr(), added) < 0 {
+        Py_DECREF(added);
+        Py_DECREF(exc);
+        PyErr_SetString(PyExc_AssertionError, c"no tp_dict".as_ptr());
+        return null_mut();
+    }
+    Py_DECREF(added);
+    PyType_Modified(tp);
+    let via_attr = PyObject_GetAttrString(tp.cast(), c"added".as_ptr());
+    let code = PyCode_NewEmpty(c"f.py".as_ptr(), c"g".as_ptr(), 17);
+    if via_attr.is_null() || code.is_null() {
+        Py_DECREF(exc);
+        return null_mut();
+    }
+    let first = *code.cast::<u8>().add(68).cast::<c_int>();
+    Py_DECREF(code.cast());
+    Py_BuildValue(c"(NiiiNi)".as_ptr(), exc, !tb.is_null() as c_int, cleared as c_int, restored as c_int, via_attr, first)
+}
+
 /// PyArg_UnpackTuple(args, "unpack", 1, 2).
 unsafe extern "C" fn unpack(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
     let (mut a, mut b): (*mut PyObject, *mut PyObject) = (null_mut(), Py_None());
@@ -912,7 +982,7 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 55] = [
+static mut METHODS: [PyMethodDef; 57] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -950,6 +1020,8 @@ static mut METHODS: [PyMethodDef; 55] = [
     meth!(c"build_shapes", build_shapes, PyCFunction, METH_NOARGS, c"Py_BuildValue result shapes"),
     meth!(c"parse_kw", parse_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords"),
     meth!(c"parse_pos", parse_pos, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple"),
+    meth!(c"cython_inline", cython_inline, PyCFunction, METH_O, c"Cython's inline thread-state, exception, tp_dict and code accesses"),
+    meth!(c"parse_buffers", parse_buffers, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords buffer units"),
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
     meth!(c"thread_api", thread_api, PyCFunction, METH_NOARGS, c"PyThread_* locks, threads and keys"),
@@ -969,7 +1041,7 @@ static mut METHODS: [PyMethodDef; 55] = [
     meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
     meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 56] = [PyMethodDef::zeroed(); 56];
+static mut SENTINEL_METHODS: [PyMethodDef; 58] = [PyMethodDef::zeroed(); 58];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
