@@ -16,6 +16,9 @@ import subprocess
 import sys
 import zipfile
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ratchet import ratchet  # noqa: E402
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "census")
 BASELINE = os.path.join(ROOT, "ci", "census-baseline.txt")
@@ -178,19 +181,8 @@ def main():
           "| imports on CPython 3.13 | smoke tests on CPython 3.13 |")
     print("|---|---|---|---|---|---|---|")
     print("\n".join(rows))
-    summary = " ".join(f"{k}={v}" for k, v in counts.items())
-    print(f"\n{len(PINS)} packages: {summary}")
-    if record:
-        with open(BASELINE, "w") as f:
-            f.write(summary + "\n")
-        return 0
-    if os.path.exists(BASELINE):
-        base = dict(kv.split("=") for kv in open(BASELINE).read().split())
-        dropped = [k for k, v in counts.items() if v < int(base.get(k, 0))]
-        if dropped:
-            print(f"census: below the recorded baseline ({open(BASELINE).read().strip()}): {', '.join(dropped)}")
-            return 1
-    return 0
+    print(f"\n{len(PINS)} packages: " + " ".join(f"{k}={v}" for k, v in counts.items()))
+    return ratchet(BASELINE, counts, record, "census")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,11 @@ import re
 import shutil
 import subprocess
 import sys
+
 import tarfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from ratchet import ratchet  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BUILD = os.path.join(ROOT, "build", "upstream")
@@ -95,18 +99,7 @@ def main():
     print("| upstream suite | pyfacade passed / failed / skipped | CPython 3.13 passed / failed / skipped |")
     print("|---|---|---|")
     print("\n".join(rows))
-    summary = " ".join(f"{k}={v}" for k, v in passed.items())
-    if record:
-        with open(BASELINE, "w") as f:
-            f.write(summary + "\n")
-        return 0
-    if os.path.exists(BASELINE):
-        base = dict(kv.split("=") for kv in open(BASELINE).read().split())
-        dropped = [k for k, v in passed.items() if v < int(base.get(k, 0))]
-        if dropped:
-            print(f"upstream: pyfacade passes fewer tests than recorded ({open(BASELINE).read().strip()}): {', '.join(dropped)}")
-            return 1
-    return 0
+    return ratchet(BASELINE, passed, record, "upstream")
 
 
 if __name__ == "__main__":
