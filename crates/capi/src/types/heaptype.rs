@@ -510,9 +510,10 @@ fn publish_dict(vm: &VirtualMachine, twin: &PyTypeRef, tp: *mut PyTypeObject) ->
         }
     }
     if let Some(d) = twin.attributes.as_dict() {
-        // SAFETY: types live forever; the type owns the reference, and C's
-        // pre-set dict (if any) is released as CPython's type_ready does not
-        // (it keeps it): ours replaces it only after copying it.
+        // SAFETY: types live forever and own the new reference; a dict C
+        // set before PyType_Ready was copied into the namespace above, so the
+        // type's reference to it is released (CPython would keep that dict
+        // itself; here the namespace dict is the one RustPython reads).
         unsafe {
             (*tp).tp_dict = bridge::to_c(vm, d.as_object());
             bridge::xdecref(pre);
