@@ -181,6 +181,17 @@ def test_protocol_tables_read_inline():
         m.type_slots("ab", "a")
 
 
+def test_type_slot_writes():
+    lst = [1, 2, 3]
+    assert m.type_slot_writes(lst, "a") == (["a", 3, "a", 3], 2)
+    assert lst == ["a", 3]
+    d = {"old": 1}
+    assert m.type_slot_writes(d, 5) is d and d == {"new": 5}
+    with pytest.raises(KeyError):
+        m.type_slot_writes({}, 5)
+    assert m.type_slot_writes(object(), 1) is None
+
+
 def test_bytearray_inline_layout():
     b = bytearray(b"abc")
     assert m.bytearray_inline(b) == b"abc"

@@ -584,6 +584,36 @@ static int range_error(const char *msg) {
 }
 
 /* Converts one argument for the format unit at *pf; 0 on success. */
+static int bad_format(char u) {
+    char msg[80];
+    snprintf(msg, sizeof msg, "bad format char '%c' passed to PyArg_Parse", u);
+    PyErr_SetString(PyExc_SystemError, msg);
+    return -1;
+}
+
+/* The buffer units 's*', 'z*', 'y*', 'w*': a Py_buffer the caller releases. */
+static int convert_buffer(PyObject *arg, char u, va_list *va, parse_ctx *c, int pos) {
+    Py_buffer *view = va_arg(*va, Py_buffer *);
+    if (u == 'z' && arg == &_Py_NoneStruct)
+        return PyBuffer_FillInfo(view, NULL, NULL, 0, 1, 0);
+    if ((u == 's' || u == 'z') && _pyfacade_kind(arg) == K_STR) {
+        Py_ssize_t n;
+        const char *s = PyUnicode_AsUTF8AndSize(arg, &n);
+        return s ? PyBuffer_FillInfo(view, arg, (void *)s, n, 1, 0) : -1;
+    }
+    if (PyObject_GetBuffer(arg, view, u == 'w' ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0) {
+        PyErr_Clear();
+        arg_type_error(c, pos, u == 'w' ? "read-write bytes-like object" : "bytes-like object", arg);
+        return -1;
+    }
+    if (!PyBuffer_IsContiguous(view, 'C')) {
+        PyBuffer_Release(view);
+        arg_type_error(c, pos, "contiguous buffer", arg);
+        return -1;
+    }
+    return 0;
+}
+
 static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c, int pos) {
     char u = *(*pf)++;
     switch (u) {
@@ -692,33 +722,14 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         return 0;
     }
     case 'w':
-        if (**pf != '*') break;
-        /* fall through: 'w*' */
-    case 's': case 'z': case 'y':
+        /* Only 'w*' exists (CPython dropped 'w' and 'w#'). */
+        if (**pf != '*') return bad_format(u);
+        /* fall through */
+    case 's': case 'z': case 'y': {
         if (**pf == '*') {
-            /* Buffer units: a Py_buffer the caller releases. */
             (*pf)++;
-            Py_buffer *view = va_arg(*va, Py_buffer *);
-            if (u == 'z' && arg == &_Py_NoneStruct)
-                return PyBuffer_FillInfo(view, NULL, NULL, 0, 1, 0);
-            if ((u == 's' || u == 'z') && _pyfacade_kind(arg) == K_STR) {
-                Py_ssize_t n;
-                const char *s = PyUnicode_AsUTF8AndSize(arg, &n);
-                return s ? PyBuffer_FillInfo(view, arg, (void *)s, n, 1, 0) : -1;
-            }
-            if (PyObject_GetBuffer(arg, view, u == 'w' ? PyBUF_WRITABLE : PyBUF_SIMPLE) < 0) {
-                PyErr_Clear();
-                arg_type_error(c, pos, u == 'w' ? "read-write bytes-like object" : "bytes-like object", arg);
-                return -1;
-            }
-            if (!PyBuffer_IsContiguous(view, 'C')) {
-                PyBuffer_Release(view);
-                arg_type_error(c, pos, "contiguous buffer", arg);
-                return -1;
-            }
-            return 0;
+            return convert_buffer(arg, u, va, c, pos);
         }
-        {
         int hash = **pf == '#';
         if (hash) (*pf)++;
         const char **out = va_arg(*va, const char **);
@@ -756,7 +767,7 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         *out = s;
         if (len) *len = n;
         return 0;
-        }
+    }
     case 'D': {
         Py_complex v = PyComplex_AsCComplex(arg);
         if (v.real == -1.0 && PyErr_Occurred()) return -1;
@@ -795,12 +806,8 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         *va_arg(*va, PyObject **) = arg;
         return 0;
     }
-    default: {
-        char msg[80];
-        snprintf(msg, sizeof msg, "bad format char '%c' passed to PyArg_Parse", u);
-        PyErr_SetString(PyExc_SystemError, msg);
-        return -1;
-    }
+    default:
+        return bad_format(u);
     }
 }
 

@@ -263,7 +263,9 @@ pub fn refresh(vm: &VirtualMachine, p: *mut PyObject) {
         return;
     }
     let now = EPOCH.load(Ordering::Relaxed);
-    if h.epoch == now {
+    // An exception changes without any C entry (its traceback grows as it
+    // propagates through Python frames): it is re-read whenever it crosses.
+    if h.epoch == now && h.kind != Kind::Exception {
         return;
     }
     h.epoch = now;

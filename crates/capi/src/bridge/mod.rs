@@ -192,8 +192,8 @@ impl PreHeader {
 }
 
 /// Out-of-line state of an object: borrowed references it owns, lazily made
-/// buffers (UTF-8 and fixed-width copies of a str), and the items of a
-/// container mirror that must be re-checked when it crosses, and the slot
+/// buffers (the UTF-8 copy of a non-ASCII str), the items of a container
+/// mirror that must be re-checked when it crosses, and the slot
 /// `_PyObject_GetDictPtr` points C at.
 #[derive(Default)]
 pub struct Aux {

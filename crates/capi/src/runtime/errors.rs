@@ -29,24 +29,18 @@ fn swap(p: *mut PyObject) -> *mut PyObject {
     unsafe { std::mem::replace(&mut *slot(), p) }
 }
 
-/// The exception behind an indicator value (an owned reference, consumed).
-/// C can store anything there inline: a non-exception becomes a SystemError.
-fn from_c(vm: &VirtualMachine, p: *mut PyObject) -> PyBaseExceptionRef {
-    let exc = bridge::to_rp(vm, p).ok().and_then(|o| o.downcast::<PyBaseException>().ok());
-    // SAFETY: the indicator's reference, now released.
-    unsafe { bridge::decref(p) };
-    exc.unwrap_or_else(|| vm.new_system_error("the error indicator holds an object that is not an exception".to_owned()))
+/// The exception behind an indicator value. C can store anything there
+/// inline: a non-exception becomes a SystemError.
+fn exception_of(vm: &VirtualMachine, p: *mut PyObject) -> PyBaseExceptionRef {
+    bridge::to_rp(vm, p)
+        .ok()
+        .and_then(|o| o.downcast::<PyBaseException>().ok())
+        .unwrap_or_else(|| vm.new_system_error("the error indicator holds an object that is not an exception".to_owned()))
 }
 
 /// Sets the indicator, replacing (and releasing) any exception already set.
 pub fn set(exc: PyBaseExceptionRef) {
-    // Refreshed even if its mirror is current: the traceback C reads inline
-    // grows as the exception propagates.
-    let Some(p) = try_with_current_vm(|vm| {
-        let p = bridge::to_c(vm, exc.as_object());
-        bridge::refresh_now(vm, p, exc.as_object());
-        p
-    }) else {
+    let Some(p) = try_with_current_vm(|vm| bridge::to_c(vm, exc.as_object())) else {
         // No interpreter on this thread: nothing could ever report it.
         return;
     };
@@ -59,7 +53,11 @@ pub fn take() -> Option<PyBaseExceptionRef> {
     if p.is_null() {
         return None;
     }
-    try_with_current_vm(|vm| from_c(vm, p))
+    try_with_current_vm(|vm| {
+        let exc = exception_of(vm, p);
+        release(p);
+        exc
+    })
 }
 
 /// The current exception, without clearing it.
@@ -69,10 +67,7 @@ pub fn peek() -> Option<PyBaseExceptionRef> {
     if p.is_null() {
         return None;
     }
-    // SAFETY: the indicator's reference keeps p alive; a second one is
-    // taken for `from_c` to consume.
-    unsafe { bridge::incref(p) };
-    try_with_current_vm(|vm| from_c(vm, p))
+    try_with_current_vm(|vm| exception_of(vm, p))
 }
 
 pub fn is_set() -> bool {
@@ -88,9 +83,10 @@ pub fn restore(exc: Option<PyBaseExceptionRef>) {
     }
 }
 
+/// Releases a reference the indicator held (NULL: none).
 fn release(old: *mut PyObject) {
     if !old.is_null() {
-        // SAFETY: the indicator's reference to the replaced value.
+        // SAFETY: the indicator's reference to a value no longer in it.
         unsafe { bridge::decref(old) };
     }
 }

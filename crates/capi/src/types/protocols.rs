@@ -9,38 +9,13 @@
 //! CPython would), and it dispatches to the abstract protocol function,
 //! which runs RustPython's implementation.
 
-use rustpython_vm::{AsObject, Py};
+use rustpython_vm::Py;
 use rustpython_vm::builtins::PyType;
 use std::ffi::c_int;
 
 use crate::abi::*;
 use crate::objects::abstract_ as ab;
 use crate::objects::object as obj;
-use crate::runtime::api;
-
-/// `sq_repeat`: `o * n`.
-unsafe extern "C" fn sq_repeat(o: *mut PyObject, n: Py_ssize_t) -> *mut PyObject {
-    crate::objects::new_ref("sq_repeat", |vm| {
-        let o = crate::objects::rp(vm, o)?;
-        crate::objects::py(vm, || vm._mul(&o, vm.ctx.new_int(n).as_object()))
-    })
-}
-
-/// `sq_ass_item`: `o[i] = v`, or `del o[i]` when `v` is NULL.
-unsafe extern "C" fn sq_ass_item(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) -> c_int {
-    api("sq_ass_item", |vm| {
-        let o = crate::objects::rp(vm, o)?;
-        let i: rustpython_vm::PyObjectRef = vm.ctx.new_int(i).into();
-        match v.is_null() {
-            true => crate::objects::py(vm, || o.del_item(&*i, vm)),
-            false => {
-                let v = crate::objects::rp(vm, v)?;
-                crate::objects::py(vm, || o.set_item(&*i, v, vm))
-            }
-        }?;
-        Ok(0)
-    })
-}
 
 /// `mp_ass_subscript`: `o[k] = v`, or `del o[k]` when `v` is NULL.
 unsafe extern "C" fn mp_ass_subscript(o: *mut PyObject, k: *mut PyObject, v: *mut PyObject) -> c_int {
@@ -108,10 +83,11 @@ pub(super) fn tables(ty: &Py<PyType>) -> (Option<PyNumberMethods>, Option<PySequ
     let seq = PySequenceMethods {
         sq_length: s.length.load().map(|_| obj::PyObject_Size as _),
         sq_concat: s.concat.load().map(|_| ab::PyNumber_Add as _),
-        sq_repeat: s.repeat.load().map(|_| sq_repeat as _),
+        sq_repeat: s.repeat.load().map(|_| ab::PySequence_Repeat as _),
         sq_item: s.item.load().map(|_| ab::PySequence_GetItem as _),
         was_sq_slice: std::ptr::null_mut(),
-        sq_ass_item: s.ass_item.load().map(|_| sq_ass_item as _),
+        // PySequence_SetItem deletes when the value is NULL, as sq_ass_item must.
+        sq_ass_item: s.ass_item.load().map(|_| ab::PySequence_SetItem as _),
         was_sq_ass_slice: std::ptr::null_mut(),
         sq_contains: s.contains.load().map(|_| ab::PySequence_Contains as _),
         sq_inplace_concat: s.inplace_concat.load().map(|_| ab::PyNumber_InPlaceAdd as _),

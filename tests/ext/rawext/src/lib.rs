@@ -276,6 +276,34 @@ unsafe extern "C" fn type_slots(_m: *mut PyObject, args: *mut PyObject) -> *mut 
     t
 }
 
+/// The writing slots of a type object, called directly as Cython does:
+/// `sq_ass_item(o, 0, v)`, `sq_ass_item(o, 1, NULL)` (delete), then
+/// `sq_repeat(o, 2)` and `Py_SIZE(o)` read inline; for a mapping,
+/// `mp_ass_subscript(o, k, v)` and `mp_ass_subscript(o, k2, NULL)`.
+unsafe extern "C" fn type_slot_writes(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (o, v) = (PyTuple_GetItem(args, 0), PyTuple_GetItem(args, 1));
+    if o.is_null() || v.is_null() {
+        return null_mut();
+    }
+    let tp = Py_TYPE(o);
+    let (sq, mp) = ((*tp).tp_as_sequence, (*tp).tp_as_mapping);
+    if let Some(set) = sq.as_ref().and_then(|s| s.sq_ass_item) {
+        if set(o, 0, v) < 0 || set(o, 1, null_mut()) < 0 {
+            return null_mut();
+        }
+        let Some(repeat) = (*sq).sq_repeat else { return PyErr_Format(PyExc_AssertionError, c"no sq_repeat".as_ptr()) };
+        return Py_BuildValue(c"(Nn)".as_ptr(), repeat(o, 2), Py_SIZE(o));
+    }
+    if let Some(set) = mp.as_ref().and_then(|m| m.mp_ass_subscript) {
+        let (k, k2) = (PyUnicode_FromString(c"new".as_ptr()), PyUnicode_FromString(c"old".as_ptr()));
+        let r = if set(o, k, v) < 0 || set(o, k2, null_mut()) < 0 { null_mut() } else { Py_NewRef(o) };
+        Py_DECREF(k);
+        Py_DECREF(k2);
+        return r;
+    }
+    Py_NewRef(Py_None())
+}
+
 /// Objects built in place: a tuple and a list filled with SET_ITEM, strs from
 /// PyUnicode_New (1- and 4-byte kinds) and bytes from FromStringAndSize(NULL, n).
 unsafe extern "C" fn build(_m: *mut PyObject, _unused: *mut PyObject) -> *mut PyObject {
@@ -982,7 +1010,7 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 57] = [
+static mut METHODS: [PyMethodDef; 58] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -1021,6 +1049,7 @@ static mut METHODS: [PyMethodDef; 57] = [
     meth!(c"parse_kw", parse_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords"),
     meth!(c"parse_pos", parse_pos, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple"),
     meth!(c"cython_inline", cython_inline, PyCFunction, METH_O, c"Cython's inline thread-state, exception, tp_dict and code accesses"),
+    meth!(c"type_slot_writes", type_slot_writes, PyCFunction, METH_VARARGS, c"sq_ass_item, sq_repeat, mp_ass_subscript called directly"),
     meth!(c"parse_buffers", parse_buffers, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords buffer units"),
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
@@ -1041,7 +1070,7 @@ static mut METHODS: [PyMethodDef; 57] = [
     meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
     meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 58] = [PyMethodDef::zeroed(); 58];
+static mut SENTINEL_METHODS: [PyMethodDef; 59] = [PyMethodDef::zeroed(); 59];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
