@@ -860,6 +860,22 @@ def test_pickle_buffer():
     raises("PyPickleBuffer_Release", "i:O", 5, exc_type=TypeError, match="expected PickleBuffer, int found")
 
 
+def test_managed_dict_cleared_in_dealloc():
+    """A tp_dealloc that calls PyObject_ClearManagedDict on its object (as
+    Cython's function type does): freed once, nothing resurrected."""
+    import gc
+
+    Managed = m.managed_type()
+    m.take_log()
+    for _ in range(3):
+        o = Managed()
+        o.x = [1, 2]
+        assert o.__dict__ == {"x": [1, 2]}
+        del o
+        gc.collect()
+    assert m.take_log() == ["managed dealloc"] * 3
+
+
 def test_call_finalizer_from_dealloc():
     import gc
 

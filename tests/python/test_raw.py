@@ -603,3 +603,10 @@ def test_cython_inline_accesses():
     assert exc.__traceback__ is not None
     assert added == 42 and m.Static.added == 42
     assert first == 17
+
+
+def test_str_inline_hash():
+    """A hashed str carries its hash inline (Cython compares keyword names by it)."""
+    for text in ("ext_hook" + str(len(sys.argv)), "caf\xe9" * 3, "\U0001f40d-name"):
+        h = hash(text)
+        assert m.str_inline_hash(text) == h

@@ -423,6 +423,7 @@ pub struct Py_buffer {
 }
 
 // tp_flags
+pub const Py_TPFLAGS_MANAGED_WEAKREF: c_ulong = 1 << 3;
 pub const Py_TPFLAGS_MANAGED_DICT: c_ulong = 1 << 4;
 pub const Py_TPFLAGS_SEQUENCE: c_ulong = 1 << 5;
 pub const Py_TPFLAGS_MAPPING: c_ulong = 1 << 6;

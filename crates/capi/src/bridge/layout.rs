@@ -24,8 +24,10 @@ pub fn kind_for(maxchar: u32) -> u32 {
     }
 }
 
-/// Allocates the mirror of `s`.
-pub fn str_mirror(s: &PyStr, ty: *mut PyTypeObject, owned: Option<PyObjectRef>) -> *mut PyObject {
+/// Allocates the mirror of `s`, whose hash is `hash`: filled in as CPython
+/// has it for every string used as a name (C compares names by the inline
+/// hash before their characters: Cython's keyword matching does).
+pub fn str_mirror(s: &PyStr, hash: isize, ty: *mut PyTypeObject, owned: Option<PyObjectRef>) -> *mut PyObject {
     let bytes = s.as_bytes();
     if bytes.is_ascii() {
         let p = super::alloc(ASCII_DATA + bytes.len() + 1, Kind::Str, ty, owned);
@@ -33,7 +35,7 @@ pub fn str_mirror(s: &PyStr, ty: *mut PyTypeObject, owned: Option<PyObjectRef>) 
         unsafe {
             let a = p.cast::<PyASCIIObject>();
             (*a).length = bytes.len() as isize;
-            (*a).hash = -1;
+            (*a).hash = hash;
             (*a).state = (PyUnicode_1BYTE_KIND << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT | UNICODE_STATE_ASCII;
             std::ptr::copy_nonoverlapping(bytes.as_ptr(), p.cast::<u8>().add(ASCII_DATA), bytes.len());
         }
@@ -51,7 +53,7 @@ pub fn str_mirror(s: &PyStr, ty: *mut PyTypeObject, owned: Option<PyObjectRef>) 
     unsafe {
         let a = p.cast::<PyASCIIObject>();
         (*a).length = len as isize;
-        (*a).hash = -1;
+        (*a).hash = hash;
         (*a).state = (kind << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT;
         let data = p.cast::<u8>().add(COMPACT_DATA);
         for (i, c) in s.as_wtf8().code_points().enumerate() {

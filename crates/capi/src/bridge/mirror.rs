@@ -128,7 +128,8 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         }
         p
     } else if let Some(s) = obj.downcast_ref::<PyStr>() {
-        super::layout::str_mirror(s, ty, owned)
+        // RustPython caches a str's hash: computed at most once per string.
+        super::layout::str_mirror(s, obj.hash(vm).unwrap_or(-1) as isize, ty, owned)
     } else if let Some(i) = obj.downcast_ref::<PyInt>() {
         let (sign, digits) = super::layout::to_digits(i.as_bigint());
         // RustPython keeps its cached small ints alive forever: their mirrors

@@ -318,6 +318,13 @@ pub fn is_native(p: *mut PyObject) -> bool {
     unsafe { mortal_header(p) }.is_some_and(|h| matches!(h.kind, Kind::Native | Kind::NativeBuiltin))
 }
 
+/// Whether `p` is a native object inside its `tp_dealloc` (refcount 0):
+/// its twin is gone, and it must not be given a new one.
+pub fn is_dying_native(p: *mut PyObject) -> bool {
+    // SAFETY: callers pass valid objects (a dying one is still readable).
+    is_native(p) && unsafe { (*p).ob_refcnt } == 0
+}
+
 pub fn is_immortal(p: *mut PyObject) -> bool {
     // SAFETY: callers pass valid objects; the low 32 bits encode immortality.
     unsafe { ((*p).ob_refcnt as i32) < 0 }

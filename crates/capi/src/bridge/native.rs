@@ -81,6 +81,11 @@ const MIN_THRESHOLD: usize = 1024;
 /// The twin of native object `p`: its existing twin if it is in the weak
 /// state and the twin is alive, else a new one.
 pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    if super::is_dying_native(p) {
+        // Inside its tp_dealloc (extension code calling the API on itself):
+        // a new twin would take a reference to memory about to be freed.
+        return Err(system_error(vm, format!("the native object at {p:p} is being deallocated")));
+    }
     if let Some(twin) = WEAK.lock().get(&(p as usize)).copied() {
         // SAFETY: a twin in WEAK is alive or inside its own drop, which
         // needs the GIL we hold to free it: its memory is still there.

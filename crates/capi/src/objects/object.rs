@@ -945,6 +945,10 @@ pub extern "C" fn PyObject_GET_WEAKREFS_LISTPTR(o: *mut PyObject) -> *mut *mut P
 /// Clears the object's instance dict (a fresh empty dict replaces it).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_ClearManagedDict(o: *mut PyObject) {
+    if bridge::is_dying_native(o) {
+        // Called from tp_dealloc: the dict lived in the twin, already gone.
+        return;
+    }
     api("PyObject_ClearManagedDict", |vm| {
         let obj = rp(vm, o)?;
         if obj.dict().is_some() {
@@ -957,6 +961,9 @@ pub extern "C" fn PyObject_ClearManagedDict(o: *mut PyObject) {
 /// Calls `visit(dict, arg)` for the object's instance dict, if any; returns its result.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_VisitManagedDict(o: *mut PyObject, visit: Option<visitproc>, arg: *mut c_void) -> c_int {
+    if bridge::is_dying_native(o) {
+        return 0;
+    }
     let d = api_noerr("PyObject_VisitManagedDict", std::ptr::null_mut(), |vm| match rp(vm, o).ok().and_then(|x| x.dict()) {
         Some(d) => bridge::borrow_from(vm, o, d.as_object()),
         None => std::ptr::null_mut(),

@@ -424,11 +424,13 @@ pub(super) fn make_twin(
             bits.push(r);
         }
     }
-    if dictoffset != 0 {
+    // An instance dict (weak references) by offset, or managed by the
+    // runtime (Py_TPFLAGS_MANAGED_DICT/MANAGED_WEAKREF): the twin keeps it.
+    if dictoffset != 0 || cflags & Py_TPFLAGS_MANAGED_DICT != 0 {
         bits.push(PyTypeFlags::HAS_DICT);
     }
     // SAFETY: as above.
-    if unsafe { (*tp).tp_weaklistoffset } != 0 {
+    if unsafe { (*tp).tp_weaklistoffset } != 0 || cflags & Py_TPFLAGS_MANAGED_WEAKREF != 0 {
         bits.push(PyTypeFlags::HAS_WEAKREF);
     }
     let mut tslots = PyTypeSlots::new(leak_str(name), PyTypeFlags::from_slice(&bits));

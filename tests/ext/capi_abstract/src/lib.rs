@@ -536,6 +536,52 @@ unsafe extern "C" fn fin_type(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyOb
     PyType_FromSpec(&mut spec)
 }
 
+/// tp_traverse / tp_clear / tp_dealloc of Managed (a GC type with a managed
+/// dict), written as CPython's docs prescribe: the dealloc clears the
+/// managed dict of the object being freed.
+unsafe extern "C" fn managed_traverse(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int {
+    c::PyObject_VisitManagedDict(o, visit, arg)
+}
+
+unsafe extern "C" fn managed_clear(o: *mut PyObject) -> c_int {
+    c::PyObject_ClearManagedDict(o);
+    0
+}
+
+unsafe extern "C" fn managed_dealloc(o: *mut PyObject) {
+    let tp = Py_TYPE(o);
+    PyObject_GC_UnTrack(o.cast());
+    c::PyObject_ClearManagedDict(o);
+    log(PyUnicode_FromString(c"managed dealloc".as_ptr()));
+    PyObject_GC_Del(o.cast());
+    Py_DecRef(tp.cast());
+}
+
+/// managed_type() -> a heap GC type with Py_TPFLAGS_MANAGED_DICT whose
+/// tp_dealloc calls PyObject_ClearManagedDict on itself
+unsafe extern "C" fn managed_type(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
+    // A spec type gets no `__dict__` attribute by itself (CPython adds it for classes only).
+    let getset = Box::leak(Box::new([
+        PyGetSetDef { name: c"__dict__".as_ptr(), get: Some(PyObject_GenericGetDict), set: Some(PyObject_GenericSetDict), doc: null_mut(), closure: null_mut() },
+        PyGetSetDef { name: null_mut(), get: None, set: None, doc: null_mut(), closure: null_mut() },
+    ]));
+    let mut slots = vec![
+        PyType_Slot { slot: Py_tp_getset, pfunc: getset.as_mut_ptr().cast() },
+        PyType_Slot { slot: Py_tp_traverse, pfunc: managed_traverse as *mut c_void },
+        PyType_Slot { slot: Py_tp_clear, pfunc: managed_clear as *mut c_void },
+        PyType_Slot { slot: Py_tp_dealloc, pfunc: managed_dealloc as *mut c_void },
+        PyType_Slot { slot: 0, pfunc: null_mut() },
+    ];
+    let mut spec = PyType_Spec {
+        name: c"capi_abstract.Managed".as_ptr(),
+        basicsize: std::mem::size_of::<PyObject>() as c_int,
+        itemsize: 0,
+        flags: (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_BASETYPE) as _,
+        slots: slots.as_mut_ptr(),
+    };
+    PyType_FromSpec(&mut spec)
+}
+
 /// resurrect_next(flag) / take_resurrected() -> the resurrected object (or None)
 unsafe extern "C" fn resurrect_next(_m: *mut PyObject, flag: *mut PyObject) -> *mut PyObject {
     RESURRECT = PyObject_IsTrue(flag) != 0;
@@ -583,6 +629,7 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"repr_guard", repr_guard, PyCFunction, METH_O),
         meth!(c"grow", grow, PyCFunction, METH_VARARGS),
         meth!(c"fin_type", fin_type, PyCFunction, METH_NOARGS),
+        meth!(c"managed_type", managed_type, PyCFunction, METH_NOARGS),
         meth!(c"resurrect_next", resurrect_next, PyCFunction, METH_O),
         meth!(c"take_resurrected", take_resurrected, PyCFunction, METH_NOARGS),
     ]

@@ -276,6 +276,12 @@ unsafe extern "C" fn type_slots(_m: *mut PyObject, args: *mut PyObject) -> *mut 
     t
 }
 
+/// `((PyASCIIObject*)s)->hash` read inline, as Cython's keyword matching
+/// compares names (-1: not computed yet).
+unsafe extern "C" fn str_inline_hash(_m: *mut PyObject, s: *mut PyObject) -> *mut PyObject {
+    PyLong_FromSsize_t((*s.cast::<PyASCIIObject>()).hash)
+}
+
 /// The writing slots of a type object, called directly as Cython does:
 /// `sq_ass_item(o, 0, v)`, `sq_ass_item(o, 1, NULL)` (delete), then
 /// `sq_repeat(o, 2)` and `Py_SIZE(o)` read inline; for a mapping,
@@ -1010,7 +1016,7 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 58] = [
+static mut METHODS: [PyMethodDef; 59] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -1050,6 +1056,7 @@ static mut METHODS: [PyMethodDef; 58] = [
     meth!(c"parse_pos", parse_pos, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple"),
     meth!(c"cython_inline", cython_inline, PyCFunction, METH_O, c"Cython's inline thread-state, exception, tp_dict and code accesses"),
     meth!(c"type_slot_writes", type_slot_writes, PyCFunction, METH_VARARGS, c"sq_ass_item, sq_repeat, mp_ass_subscript called directly"),
+    meth!(c"str_inline_hash", str_inline_hash, PyCFunction, METH_O, c"the hash field of a str, read inline"),
     meth!(c"parse_buffers", parse_buffers, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords buffer units"),
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
@@ -1070,7 +1077,7 @@ static mut METHODS: [PyMethodDef; 58] = [
     meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
     meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 59] = [PyMethodDef::zeroed(); 59];
+static mut SENTINEL_METHODS: [PyMethodDef; 60] = [PyMethodDef::zeroed(); 60];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
