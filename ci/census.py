@@ -132,7 +132,8 @@ def try_import(interp, site, mods, env_extra=None):
     code = "import importlib\nfor m in %r:\n    importlib.import_module(m)\n" % (mods,)
     env = dict(os.environ, PYTHONPATH=site, **(env_extra or {}))
     try:
-        r = subprocess.run(interp + ["-c", code], capture_output=True, text=True, timeout=300, env=env)
+        r = subprocess.run(interp + ["-c", code], capture_output=True, timeout=300, env=env,
+                           encoding="utf-8", errors="replace")
     except subprocess.TimeoutExpired:
         return "timeout"
     if r.returncode == 0:
@@ -148,7 +149,8 @@ def smoke(interp, site, dist):
     env = dict(os.environ, PYTHONPATH=f"{site}:{os.path.join(ROOT, 'build', 'pylib')}")
     try:
         r = subprocess.run(interp + ["-m", "pytest", "-q", "-p", "no:cacheprovider", test],
-                           capture_output=True, text=True, timeout=600, env=env, cwd=ROOT)
+                           capture_output=True, timeout=600, env=env, cwd=ROOT,
+                           encoding="utf-8", errors="replace")
     except subprocess.TimeoutExpired:
         return "timeout"
     lines = [l for l in r.stdout.strip().splitlines() if l.strip()]

@@ -70,7 +70,8 @@ def run(interp, site, target, args):
            # `_tracemalloc`) counts as an error; the others still run.
            "--continue-on-collection-errors", *args, target]
     try:
-        r = subprocess.run(cmd, capture_output=True, text=True, timeout=1200, env=env, cwd=BUILD)
+        r = subprocess.run(cmd, capture_output=True, timeout=1200, env=env, cwd=BUILD,
+                           encoding="utf-8", errors="replace")
     except subprocess.TimeoutExpired:
         return {"note": "timeout"}
     counts = {k: int(n) for n, k in re.findall(r"(\d+) (passed|failed|skipped|errors?|xfailed|xpassed)", r.stdout)}
