@@ -99,7 +99,8 @@ case("builtin json.loads(1.5 MB)", loop(lambda: json.loads(doc)), 3)
 case("builtin dict 20k inserts", loop(lambda: dict_inserts(20_000)), 3)
 
 # Calls into extensions.
-case("ext no_args()", loop(lambda: f.no_args()), 20_000, "builtin abs(1)")
+case("ext noargs()", loop(lambda: f.noargs()), 20_000, "builtin abs(1)")
+case("ext no_args() -> str", loop(lambda: f.no_args()), 20_000, "builtin abs(1)")
 case("ext add(7, 2)", loop(lambda: f.add(7, 2)), 20_000, "builtin divmod(7, 2)")
 case("ext echo(obj)", loop(lambda: f.echo(obj)), 20_000, "builtin id(obj)")
 case("ext upper('abc')", loop(lambda: f.upper("abc")), 20_000, "builtin abs(1)")

@@ -159,5 +159,8 @@ def test_argument_conventions():
     with pytest.raises(TypeError):
         f.mixed(first=1, second=2, last=3)
     assert f.no_args() == "nothing"
+    assert f.noargs() is None
+    with pytest.raises(TypeError, match="takes no arguments"):
+        f.noargs(1)
     with pytest.raises(TypeError):
         f.no_args(1)

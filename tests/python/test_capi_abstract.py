@@ -683,6 +683,20 @@ def test_validate_keywords_and_vectorcall_call():
 
 # ---- types ------------------------------------------------------------------------------
 
+def test_object_dir():
+    class C:
+        a = 1
+
+    assert ok("PyObject_Dir", "O:O", C()) == dir(C())
+
+    def scope():
+        y, x = 1, 2
+        # NULL: the sorted names of the calling frame's locals, as dir().
+        return m.call("PyObject_Dir", "O:O", NULL)[0]
+
+    assert scope() == ["x", "y"]
+
+
 def test_type_get_dict_and_clear_cache():
     class C:
         x = 1
@@ -692,6 +706,12 @@ def test_type_get_dict_and_clear_cache():
 
     d = ok("PyType_GetDict", "O:O", C)
     assert type(d) is dict and d["x"] == 1 and "m" in d
+    # The namespace itself (a new reference each time), not a copy: a change
+    # made through it shows on the class once PyType_Modified is called.
+    assert ok("PyType_GetDict", "O:O", C) is d
+    d["y"] = 2
+    ok("PyType_Modified", "v:O", C)
+    assert C.y == 2
     assert "append" in ok("PyType_GetDict", "O:O", list)
     assert isinstance(ok("PyType_ClearCache", "u:"), int)
 

@@ -325,6 +325,44 @@ def test_arg_parsing():
         m.parse_buffers(b"a", b"read-only")
     with pytest.raises(TypeError):
         m.parse_buffers()
+    # es / et#: encoded into buffers the parse allocates (freed by the
+    # caller; freed by the parse itself when a later unit fails).
+    assert m.parse_encoded("caf\xe9") == (b"caf\xe9", None, None, -1)
+    assert m.parse_encoded("a", "\u20ac", (1, ("x", 2.5)), 7) == (b"a", "\u20ac".encode(), (1, "x", 2.5), 7)
+    assert m.parse_encoded("a", b"\x00raw\xff") == (b"a", b"\x00raw\xff", None, -1)
+    assert m.parse_encoded("a", bytearray(b"ba")) == (b"a", b"ba", None, -1)
+    assert m.parse_encoded(text="t", n=3) == (b"t", None, None, 3)
+    with pytest.raises(UnicodeEncodeError):
+        m.parse_encoded("\u20ac")
+    with pytest.raises(TypeError, match=r"parse_encoded\(\) argument 1 must be str, not bytes"):
+        m.parse_encoded(b"bytes")
+    with pytest.raises(TypeError, match="argument 1 must be encoded string without null bytes, not str"):
+        m.parse_encoded("a\x00b")
+    with pytest.raises(TypeError, match="argument 2 must be str, bytes or bytearray, not int"):
+        m.parse_encoded("a", 5)
+    # Nested groups: any sequence but bytes, of the right length, item errors
+    # name the item.
+    assert m.parse_encoded("a", b"", [2, ["y", 1]])[2] == (2, "y", 1.0)
+    with pytest.raises(TypeError, match=r"argument 3 must be 2-item sequence, not int"):
+        m.parse_encoded("a", b"", 5)
+    with pytest.raises(TypeError, match=r"argument 3 must be sequence of length 2, not 3"):
+        m.parse_encoded("a", b"", (1, 2, 3))
+    with pytest.raises(TypeError, match=r"argument 3, item 1 must be 2-item sequence, not int"):
+        m.parse_encoded("a", b"", (1, 2))
+    with pytest.raises(TypeError, match=r"argument 3, item 1, item 0 must be str, not int"):
+        m.parse_encoded("a", b"", (1, (2, 3.0)))
+    with pytest.raises(TypeError, match="'str' object cannot be interpreted as an integer"):
+        m.parse_encoded("a", b"", (1, ("s", 3.0)), "n")
+    # es# into the caller's buffer; too long for it is a ValueError.
+    assert m.parse_into("1234567") == b"1234567"
+    with pytest.raises(ValueError, match=r"encoded string too long \(8, maximum length 7\)"):
+        m.parse_into("12345678")
+    assert m.parse_misc(b"A", 2**64 + 5, -1, bytearray(b"q")) == (65, 5, 2**64 - 1, bytearray(b"q"))
+    assert m.parse_misc(bytearray(b"B"), 0, 0, bytearray())[0] == 66
+    with pytest.raises(TypeError, match="argument 2 must be int, not float"):
+        m.parse_misc(b"A", 1.0, 0, bytearray())
+    with pytest.raises(TypeError, match="argument 4 must be bytearray, not bytes"):
+        m.parse_misc(b"A", 1, 0, b"")
     assert m.unpack(1) == (1, None)
     assert m.unpack(1, 2) == (1, 2)
     with pytest.raises(TypeError):

@@ -90,12 +90,22 @@ extern PyObject *PyObject_GetAttrString(PyObject *, const char *);
 extern PyObject *PyObject_GetAttr(PyObject *, PyObject *);
 extern int PyObject_IsInstance(PyObject *, PyObject *);
 extern int PyObject_IsTrue(PyObject *);
+extern void *PyMem_Malloc(size_t);
+extern void PyMem_Free(void *);
+extern PyObject *PyErr_NoMemory(void);
+extern PyObject *PyUnicode_AsEncodedString(PyObject *, const char *, const char *);
+extern char *PyByteArray_AsString(PyObject *);
+extern Py_ssize_t PyByteArray_Size(PyObject *);
+extern Py_ssize_t PySequence_Size(PyObject *);
+extern PyObject *PyNumber_Index(PyObject *);
+extern PyObject *PySequence_GetItem(PyObject *, Py_ssize_t);
+extern int PySequence_Check(PyObject *);
 extern PyObject *PyExc_TypeError, *PyExc_SystemError, *PyExc_OverflowError, *PyExc_ValueError;
 extern PyObject _Py_NoneStruct;
 
 /* Facade-private type tests (no struct layouts are needed here). */
 extern int _pyfacade_kind(PyObject *);
-enum { K_OTHER, K_STR, K_BYTES, K_TUPLE, K_BYTEARRAY };
+enum { K_OTHER, K_STR, K_BYTES, K_TUPLE, K_BYTEARRAY, K_INT };
 
 /* ---- a growable UTF-8 buffer ---------------------------------------------- */
 
@@ -557,25 +567,76 @@ PyObject *pf_call_method_objargs_v(PyObject *obj, PyObject *name, va_list va) {
 
 /* ---- PyArg_Parse* ---------------------------------------------------------------------------- */
 
+#define MAX_NESTING 8
 typedef struct {
     const char *fname; /* function name after ':' (or NULL) */
     const char *custom; /* message after ';' (or NULL) */
+    /* Item indexes while converting inside "(...)" groups, for messages. */
+    int depth;
+    Py_ssize_t items[MAX_NESTING];
+    /* Buffers the 'es'/'et' units allocated: freed if the parse fails, as
+     * CPython's cleanup list does (the caller owns them on success). */
+    char ***allocated;
+    int nallocated, capallocated;
 } parse_ctx;
 
-static void arg_type_error(parse_ctx *c, int pos, const char *expected, PyObject *got) {
-    char msg[256];
-    PyObject *t = PyObject_Type(got);
-    PyObject *name = t ? PyType_GetFullyQualifiedName(t) : NULL;
-    const char *tn = name ? PyUnicode_AsUTF8AndSize(name, NULL) : "?";
+/* A TypeError naming the argument (and, inside "(...)" groups, the item, as
+ * CPython's "argument 1, item 0 ..."), then `text`; the format's ';'
+ * message replaces all of it. */
+static void arg_error(parse_ctx *c, int pos, const char *text) {
+    char msg[512], where[96] = "";
+    size_t w = 0;
+    for (int i = 0; i < c->depth && w < sizeof where; i++)
+        w += snprintf(where + w, sizeof where - w, ", item %zd", c->items[i]);
     if (c->custom)
         snprintf(msg, sizeof msg, "%s", c->custom);
     else if (c->fname)
-        snprintf(msg, sizeof msg, "%.100s() argument %d must be %.50s, not %.50s", c->fname, pos, expected, tn);
+        snprintf(msg, sizeof msg, "%.100s() argument %d%s %.200s", c->fname, pos, where, text);
     else
-        snprintf(msg, sizeof msg, "argument %d must be %.50s, not %.50s", pos, expected, tn);
+        snprintf(msg, sizeof msg, "argument %d%s %.200s", pos, where, text);
     PyErr_SetString(PyExc_TypeError, msg);
+}
+
+static void arg_type_error(parse_ctx *c, int pos, const char *expected, PyObject *got) {
+    char text[160];
+    PyObject *t = PyObject_Type(got);
+    PyObject *name = t ? PyType_GetFullyQualifiedName(t) : NULL;
+    const char *tn = got == &_Py_NoneStruct ? "None" : name ? PyUnicode_AsUTF8AndSize(name, NULL) : "?";
+    snprintf(text, sizeof text, "must be %.50s, not %.50s", expected, tn);
+    arg_error(c, pos, text);
     if (name) Py_DecRef(name);
     if (t) Py_DecRef(t);
+}
+
+/* Records a buffer an 'es'/'et' unit allocated; -1 (MemoryError) if the
+ * record itself cannot grow (the buffer is freed then). */
+static int remember_allocation(parse_ctx *c, char **buffer) {
+    if (c->nallocated == c->capallocated) {
+        int cap = c->capallocated ? 2 * c->capallocated : 8;
+        char ***p = realloc(c->allocated, (size_t)cap * sizeof *p);
+        if (!p) {
+            PyMem_Free(*buffer);
+            *buffer = NULL;
+            PyErr_NoMemory();
+            return -1;
+        }
+        c->allocated = p;
+        c->capallocated = cap;
+    }
+    c->allocated[c->nallocated++] = buffer;
+    return 0;
+}
+
+/* After a parse: on failure frees what 'es'/'et' allocated (and resets the
+ * caller's pointers); always frees the record. */
+static void finish_allocations(parse_ctx *c, int ok) {
+    for (int i = 0; !ok && i < c->nallocated; i++) {
+        PyMem_Free(*c->allocated[i]);
+        *c->allocated[i] = NULL;
+    }
+    free(c->allocated);
+    c->allocated = NULL;
+    c->nallocated = c->capallocated = 0;
 }
 
 static int range_error(const char *msg) {
@@ -614,9 +675,161 @@ static int convert_buffer(PyObject *arg, char u, va_list *va, parse_ctx *c, int 
     return 0;
 }
 
+/* 'es', 'et', 'es#', 'et#' (getargs.c): the argument encoded with
+ * `encoding` (UTF-8 if NULL) into a buffer the unit allocates with
+ * PyMem_Malloc and the caller frees with PyMem_Free — or, for the '#' forms
+ * with a non-NULL *buffer, into the caller's buffer of *length bytes. 'es'
+ * encodes str only; 'et' also takes bytes and bytearray as they are. */
+static int convert_encoded(PyObject *arg, const char **pf, va_list *va, parse_ctx *c, int pos) {
+    int recode = *(*pf)++ == 's';
+    int hash = **pf == '#';
+    if (hash) (*pf)++;
+    const char *encoding = va_arg(*va, const char *);
+    char **buffer = va_arg(*va, char **);
+    Py_ssize_t *length = hash ? va_arg(*va, Py_ssize_t *) : NULL;
+    if (!encoding) encoding = "utf-8";
+    if (!buffer) {
+        PyErr_SetString(PyExc_SystemError, "(buffer is NULL)");
+        return -1;
+    }
+    if (hash && !length) {
+        PyErr_SetString(PyExc_SystemError, "(buffer_len is NULL)");
+        return -1;
+    }
+    int kind = _pyfacade_kind(arg);
+    PyObject *s = NULL;
+    const char *ptr;
+    Py_ssize_t size;
+    if (!recode && kind == K_BYTES) {
+        ptr = PyBytes_AsString(arg);
+        size = PyBytes_Size(arg);
+    } else if (!recode && kind == K_BYTEARRAY) {
+        ptr = PyByteArray_AsString(arg);
+        size = PyByteArray_Size(arg);
+    } else if (kind == K_STR) {
+        s = PyUnicode_AsEncodedString(arg, encoding, NULL);
+        if (!s) return -1; /* the codec's error stands, as in CPython */
+        if (_pyfacade_kind(s) != K_BYTES) {
+            Py_DecRef(s);
+            PyErr_SetString(PyExc_TypeError, "encoder did not return a bytes object");
+            return -1;
+        }
+        ptr = PyBytes_AsString(s);
+        size = PyBytes_Size(s);
+    } else {
+        arg_type_error(c, pos, recode ? "str" : "str, bytes or bytearray", arg);
+        return -1;
+    }
+    if (!ptr) {
+        if (s) Py_DecRef(s);
+        return -1;
+    }
+    int rc = 0;
+    if (hash && *buffer) {
+        /* The caller's buffer: *length is its size, NUL included. */
+        if (size + 1 > *length) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "encoded string too long (%zd, maximum length %zd)", size, *length - 1);
+            PyErr_SetString(PyExc_ValueError, msg);
+            rc = -1;
+        } else {
+            memcpy(*buffer, ptr, (size_t)size);
+            (*buffer)[size] = 0;
+            *length = size;
+        }
+    } else if (!hash && (Py_ssize_t)strlen(ptr) != size) {
+        arg_type_error(c, pos, "encoded string without null bytes", arg);
+        rc = -1;
+    } else {
+        char *out = PyMem_Malloc((size_t)size + 1);
+        if (!out) {
+            PyErr_NoMemory();
+            rc = -1;
+        } else {
+            memcpy(out, ptr, (size_t)size);
+            out[size] = 0;
+            *buffer = out;
+            if (length) *length = size;
+            rc = remember_allocation(c, buffer);
+        }
+    }
+    if (s) Py_DecRef(s);
+    return rc;
+}
+
+static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c, int pos);
+
+/* A "(...)" group: `arg` must be a sequence (not str, bytes or bytearray)
+ * with one item per unit inside, each converted by its unit. */
+static int convert_group(PyObject *arg, const char **pf, va_list *va, parse_ctx *c, int pos) {
+    const char *f = *pf; /* just after '(' */
+    Py_ssize_t n = 0;
+    for (int level = 0; *f && !(level == 0 && *f == ')'); f++) {
+        if (*f == '(') { if (level == 0) n++; level++; continue; }
+        if (*f == ')') { level--; continue; }
+        if (level > 0 || *f == '#' || *f == '*' || *f == '!' || *f == '&' || *f == ' ') continue;
+        if (*f == 'e' && (f[1] == 's' || f[1] == 't')) f++;
+        n++;
+    }
+    if (*f != ')') {
+        PyErr_SetString(PyExc_SystemError, "missing ')' in getargs format");
+        return -1;
+    }
+    if (c->depth >= MAX_NESTING) {
+        PyErr_SetString(PyExc_SystemError, "too many tuple nesting levels in argument format string");
+        return -1;
+    }
+    /* CPython takes any sequence but bytes (str and bytearray included). */
+    if (_pyfacade_kind(arg) == K_BYTES || !PySequence_Check(arg)) {
+        char expected[48];
+        snprintf(expected, sizeof expected, "%zd-item sequence", n);
+        arg_type_error(c, pos, expected, arg);
+        return -1;
+    }
+    Py_ssize_t len = PySequence_Size(arg);
+    if (len < 0) return -1;
+    if (len != n) {
+        char text[96];
+        snprintf(text, sizeof text, "must be sequence of length %zd, not %zd", n, len);
+        arg_error(c, pos, text);
+        return -1;
+    }
+    int d = c->depth++;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        while (**pf == ' ') (*pf)++;
+        c->items[d] = i;
+        PyObject *item = PySequence_GetItem(arg, i);
+        if (!item) {
+            PyErr_Clear();
+            c->depth = d + 1;
+            arg_error(c, pos, "is not retrievable");
+            c->depth = d;
+            return -1;
+        }
+        /* The item is borrowed from the sequence for the caller, as in
+         * CPython (a tuple or list keeps it alive). */
+        int r = convert_one(item, pf, va, c, pos);
+        Py_DecRef(item);
+        if (r < 0) { c->depth = d; return -1; }
+    }
+    c->depth = d;
+    while (**pf == ' ') (*pf)++;
+    (*pf)++; /* ')' */
+    return 0;
+}
+
 static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c, int pos) {
     char u = *(*pf)++;
     switch (u) {
+    case '(':
+        return convert_group(arg, pf, va, c, pos);
+    case 'e':
+        if (**pf != 's' && **pf != 't') return bad_format(u);
+        return convert_encoded(arg, pf, va, c, pos);
+    case 'Y':
+        if (_pyfacade_kind(arg) != K_BYTEARRAY) { arg_type_error(c, pos, "bytearray", arg); return -1; }
+        *va_arg(*va, PyObject **) = arg;
+        return 0;
     case 'b': {
         long v = PyLong_AsLong(arg);
         if (v == -1 && PyErr_Occurred()) return -1;
@@ -666,6 +879,8 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         return 0;
     }
     case 'k': case 'K': {
+        /* The bitfield units take ints only (no __index__), as in CPython. */
+        if (_pyfacade_kind(arg) != K_INT) { arg_type_error(c, pos, "int", arg); return -1; }
         unsigned long long v = PyLong_AsUnsignedLongLongMask(arg);
         if (v == (unsigned long long)-1 && PyErr_Occurred()) return -1;
         if (u == 'k') *va_arg(*va, unsigned long *) = (unsigned long)v;
@@ -679,7 +894,10 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
         return 0;
     }
     case 'n': {
-        Py_ssize_t v = PyLong_AsSsize_t(arg);
+        PyObject *index = PyNumber_Index(arg);
+        if (!index) return -1;
+        Py_ssize_t v = PyLong_AsSsize_t(index);
+        Py_DecRef(index);
         if (v == -1 && PyErr_Occurred()) return -1;
         *va_arg(*va, Py_ssize_t *) = v;
         return 0;
@@ -699,11 +917,14 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
     }
     case 'c': {
         int k = _pyfacade_kind(arg);
-        if (k != K_BYTES || PyBytes_Size(arg) != 1) {
+        if (k == K_BYTES && PyBytes_Size(arg) == 1)
+            *va_arg(*va, char *) = PyBytes_AsString(arg)[0];
+        else if (k == K_BYTEARRAY && PyByteArray_Size(arg) == 1)
+            *va_arg(*va, char *) = PyByteArray_AsString(arg)[0];
+        else {
             arg_type_error(c, pos, "a byte string of length 1", arg);
             return -1;
         }
-        *va_arg(*va, char *) = PyBytes_AsString(arg)[0];
         return 0;
     }
     case 'C': {
@@ -816,6 +1037,19 @@ static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c
 static void skip_one(const char **pf, va_list *va) {
     char u = *(*pf)++;
     switch (u) {
+    case '(':
+        while (**pf && **pf != ')') {
+            if (**pf == ' ') { (*pf)++; continue; }
+            skip_one(pf, va);
+        }
+        if (**pf == ')') (*pf)++;
+        break;
+    case 'e':
+        (*pf)++; /* 's' or 't' */
+        (void)va_arg(*va, void *);
+        (void)va_arg(*va, void *);
+        if (**pf == '#') { (*pf)++; (void)va_arg(*va, void *); }
+        break;
     case 's': case 'z': case 'y': case 'w':
         (void)va_arg(*va, void *);
         if (**pf == '*') (*pf)++;
@@ -855,11 +1089,10 @@ static void scan_format(const char *format, int *total, int *min, int *kwonly_at
     if (*min < 0) *min = *total;
 }
 
-static int parse(PyObject *args, PyObject *kwargs, const char *format, char **kwlist, va_list *va) {
+static int parse_with(PyObject *args, PyObject *kwargs, const char *format, char **kwlist, va_list *va, parse_ctx *cp) {
     int total, min, kwonly_at;
-    parse_ctx c;
-    scan_format(format, &total, &min, &kwonly_at, &c);
-    const char *fn = c.fname ? c.fname : "function";
+    scan_format(format, &total, &min, &kwonly_at, cp);
+    const char *fn = cp->fname ? cp->fname : "function";
     if (_pyfacade_kind(args) != K_TUPLE) {
         PyErr_SetString(PyExc_SystemError, "new style getargs format but argument is not a tuple");
         return 0;
@@ -869,9 +1102,9 @@ static int parse(PyObject *args, PyObject *kwargs, const char *format, char **kw
     char msg[256];
     if (nargs > maxpos) {
         if (min == total && kwonly_at < 0)
-            snprintf(msg, sizeof msg, "%.100s%s takes exactly %d argument%s (%zd given)", fn, c.fname ? "()" : "", total, total == 1 ? "" : "s", nargs);
+            snprintf(msg, sizeof msg, "%.100s%s takes exactly %d argument%s (%zd given)", fn, cp->fname ? "()" : "", total, total == 1 ? "" : "s", nargs);
         else
-            snprintf(msg, sizeof msg, "%.100s%s takes at most %zd %sargument%s (%zd given)", fn, c.fname ? "()" : "", maxpos, kwlist ? "positional " : "", maxpos == 1 ? "" : "s", nargs);
+            snprintf(msg, sizeof msg, "%.100s%s takes at most %zd %sargument%s (%zd given)", fn, cp->fname ? "()" : "", maxpos, kwlist ? "positional " : "", maxpos == 1 ? "" : "s", nargs);
         PyErr_SetString(PyExc_TypeError, msg);
         return 0;
     }
@@ -898,16 +1131,16 @@ static int parse(PyObject *args, PyObject *kwargs, const char *format, char **kw
                 if (kwlist && kwlist[i] && kwlist[i][0])
                     snprintf(msg, sizeof msg, "%.100s() missing required argument '%.50s' (pos %d)", fn, kwlist[i], i + 1);
                 else if (min == total)
-                    snprintf(msg, sizeof msg, "%.100s%s takes exactly %d argument%s (%zd given)", fn, c.fname ? "()" : "", total, total == 1 ? "" : "s", nargs);
+                    snprintf(msg, sizeof msg, "%.100s%s takes exactly %d argument%s (%zd given)", fn, cp->fname ? "()" : "", total, total == 1 ? "" : "s", nargs);
                 else
-                    snprintf(msg, sizeof msg, "%.100s%s takes at least %d argument%s (%zd given)", fn, c.fname ? "()" : "", min, min == 1 ? "" : "s", nargs);
+                    snprintf(msg, sizeof msg, "%.100s%s takes at least %d argument%s (%zd given)", fn, cp->fname ? "()" : "", min, min == 1 ? "" : "s", nargs);
                 PyErr_SetString(PyExc_TypeError, msg);
                 return 0;
             }
             skip_one(&f, va);
             continue;
         }
-        if (convert_one(arg, &f, va, &c, i + 1) < 0) return 0;
+        if (convert_one(arg, &f, va, cp, i + 1) < 0) return 0;
     }
     if (kwargs && PyDict_Size(kwargs) > nkw_used) {
         /* Find the keyword that matched nothing. */
@@ -929,6 +1162,13 @@ static int parse(PyObject *args, PyObject *kwargs, const char *format, char **kw
         }
     }
     return 1;
+}
+
+static int parse(PyObject *args, PyObject *kwargs, const char *format, char **kwlist, va_list *va) {
+    parse_ctx c = {0};
+    int r = parse_with(args, kwargs, format, kwlist, va, &c);
+    finish_allocations(&c, r);
+    return r;
 }
 
 int pf_arg_parse_v(PyObject *args, const char *format, va_list vargs) {

@@ -88,7 +88,7 @@ pub extern "C" fn PyEval_GetFrameGlobals() -> *mut PyObject {
 }
 
 /// `locals()` of the current frame: a dict (a snapshot for a function's frame).
-fn frame_locals(vm: &VirtualMachine) -> PyResult<Option<PyObjectRef>> {
+pub(crate) fn frame_locals(vm: &VirtualMachine) -> PyResult<Option<PyObjectRef>> {
     let Some(f) = current_frame(vm) else { return Ok(None) };
     let l = super::py(vm, || f.get_attr("f_locals", vm))?;
     if l.downcast_ref::<PyDict>().is_some() {

@@ -79,12 +79,13 @@ const K_STR: c_int = 1;
 const K_BYTES: c_int = 2;
 const K_TUPLE: c_int = 3;
 const K_BYTEARRAY: c_int = 4;
+const K_INT: c_int = 5;
 
 /// The builtin kind of `o` (subclasses included), for the C workers, which
 /// see no struct layouts. Never raises.
 #[unsafe(no_mangle)]
 pub extern "C" fn _pyfacade_kind(o: *mut PyObject) -> c_int {
-    use rustpython_vm::builtins::{PyByteArray, PyBytes, PyStr, PyTuple};
+    use rustpython_vm::builtins::{PyByteArray, PyBytes, PyInt, PyStr, PyTuple};
     if o.is_null() {
         return K_OTHER;
     }
@@ -103,6 +104,8 @@ pub extern "C" fn _pyfacade_kind(o: *mut PyObject) -> c_int {
             K_TUPLE
         } else if obj.downcast_ref::<PyByteArray>().is_some() {
             K_BYTEARRAY
+        } else if obj.downcast_ref::<PyInt>().is_some() {
+            K_INT
         } else {
             K_OTHER
         }

@@ -387,19 +387,21 @@ pub extern "C" fn PyObject_GetIter(o: *mut PyObject) -> *mut PyObject {
     new_ref("PyObject_GetIter", |vm| { let o = rp(vm, o)?; Ok(py(vm, || o.get_iter(vm))?.into()) })
 }
 
-/// New reference to `dir(o)` (or of the current scope when `o` is NULL).
+/// New reference to `dir(o)`, sorted; when `o` is NULL, the sorted names of
+/// the current frame's locals (SystemError if no frame runs), as `dir()`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Dir(o: *mut PyObject) -> *mut PyObject {
     new_ref("PyObject_Dir", |vm| {
-        if o.is_null() {
-            return Err(not_supported(vm, "PyObject_Dir(NULL)"));
-        }
-        Ok(vm.ctx.new_list(rp(vm, o)?.dir(vm)?.borrow_vec().to_vec()).into())
+        let names: PyObjectRef = if o.is_null() {
+            let locals = super::ceval::frame_locals(vm)?.ok_or_else(|| system_error(vm, "frame does not exist"))?;
+            py(vm, || vm.ctx.types.list_type.as_object().call((locals,), vm))?
+        } else {
+            let o = rp(vm, o)?;
+            vm.ctx.new_list(py(vm, || o.dir(vm))?.borrow_vec().to_vec()).into()
+        };
+        py(vm, || vm.call_method(&names, "sort", ()))?;
+        Ok(names)
     })
-}
-
-fn not_supported(vm: &VirtualMachine, what: &str) -> rustpython_vm::builtins::PyBaseExceptionRef {
-    crate::runtime::not_implemented(vm, what)
 }
 
 #[unsafe(no_mangle)]

@@ -153,13 +153,18 @@ pub extern "C" fn PyType_ClearCache() -> c_uint {
     0
 }
 
-/// New reference to a dict of the type's own attributes. RustPython keeps
-/// them in a table, not a dict: this is a snapshot (CPython's callers may
-/// read it but must not modify it, so a copy serves them).
+/// New reference: the type's namespace. Types created at run time keep
+/// theirs in a real dict, which is returned itself (changes show through,
+/// after `PyType_Modified`, as in CPython); RustPython's builtin types keep
+/// attributes in a table, not a dict, and get a snapshot copy.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyType_GetDict(t: *mut PyTypeObject) -> *mut PyObject {
     new_ref("PyType_GetDict", |vm| {
-        let proxy = ty(vm, t)?.as_object().get_attr("__dict__", vm)?;
+        let t = ty(vm, t)?;
+        if let Some(d) = t.attributes.as_dict() {
+            return Ok(d.to_owned().into());
+        }
+        let proxy = t.as_object().get_attr("__dict__", vm)?;
         vm.ctx.types.dict_type.as_object().call((proxy,), vm)
     })
 }

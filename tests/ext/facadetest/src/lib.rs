@@ -396,6 +396,10 @@ mod facadetest {
         "nothing"
     }
 
+    /// Does nothing and returns None: the bare cost of a call.
+    #[pyfunction]
+    fn noargs() {}
+
     // ---- identity and the object protocol ---------------------------------
 
     #[pyfunction]

@@ -530,6 +530,67 @@ unsafe extern "C" fn parse_buffers(_m: *mut PyObject, args: *mut PyObject, kw: *
     r
 }
 
+/// Bytes from a PyMem_Malloc'd buffer an 'es'/'et' unit filled, which the
+/// caller owns and frees (None for NULL).
+unsafe fn take_encoded(buf: *mut std::ffi::c_char, len: Option<Py_ssize_t>) -> *mut PyObject {
+    if buf.is_null() {
+        return Py_NewRef(Py_None());
+    }
+    let n = len.unwrap_or_else(|| CStr::from_ptr(buf).to_bytes().len() as Py_ssize_t);
+    let r = PyBytes_FromStringAndSize(buf, n);
+    PyMem_Free(buf.cast());
+    r
+}
+
+/// PyArg_ParseTupleAndKeywords("es|et#(i(sd))n:parse_encoded"): `text`
+/// encoded to Latin-1 ('es'), `raw` to UTF-8 or taken as bytes ('et#'), a
+/// nested group and an index. Returns (text, raw, (i, s, d), n).
+unsafe extern "C" fn parse_encoded(_m: *mut PyObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
+    let mut kwlist: [*const std::ffi::c_char; 5] = [c"text".as_ptr(), c"raw".as_ptr(), c"group".as_ptr(), c"n".as_ptr(), null()];
+    let (mut text, mut raw): (*mut std::ffi::c_char, *mut std::ffi::c_char) = (null_mut(), null_mut());
+    let mut raw_len: Py_ssize_t = 0;
+    let (mut i, mut s, mut d, mut n): (c_int, *const std::ffi::c_char, f64, Py_ssize_t) = (-1, null(), 0.0, -1);
+    if PyArg_ParseTupleAndKeywords(
+        args, kw, c"es|et#(i(sd))n:parse_encoded".as_ptr(), kwlist.as_mut_ptr(),
+        c"latin-1".as_ptr(), &mut text, null::<std::ffi::c_char>(), &mut raw, &mut raw_len, &mut i, &mut s, &mut d, &mut n,
+    ) == 0
+    {
+        // A failed parse frees what it allocated and resets the pointers.
+        if !text.is_null() || !raw.is_null() {
+            return err(PyExc_AssertionError, c"a failed parse left an encoded buffer allocated");
+        }
+        return null_mut();
+    }
+    let group = if s.is_null() { Py_NewRef(Py_None()) } else { Py_BuildValue(c"(isd)".as_ptr(), i, s, d) };
+    let raw_len = if raw.is_null() { None } else { Some(raw_len) };
+    Py_BuildValue(c"(NNNn)".as_ptr(), take_encoded(text, None), take_encoded(raw, raw_len), group, n)
+}
+
+/// PyArg_ParseTuple("es#:parse_into") into the caller's 8-byte buffer, as
+/// CPython's "es#" with a non-NULL *buffer: returns the bytes written.
+unsafe extern "C" fn parse_into(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let mut storage = [0x55 as std::ffi::c_char; 8];
+    let mut buf = storage.as_mut_ptr();
+    let mut len: Py_ssize_t = storage.len() as Py_ssize_t;
+    if PyArg_ParseTuple(args, c"es#:parse_into".as_ptr(), c"utf-8".as_ptr(), &mut buf, &mut len) == 0 {
+        return null_mut();
+    }
+    if buf != storage.as_mut_ptr() || storage[len as usize] != 0 {
+        return err(PyExc_AssertionError, c"es# did not write into the caller's buffer");
+    }
+    PyBytes_FromStringAndSize(buf, len)
+}
+
+/// PyArg_ParseTuple("ckKY:parse_misc"): a byte from bytes or bytearray,
+/// bitfields (ints only) and a bytearray object.
+unsafe extern "C" fn parse_misc(_m: *mut PyObject, args: *mut PyObject) -> *mut PyObject {
+    let (mut c, mut k, mut kk, mut y): (std::ffi::c_char, std::ffi::c_ulong, std::ffi::c_ulonglong, *mut PyObject) = (0, 0, 0, null_mut());
+    if PyArg_ParseTuple(args, c"ckKY:parse_misc".as_ptr(), &mut c, &mut k, &mut kk, &mut y) == 0 {
+        return null_mut();
+    }
+    Py_BuildValue(c"(ikKO)".as_ptr(), c as c_int, k, kk, y)
+}
+
 /// What Cython-compiled code reads and writes inline (CPython 3.13 and
 /// 3.14 share these offsets): calls `f`, which must raise, then fetches the
 /// error from `tstate->current_exception` (0x70) as `__Pyx_ErrFetch` does,
@@ -1016,7 +1077,8 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-static mut METHODS: [PyMethodDef; 59] = [
+const NMETHODS: usize = 62;
+static mut METHODS: [PyMethodDef; NMETHODS] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
     meth!(c"type_name", type_name, PyCFunction, METH_O, c"tp_name of type(x)"),
@@ -1058,6 +1120,9 @@ static mut METHODS: [PyMethodDef; 59] = [
     meth!(c"type_slot_writes", type_slot_writes, PyCFunction, METH_VARARGS, c"sq_ass_item, sq_repeat, mp_ass_subscript called directly"),
     meth!(c"str_inline_hash", str_inline_hash, PyCFunction, METH_O, c"the hash field of a str, read inline"),
     meth!(c"parse_buffers", parse_buffers, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords buffer units"),
+    meth!(c"parse_encoded", parse_encoded, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords es, et#, nested groups"),
+    meth!(c"parse_into", parse_into, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple es# into a caller buffer"),
+    meth!(c"parse_misc", parse_misc, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple c, k, K, Y"),
     meth!(c"unpack", unpack, PyCFunction, METH_VARARGS, c"PyArg_UnpackTuple"),
     meth!(c"call_variadic", call_variadic, PyCFunction, METH_O, c"PyObject_CallFunction[ObjArgs]"),
     meth!(c"thread_api", thread_api, PyCFunction, METH_NOARGS, c"PyThread_* locks, threads and keys"),
@@ -1077,7 +1142,7 @@ static mut METHODS: [PyMethodDef; 59] = [
     meth!(c"dtoa", dtoa, PyCFunction, METH_VARARGS, c"PyOS_double_to_string"),
     meth!(c"stricmp", stricmp, PyCFunction, METH_VARARGS, c"PyOS_mystr[n]icmp"),
 ];
-static mut SENTINEL_METHODS: [PyMethodDef; 60] = [PyMethodDef::zeroed(); 60];
+static mut SENTINEL_METHODS: [PyMethodDef; NMETHODS + 1] = [PyMethodDef::zeroed(); NMETHODS + 1];
 
 unsafe fn methods() -> *mut PyMethodDef {
     for (i, m) in METHODS.iter().enumerate() {
