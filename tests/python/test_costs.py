@@ -9,6 +9,7 @@ import gc
 import time
 import weakref
 
+import classtest as c
 import facadetest as f
 from _helpers import rss_growth_kib, rss_kib
 
@@ -151,6 +152,69 @@ def test_objects_in_dropped_containers_are_collected():
     del c, l, t
     gc.collect()
     assert wr() is None
+
+
+def test_classes_that_crossed_into_c_are_freed():
+    # A class whose instance crossed into C (so its type object was made),
+    # a Python subclass of an extension class (whose instances hold their
+    # type through tp_alloc) and an exception class raised through C: each is
+    # freed once Python drops it, as on CPython.
+    class Plain:
+        def m(self):
+            return super().__repr__()
+
+    class Sub(c.Base):
+        pass
+
+    class Err(Exception):
+        pass
+
+    def fail():
+        raise Err("x")
+
+    f.echo(Plain())
+    assert Sub(1).kind() == "base"
+    try:
+        f.call(fail)
+    except Err:
+        pass
+    refs = [weakref.ref(k) for k in (Plain, Sub, Err)]
+    del Plain, Sub, Err, fail
+    gc.collect()
+    assert [r() for r in refs] == [None, None, None]
+
+
+def test_a_class_c_holds_stays_alive():
+    class Held:
+        pass
+
+    # C takes the type from Py_TYPE(o) with an inline Py_INCREF.
+    f.keep_type(Held())
+    wr = weakref.ref(Held)
+    del Held
+    gc.collect()
+    try:
+        assert wr() is not None
+        (held,) = f.kept()
+        assert held is wr() and held.__name__ == "Held" and isinstance(held(), held)
+        del held
+    finally:
+        f.release_kept()
+    gc.collect()
+    assert wr() is None
+
+
+def test_no_growth_creating_classes_that_cross_into_c():
+    def churn(n):
+        for _ in range(n):
+            class K:
+                def m(self):
+                    return super().m()
+
+            f.echo(K())
+
+    grown = rss_growth_kib(churn, warm=2_000, n=20_000)
+    assert grown < 16 * 1024, f"RSS grew by {grown} KiB"
 
 
 def test_no_growth_crossing_new_containers():

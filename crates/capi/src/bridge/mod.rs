@@ -81,6 +81,7 @@ pub mod layout;
 pub(crate) mod mirror;
 pub mod native;
 mod parked;
+mod typemirror;
 
 use parking_lot::Mutex;
 use rustpython_vm::{PyObject as RpObject, PyObjectRef, PyResult, VirtualMachine};
@@ -95,6 +96,7 @@ use crate::runtime::system_error;
 
 pub use mirror::{InlineLayout, inline_layout, refresh, set_inline_layouts, set_type_mirror_maker, type_ptr};
 pub use parked::{parked, sweep};
+pub use typemirror::{make_mortal, mortal_types, set_type_release};
 
 /// What the inline body of an allocation holds, so that deallocation knows
 /// which owned references and buffers to release.
@@ -138,6 +140,9 @@ pub(crate) const WEAKABLE: u8 = 8;
 /// `_PyGC_FINALIZED`), so that the twin's `__del__` and
 /// `PyObject_CallFinalizer` run it once between them.
 pub(crate) const FINALIZED: u8 = 16;
+/// `PreHeader::flags`: the type object of a class created at run time,
+/// freed with its class (see [`typemirror`]).
+pub(crate) const MORTAL_TYPE: u8 = 32;
 
 /// Marks native object `p` finalised; false if it already was.
 pub(crate) fn set_finalized(p: *mut PyObject) -> bool {
@@ -201,6 +206,9 @@ pub struct Aux {
     pub buffers: Vec<Box<[u8]>>,
     pub nested: Vec<usize>,
     pub dict_slot: Option<Box<*mut PyObject>>,
+    /// Mortal type objects: a weak reference to the class (whose callback
+    /// frees the type object) and the class's identity key.
+    pub class: Option<(rustpython_vm::PyRef<rustpython_vm::object::PyWeak>, usize)>,
 }
 
 impl Aux {
@@ -505,12 +513,55 @@ fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObjec
         // mirror); a parked mirror (refcount 0) is revived by this reference.
         unsafe { incref(p) };
         refresh(vm, p);
-        if native::is_weak(p) {
-            native::promote(p, obj);
-        }
+        hold_again(p, obj);
         return p;
     }
     mirror::create(vm, obj, persist)
+}
+
+/// After C took a reference to `p` (the object of `obj`): a native object
+/// or mortal type object that had let go of its RustPython side holds it again.
+fn hold_again(p: *mut PyObject, obj: &RpObject) {
+    // SAFETY: p is a live object.
+    let Some(h) = (unsafe { mortal_header(p) }) else { return };
+    if h.rp.is_some() {
+        return;
+    }
+    if h.kind == Kind::Native && h.flags & WEAKABLE != 0 {
+        native::promote(p, obj);
+    } else if typemirror::is_weak(h) {
+        h.set_rp(obj.to_owned());
+    }
+}
+
+/// A new reference to type object `p` of `ty` (made by [`type_ptr`], which
+/// gives borrowed pointers).
+pub(crate) fn new_type_ref(p: *mut PyObject, ty: &RpObject) -> *mut PyObject {
+    // SAFETY: p is a live type object.
+    unsafe { incref(p) };
+    hold_again(p, ty);
+    p
+}
+
+/// `Py_INCREF` of type object `p` by the facade (`tp_alloc` of a heap
+/// type's instance): a mortal type object holds its class again.
+pub fn incref_type(p: *mut PyTypeObject) {
+    let p = p.cast::<PyObject>();
+    // SAFETY: p is a live type object.
+    unsafe { incref(p) };
+    // SAFETY: as above.
+    if unsafe { mortal_header(p) }.is_some_and(|h| typemirror::is_weak(h)) {
+        typemirror::class_of(p);
+    }
+}
+
+/// Takes a reference to `tp` if it is a mortal type object (for a mirror
+/// of one of its instances; [`free`] releases it).
+pub(crate) fn hold_mortal_type(tp: *mut PyTypeObject) {
+    // SAFETY: tp is a live type object.
+    if unsafe { mortal_header(tp.cast()) }.is_some_and(|h| h.flags & MORTAL_TYPE != 0) {
+        incref_type(tp);
+    }
 }
 
 /// After a C-API call mutated `obj`, brings the inline fields of its mirror
@@ -549,6 +600,8 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     match &h.rp {
         Some(o) => Ok(o.clone()),
         None if h.kind == Kind::Native => native::realise(vm, p),
+        None if h.kind == Kind::Type => typemirror::class_of(p)
+            .ok_or_else(|| system_error(vm, format!("type object at {p:p} was used after its class was freed"))),
         None => builders::realise(vm, p),
     }
 }
@@ -673,6 +726,10 @@ pub unsafe extern "C" fn dealloc(p: *mut PyObject) {
     if h.flags & PERSISTENT != 0 && h.rp.is_some() {
         // SAFETY: p is a mirror at refcount 0.
         unsafe { parked::park(p) };
+    } else if h.flags & MORTAL_TYPE != 0 {
+        // A type object lives as long as its class; C's last reference
+        // going only lets go of the class (dropping it may free p).
+        drop(typemirror::release_class(p));
     } else {
         // SAFETY: forwarded.
         drop(unsafe { free(p) });
@@ -695,10 +752,22 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     unsafe { mirror::release_body(p, h.kind) };
     release_aux(h);
     let rp = h.rp.take();
+    // A mirror of an instance holds its mortal type object (hold_mortal_type);
+    // native objects' references are their tp_dealloc's to release.
+    // SAFETY: p is still allocated.
+    let tp = unsafe { (*p).ob_type }.cast::<PyObject>();
+    let held_type = !matches!(h.kind, Kind::Native | Kind::NativeBuiltin | Kind::Type)
+        // SAFETY: a mirror's type object outlives it.
+        && unsafe { mortal_header(tp) }.is_some_and(|t| t.flags & MORTAL_TYPE != 0);
     h.magic = 0;
     let class = h.class;
     // SAFETY: base was allocated by alloc() with this class.
     unsafe { addrmap::free_block(p.cast::<u8>().sub(PRE), class) };
+    if held_type {
+        // SAFETY: the reference taken when the mirror was made. The class is
+        // still held by `rp`, so this cannot free the type object.
+        unsafe { decref(tp) };
+    }
     rp
 }
 

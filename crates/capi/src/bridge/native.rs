@@ -150,12 +150,6 @@ pub(super) fn promote(p: *mut PyObject, twin: &rustpython_vm::PyObject) {
     }
 }
 
-/// Whether `p` is a native object in the weak state.
-pub(super) fn is_weak(p: *mut PyObject) -> bool {
-    // SAFETY: p is a live object.
-    unsafe { super::mortal_header(p) }.is_some_and(|h| h.kind == super::Kind::Native && h.rp.is_none() && h.flags & WEAKABLE != 0)
-}
-
 /// Records that `p` holds its twin (and the twin, really or virtually, `p`).
 fn link(vm: &VirtualMachine, p: *mut PyObject) {
     let n = {

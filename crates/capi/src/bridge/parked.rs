@@ -63,6 +63,7 @@ pub(super) fn sweep_if_due() {
 /// container releases its items). Returns how many were freed.
 pub fn sweep(vm: &rustpython_vm::VirtualMachine, full: bool) -> usize {
     let _g = crate::runtime::gil::ensure(vm);
+    super::typemirror::promote_referenced();
     let mut total = 0;
     loop {
         let candidates = std::mem::take(&mut *QUEUE.lock());

@@ -152,13 +152,14 @@ sys.path_importer_cache.clear()
 
 # Parked mirrors are swept when a collection starts (all of them before a
 # full one, so that cycles through them can be collected); native/twin
-# pairs are collected after it.
+# pairs are collected after it, and if any were freed the collection runs
+# again (what they held, e.g. their classes, is garbage only now).
 import gc as _gc
 def _gc_hook(phase, info, _f=_pyfacade):
     if phase == 'start':
         _f.sweep_mirrors(info.get('generation', 2) >= 2)
     else:
-        _f.collect_natives()
+        _f.collect_natives(info.get('generation', 2))
 _gc.callbacks.append(_gc_hook)
 
 import sysconfig as _sc
@@ -168,6 +169,26 @@ _vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
 del _sc, _vars, _loaders, _mod, _i, _h, _gc, _gc_hook
 "#;
 
+/// Collects garbage native/twin pairs after a collection of `generation`
+/// (default: none more); while that frees any, collects that generation
+/// again, so that what the pairs alone kept alive goes in the same
+/// `gc.collect()`, as on CPython. Returns the number of pairs freed.
+fn collect_natives(generation: rustpython_vm::function::OptionalArg<usize>, vm: &VirtualMachine) -> usize {
+    let mut total = bridge::native::collect(vm);
+    let Some(generation) = generation.into_option() else { return total };
+    let mut freed = total;
+    // Each round frees what the previous one released; a few suffice.
+    for _ in 0..4 {
+        if freed == 0 {
+            break;
+        }
+        vm.state.gc.collect_force(generation.min(2));
+        freed = bridge::native::collect(vm);
+        total += freed;
+    }
+    total
+}
+
 /// Makes the `_pyfacade` module and routes extension imports through it.
 pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     let m = vm.new_module("_pyfacade", vm.ctx.new_dict(), None);
@@ -175,7 +196,7 @@ pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     mo.set_attr("create_dynamic", vm.new_function("create_dynamic", |spec: PyObjectRef, vm: &VirtualMachine| create_dynamic(vm, spec)), vm)?;
     mo.set_attr("exec_dynamic", vm.new_function("exec_dynamic", |m: PyObjectRef, vm: &VirtualMachine| exec_dynamic(vm, m)), vm)?;
     mo.set_attr("live_mirrors", vm.new_function("live_mirrors", |_a: FuncArgs| bridge::live_mirrors()), vm)?;
-    mo.set_attr("collect_natives", vm.new_function("collect_natives", |vm: &VirtualMachine| bridge::native::collect(vm)), vm)?;
+    mo.set_attr("collect_natives", vm.new_function("collect_natives", collect_natives), vm)?;
     mo.set_attr("sweep_mirrors", vm.new_function("sweep_mirrors", |full: bool, vm: &VirtualMachine| bridge::sweep(vm, full)), vm)?;
     mo.set_attr("parked_mirrors", vm.new_function("parked_mirrors", |_a: FuncArgs| bridge::parked()), vm)?;
     mo.set_attr("linked_natives", vm.new_function("linked_natives", |_a: FuncArgs| bridge::native::linked()), vm)?;

@@ -26,6 +26,12 @@ pub unsafe extern "C" fn PyType_GenericAlloc(tp: *mut PyTypeObject, nitems: Py_s
     // CPython allocates one extra item for variable-size objects (sentinel).
     let size = basic + item * (n + if item > 0 { 1 } else { 0 });
     let p = bridge::alloc(size, Kind::Native, tp, None);
+    // CPython: an instance of a heap type holds a reference to its type,
+    // which the type's tp_dealloc releases (PyO3's does).
+    // SAFETY: tp is a valid type object.
+    if unsafe { (*tp).tp_flags } & Py_TPFLAGS_HEAPTYPE != 0 {
+        bridge::incref_type(tp);
+    }
     if item > 0 {
         // SAFETY: a variable-size object starts with PyVarObject.
         unsafe { (*p.cast::<PyVarObject>()).ob_size = nitems };

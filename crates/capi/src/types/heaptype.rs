@@ -66,6 +66,11 @@ pub fn is_native_type(tp: *mut PyTypeObject) -> bool {
     NATIVE_TYPES.lock().contains(&(tp as usize))
 }
 
+/// Drops a freed type object from [`NATIVE_TYPES`].
+pub(super) fn forget_native_type(tp: *mut PyTypeObject) {
+    NATIVE_TYPES.lock().remove(&(tp as usize));
+}
+
 // ---- slot ids (CPython 3.14 numbering) -> offsets in PyHeapTypeObject ----------------
 
 pub(super) const HT_TYPE: usize = 0;

@@ -52,7 +52,7 @@ macro_rules! static_types {
             let z = &vm.ctx.types;
             // Register all first so that fills can refer to each other.
             $( register_type($sym.get(), z.$field); )*
-            $( fill_type(vm, $sym.get(), z.$field); )*
+            $( fill_type(vm, $sym.get(), z.$field, false); )*
         }
     };
 }
@@ -187,7 +187,7 @@ fn install_module_type(vm: &VirtualMachine, tp: *mut PyTypeObject, expr: &str) {
     match ty {
         Some(ty) => {
             register_type(tp, &ty);
-            fill_type(vm, tp, &ty);
+            fill_type(vm, tp, &ty, false);
         }
         None => {
             // SAFETY: tp is one of our zeroed statics.
@@ -314,7 +314,7 @@ exceptions! {
 /// RustPython type `ty` (`PyStructSequence_InitType2`).
 pub(crate) fn adopt_static_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
     register_type(tp, ty);
-    fill_type(vm, tp, ty);
+    fill_type(vm, tp, ty, false);
 }
 
 fn register_type(tp: *mut PyTypeObject, ty: &Py<PyType>) {
@@ -326,6 +326,7 @@ fn register_type(tp: *mut PyTypeObject, ty: &Py<PyType>) {
 /// Makes the static objects and exceptions; called once per process.
 pub fn install(vm: &VirtualMachine) {
     bridge::set_type_mirror_maker(heap_type_mirror);
+    bridge::set_type_release(release_type);
     install_static_types(vm);
     // The builtin types whose instances cross most: their type objects are
     // found without the identity map (mirror creation looks them up).
@@ -369,14 +370,62 @@ pub fn install(vm: &VirtualMachine) {
 }
 
 /// Makes the type object of a RustPython type that has no static one
-/// (classes defined in Python, exception types, other builtins).
+/// (classes defined in Python, exception types, other builtins). Builtin
+/// types live for the whole process, and so do theirs (immortal); a class
+/// created at run time gets a mortal one, freed with the class (see the
+/// bridge's `typemirror`).
 pub fn heap_type_mirror(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObject {
     let p = bridge::alloc(size_of::<PyHeapTypeObject>(), Kind::Type, std::ptr::null_mut(), Some(ty.to_owned().into()));
-    // SAFETY: p is a fresh PyHeapTypeObject-sized object; types are immortal.
-    unsafe { bridge::make_immortal(p) };
+    let mortal = ty.slots.flags.has_feature(rustpython_vm::types::PyTypeFlags::HEAPTYPE);
     bridge::register_mirror(ty.as_object(), p);
-    fill_type(vm, p.cast(), ty);
+    fill_type(vm, p.cast(), ty, mortal);
+    if !mortal || !bridge::make_mortal(vm, p, ty) {
+        // SAFETY: p is a fresh type object that is never freed.
+        unsafe { bridge::make_immortal(p) };
+    }
     p.cast()
+}
+
+/// A tuple builder holding new references to the type objects of `types`,
+/// preceded by `first` without a reference if given (a type object's own
+/// entry in its `tp_mro`, which [`release_type`] clears before the tuple is
+/// released).
+fn type_tuple(vm: &VirtualMachine, first: Option<*mut PyTypeObject>, types: &[rustpython_vm::PyRef<PyType>]) -> *mut PyObject {
+    let n = first.is_some() as usize + types.len();
+    let t = bridge::builders::new_tuple(static_type!(PyTuple_Type), n);
+    let items = first.into_iter().map(|f| f.cast()).chain(types.iter().map(|ty| bridge::to_c(vm, ty.as_object())));
+    for (i, item) in items.enumerate() {
+        // SAFETY: t is a fresh tuple builder of n items; each slot is written once.
+        unsafe { *t.cast::<u8>().add(crate::abi::TUPLE_ITEMS_OFFSET).cast::<*mut PyObject>().add(i) = item };
+    }
+    t
+}
+
+/// Releases what [`fill_type`] put into mortal type object `p` (the bridge
+/// frees the allocation itself): its name, `tp_bases`, `tp_mro` (whose first
+/// entry, `p` itself, holds no reference) and its native-type entry.
+///
+/// # Safety
+/// `p` must be a mortal type object nobody references any more.
+unsafe fn release_type(p: *mut PyObject) {
+    // SAFETY: per the contract; the fields were set by fill_type.
+    unsafe {
+        let t = &mut *p.cast::<PyTypeObject>();
+        let mro = std::mem::replace(&mut t.tp_mro, std::ptr::null_mut());
+        if !mro.is_null() {
+            let first = mro.cast::<u8>().add(crate::abi::TUPLE_ITEMS_OFFSET).cast::<*mut PyObject>();
+            if *first == p {
+                *first = std::ptr::null_mut();
+            }
+            bridge::decref(mro);
+        }
+        bridge::xdecref(std::mem::replace(&mut t.tp_bases, std::ptr::null_mut()));
+        let name = std::mem::replace(&mut t.tp_name, std::ptr::null());
+        if !name.is_null() {
+            drop(CString::from_raw(name.cast_mut()));
+        }
+    }
+    heaptype::forget_native_type(p.cast());
 }
 
 /// Size of the CPython instance layout for the builtin base `ty` derives from.
@@ -454,19 +503,22 @@ fn flags_of(vm: &VirtualMachine, ty: &Py<PyType>) -> c_ulong {
     f
 }
 
-/// Fills a type object from its RustPython type.
-fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
+/// Fills a type object from its RustPython type; the `tp_mro` of a `mortal`
+/// one lists itself without a reference.
+fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>, mortal: bool) {
     let meta = type_ptr(vm, ty.class());
     let name = CString::new(ty.slot_name().to_string()).unwrap_or_default();
     let (basicsize, itemsize) = layout_of(vm, ty);
     let flags = flags_of(vm, ty);
     let base = ty.base.deref().map(|b| type_ptr(vm, b)).unwrap_or(std::ptr::null_mut());
-    let bases: Vec<rustpython_vm::PyObjectRef> = ty.bases.read().iter().map(|b| b.clone().into()).collect();
-    let bases = bridge::to_c(vm, vm.ctx.new_tuple(bases).as_object());
-    let mro: Vec<_> = ty.mro.read().iter().map(|t| t.clone().into()).collect();
-    let mut mro_full = vec![ty.to_owned().into()];
-    mro_full.extend(mro);
-    let mro = bridge::to_c(vm, vm.ctx.new_tuple(mro_full).as_object());
+    let (bases, mro) = if mortal {
+        (type_tuple(vm, None, &ty.bases.read()), type_tuple(vm, Some(tp), &ty.mro.read()))
+    } else {
+        let bases: Vec<rustpython_vm::PyObjectRef> = ty.bases.read().iter().map(|b| b.clone().into()).collect();
+        let mut mro_full = vec![ty.to_owned().into()];
+        mro_full.extend(ty.mro.read().iter().map(|t| t.clone().into()));
+        (bridge::to_c(vm, vm.ctx.new_tuple(bases).as_object()), bridge::to_c(vm, vm.ctx.new_tuple(mro_full).as_object()))
+    };
     let s = &ty.slots;
     // SAFETY: tp is a zeroed (or fresh) type object owned by the facade.
     unsafe {

@@ -400,6 +400,29 @@ mod facadetest {
     #[pyfunction]
     fn noargs() {}
 
+    /// Objects this module holds (C references kept across calls).
+    static KEPT: std::sync::Mutex<Vec<Py<PyAny>>> = std::sync::Mutex::new(Vec::new());
+
+    /// Keeps the type of `obj`, taken as C does from `Py_TYPE(obj)` with an
+    /// inline `Py_INCREF` (PyO3's `get_type`).
+    #[pyfunction]
+    fn keep_type(obj: &Bound<'_, PyAny>) {
+        KEPT.lock().unwrap().push(obj.get_type().into_any().unbind());
+    }
+
+    /// The objects kept so far.
+    #[pyfunction]
+    fn kept(py: Python<'_>) -> Vec<Py<PyAny>> {
+        KEPT.lock().unwrap().iter().map(|o| o.clone_ref(py)).collect()
+    }
+
+    /// Releases the objects kept so far.
+    #[pyfunction]
+    fn release_kept() {
+        let kept = std::mem::take(&mut *KEPT.lock().unwrap());
+        drop(kept);
+    }
+
     // ---- identity and the object protocol ---------------------------------
 
     #[pyfunction]
