@@ -145,3 +145,16 @@ def _churn(n):
 def test_no_memory_growth():
     growth = rss_growth_kib(_churn, warm=2_000)
     assert growth < 16 * 1024, f"RSS grew by {growth} KiB over 100k iterations"
+
+
+def test_frozenset_filled_while_new():
+    # PyFrozenSet_New(NULL) gives a new frozenset that PySet_Add fills
+    # before anything else sees it (PyO3's PyFrozenSet::new).
+    fs, n = f.make_frozenset([3, 1, 3, "a"])
+    assert type(fs) is frozenset and fs == frozenset({1, 3, "a"}) and n == 3
+    empty, n = f.make_frozenset([])
+    assert empty == frozenset() and n == 0
+    big, n = f.make_frozenset(list(range(20_000)))
+    assert n == 20_000 and big == frozenset(range(20_000)) and hash(big) == hash(frozenset(range(20_000)))
+    with pytest.raises(TypeError):
+        f.make_frozenset([[]])

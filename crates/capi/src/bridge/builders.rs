@@ -7,7 +7,7 @@
 //! is freed with C's last reference, so that what it contains is released as
 //! promptly as on CPython; if it crosses back into C, it gets a new mirror.
 
-use rustpython_vm::{PyObjectRef, PyResult, VirtualMachine};
+use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
 
 use super::{Kind, alloc, header, register_mirror_if_absent, to_rp};
 use crate::abi::*;
@@ -63,6 +63,75 @@ pub fn new_str(ty: *mut PyTypeObject, n: usize, maxchar: u32) -> *mut PyObject {
         (*a).state = (kind << UNICODE_STATE_KIND_SHIFT) | UNICODE_STATE_COMPACT | if ascii { UNICODE_STATE_ASCII } else { 0 };
     }
     p
+}
+
+/// `PySet_Add` on a frozenset that only C holds (one C reference, no
+/// holder in RustPython but its mirror): CPython allows filling a brand new
+/// frozenset so. RustPython's frozensets cannot change, so the items gather
+/// in a set (O(1) per add; `used` is kept current for C), and the frozenset
+/// is made from it once, when `p` is next used ([`finish_frozenset`], from
+/// `to_rp`). False if `p` is not such a frozenset.
+pub fn add_to_new_frozenset(vm: &VirtualMachine, p: *mut PyObject, item: PyObjectRef) -> PyResult<bool> {
+    // SAFETY: callers pass valid objects.
+    let Some(h) = (unsafe { super::mortal_header(p) }) else { return Ok(false) };
+    // SAFETY: p is valid.
+    let unique = unsafe { (*p).ob_refcnt } == 1;
+    let fresh = h.rp.as_ref().is_some_and(|fs| {
+        fs.class().is(vm.ctx.types.frozenset_type) && (h.flags & super::FROZEN_PENDING != 0 || fs.strong_count() == 1)
+    });
+    if h.kind != Kind::Set || !unique || !fresh {
+        return Ok(false);
+    }
+    let first = h.flags & super::FROZEN_PENDING == 0;
+    // SAFETY: p has a pre-header.
+    let a = unsafe { super::aux(p) };
+    let pending = match &a.pending {
+        Some(s) => s.clone(),
+        None => {
+            let s = vm.ctx.types.set_type.as_object().call((h.rp.clone().expect("checked above"),), vm)?;
+            a.pending = Some(s.clone());
+            s
+        }
+    };
+    vm.call_method(&pending, "add", (item,))?;
+    if first {
+        h.flags |= super::FROZEN_PENDING;
+    }
+    let n = pending.length(vm)?;
+    // SAFETY: a set mirror has PySetObject's layout.
+    unsafe {
+        let s = p.cast::<PySetObject>();
+        (*s).used = n as isize;
+        (*s).fill = n as isize;
+    }
+    Ok(true)
+}
+
+/// Makes the frozenset C filled through [`add_to_new_frozenset`] and makes
+/// `p` its mirror (nothing else held the one it replaces).
+pub(super) fn finish_frozenset(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    // SAFETY: called by to_rp for a mirror with FROZEN_PENDING set.
+    let h = unsafe { header(p) };
+    h.flags &= !super::FROZEN_PENDING;
+    // SAFETY: p has a pre-header.
+    let pending = unsafe { super::aux(p) }.pending.take();
+    let items = match &pending {
+        Some(s) => s.try_to_value::<Vec<PyObjectRef>>(vm)?,
+        None => Vec::new(),
+    };
+    let fs = new_frozenset(vm, items)?;
+    if let Some(old) = h.rp.take() {
+        super::unregister(&old, p);
+    }
+    h.set_rp(fs.clone());
+    super::register_mirror(&fs, p);
+    Ok(fs)
+}
+
+/// A new frozenset of `items`, a new object even when empty (RustPython's
+/// `frozenset()` is a shared singleton, which C could not fill).
+pub fn new_frozenset(vm: &VirtualMachine, items: Vec<PyObjectRef>) -> PyResult<PyObjectRef> {
+    Ok(rustpython_vm::builtins::PyFrozenSet::from_iter(vm, items)?.into_ref(&vm.ctx).into())
 }
 
 /// Whether `p` is a builder not yet realised (C may still fill it in place).

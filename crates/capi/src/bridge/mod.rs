@@ -37,6 +37,9 @@
 //!   and was then dropped by Python are finalised at the next sweep or
 //!   collection rather than at once — none of these types can be weakly
 //!   referenced or have `__del__` themselves.
+//! * **Type objects** of classes created at run time live as long as their
+//!   class and hold it only while C holds references to them (see
+//!   [`typemirror`]); those of builtin and extension types are immortal.
 //! * **Other mirrors** (instances of Python classes and of builtin
 //!   subclasses, functions, exceptions, ..., and objects C made through the
 //!   API ([`to_c_transient`]) or built in place and handed to Python —
@@ -143,6 +146,9 @@ pub(crate) const FINALIZED: u8 = 16;
 /// `PreHeader::flags`: the type object of a class created at run time,
 /// freed with its class (see [`typemirror`]).
 pub(crate) const MORTAL_TYPE: u8 = 32;
+/// `PreHeader::flags`: a new frozenset C is filling with `PySet_Add`; its
+/// items wait in `Aux::pending` (see [`builders::add_to_new_frozenset`]).
+pub(crate) const FROZEN_PENDING: u8 = 64;
 
 /// Marks native object `p` finalised; false if it already was.
 pub(crate) fn set_finalized(p: *mut PyObject) -> bool {
@@ -209,6 +215,8 @@ pub struct Aux {
     /// Mortal type objects: a weak reference to the class (whose callback
     /// frees the type object) and the class's identity key.
     pub class: Option<(rustpython_vm::PyRef<rustpython_vm::object::PyWeak>, usize)>,
+    /// A new frozenset being filled: a set of its items so far.
+    pub pending: Option<PyObjectRef>,
 }
 
 impl Aux {
@@ -598,6 +606,7 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
         return Err(system_error(vm, format!("object at {p:p} was not created by pyfacade")));
     };
     match &h.rp {
+        Some(_) if h.flags & FROZEN_PENDING != 0 => builders::finish_frozenset(vm, p),
         Some(o) => Ok(o.clone()),
         None if h.kind == Kind::Native => native::realise(vm, p),
         None if h.kind == Kind::Type => typemirror::class_of(p)
@@ -625,9 +634,9 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
         return p;
     }
     // SAFETY: owner is a live object (callers pass objects they just used).
-    if unsafe { try_header(owner) }.is_none() {
-        // A static owner (a builtin type object, a singleton) lives for the
-        // whole process: so does what it lends, one reference per object.
+    if unsafe { mortal_header(owner) }.is_none() {
+        // An immortal owner (a builtin type object, a singleton) lives for
+        // the whole process: so does what it lends, one reference per object.
         if !STATIC_LENT.lock().insert(p as usize) {
             // SAFETY: p holds the reference kept the first time.
             unsafe { decref(p) };
@@ -659,8 +668,8 @@ pub fn borrowed_count(owner: *mut PyObject) -> usize {
 /// Releases the borrowed references `owner` holds on objects for which
 /// `keep` (given the RustPython object) is false.
 pub fn prune_borrowed(owner: *mut PyObject, keep: impl Fn(&RpObject) -> bool) {
-    // SAFETY: owner is a live facade object.
-    let Some(h) = (unsafe { try_header(owner) }) else { return };
+    // SAFETY: owner is a live object; immortal ones lend through STATIC_LENT.
+    let Some(h) = (unsafe { mortal_header(owner) }) else { return };
     if h.aux.is_null() {
         return;
     }

@@ -48,7 +48,11 @@ pub fn set_type_release(release: unsafe fn(*mut PyObject)) {
 /// mirror then stays immortal, holding its class).
 pub fn make_mortal(vm: &VirtualMachine, p: *mut PyObject, ty: &rustpython_vm::Py<PyType>) -> bool {
     let addr = p as usize;
-    let callback = vm.new_function("type_object_release", move |_weak: PyObjectRef| class_died(addr as *mut PyObject));
+    // The class can die on any thread (a pure-Python one too): the type
+    // object is released under the GIL, like every bridge operation.
+    let callback = vm.new_function("type_object_release", move |_weak: PyObjectRef| {
+        crate::runtime::gil::with_gil_if_attached(|| class_died(addr as *mut PyObject))
+    });
     let Ok(weak) = ty.as_object().downgrade(Some(callback.into()), vm) else { return false };
     // SAFETY: p is a live facade type object with a pre-header.
     unsafe {

@@ -166,6 +166,8 @@ import sysconfig as _sc
 _vars = _sc.get_config_vars()
 _vars['EXT_SUFFIX'] = _SUFFIXES[0]
 _vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
+# CPython's default time-zone search path (zoneinfo reads it from here).
+_vars.setdefault('TZPATH', '/usr/share/zoneinfo:/usr/lib/zoneinfo:/usr/share/lib/zoneinfo:/etc/zoneinfo')
 del _sc, _vars, _loaders, _mod, _i, _h, _gc, _gc_hook
 "#;
 

@@ -396,8 +396,10 @@ pub extern "C" fn PyObject_Dir(o: *mut PyObject) -> *mut PyObject {
             let locals = super::ceval::frame_locals(vm)?.ok_or_else(|| system_error(vm, "frame does not exist"))?;
             py(vm, || vm.ctx.types.list_type.as_object().call((locals,), vm))?
         } else {
+            // The builtin dir() (the class's __dir__, sorted).
             let o = rp(vm, o)?;
-            vm.ctx.new_list(py(vm, || o.dir(vm))?.borrow_vec().to_vec()).into()
+            let dir = vm.builtins.get_attr("dir", vm)?;
+            return py(vm, || dir.call((o,), vm));
         };
         py(vm, || vm.call_method(&names, "sort", ()))?;
         Ok(names)
@@ -899,10 +901,14 @@ pub extern "C" fn PyObject_IS_GC(o: *mut PyObject) -> c_int {
     }
 }
 
-/// `object.__hash__` as CPython computes it: the hash of the object's address.
+/// `object.__hash__(o)`: the hash of the object's identity, stable for its
+/// lifetime (a mirror's address is not: it can be remade).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_GenericHash(o: *mut PyObject) -> Py_hash_t {
-    super::pyhash::Py_HashPointer(o.cast())
+    api_noerr("PyObject_GenericHash", -1, |vm| match rp(vm, o) {
+        Ok(obj) => rustpython_vm::common::hash::hash_object_id(obj.get_id()) as Py_hash_t,
+        Err(_) => super::pyhash::Py_HashPointer(o.cast()),
+    })
 }
 
 /// `Py_TPFLAGS_ITEMS_AT_END`.
@@ -1174,8 +1180,8 @@ pub extern "C" fn _PyObject_GetDictPtr(o: *mut PyObject) -> *mut *mut PyObject {
         let Ok(obj) = rp(vm, o) else { return std::ptr::null_mut() };
         let Some(dict) = obj.dict() else { return std::ptr::null_mut() };
         // SAFETY: o is a live object.
-        if unsafe { crate::bridge::try_header(o) }.is_none() {
-            // Static objects (builtin type objects) have no slot to lend.
+        if unsafe { crate::bridge::mortal_header(o) }.is_none() {
+            // Immortal objects (builtin type objects) have no slot to lend.
             return std::ptr::null_mut();
         }
         let d = crate::bridge::borrow_from(vm, o, dict.as_object());

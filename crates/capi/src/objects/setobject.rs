@@ -28,9 +28,14 @@ pub extern "C" fn PySet_New(it: *mut PyObject) -> *mut PyObject {
     new_ref("PySet_New", |vm| from_iterable(vm, vm.ctx.types.set_type, it))
 }
 
+/// New frozenset from an iterable; for NULL a new empty one that C may
+/// fill with `PySet_Add` before anything else sees it.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyFrozenSet_New(it: *mut PyObject) -> *mut PyObject {
-    new_ref("PyFrozenSet_New", |vm| from_iterable(vm, vm.ctx.types.frozenset_type, it))
+    new_ref("PyFrozenSet_New", |vm| {
+        let items: Vec<PyObjectRef> = if it.is_null() { Vec::new() } else { rp(vm, it)?.try_to_value(vm)? };
+        bridge::builders::new_frozenset(vm, items)
+    })
 }
 
 #[unsafe(no_mangle)]
@@ -45,9 +50,19 @@ fn call_and_sync(vm: &VirtualMachine, o: *mut PyObject, f: &str, meth: &str, key
     Ok(r)
 }
 
+/// Adds `key` to a set, or to a new frozenset only C holds (CPython allows
+/// filling a brand new frozenset this way); SystemError for other frozensets.
 #[unsafe(no_mangle)]
 pub extern "C" fn PySet_Add(o: *mut PyObject, key: *mut PyObject) -> c_int {
-    api("PySet_Add", |vm| call_and_sync(vm, o, "PySet_Add", "add", key).map(|_| 0))
+    api("PySet_Add", |vm| {
+        if bridge::builders::add_to_new_frozenset(vm, o, rp(vm, key)?)? {
+            return Ok(0);
+        }
+        if rp(vm, o)?.downcast_ref::<rustpython_vm::builtins::PyFrozenSet>().is_some() {
+            return Err(system_error(vm, "PySet_Add: bad internal call (a frozenset can only be filled while new)"));
+        }
+        call_and_sync(vm, o, "PySet_Add", "add", key).map(|_| 0)
+    })
 }
 
 /// 1 if found and removed, 0 if absent, -1 on error.

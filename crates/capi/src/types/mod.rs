@@ -52,7 +52,7 @@ macro_rules! static_types {
             let z = &vm.ctx.types;
             // Register all first so that fills can refer to each other.
             $( register_type($sym.get(), z.$field); )*
-            $( fill_type(vm, $sym.get(), z.$field, false); )*
+            $( fill_type(vm, $sym.get(), z.$field, Made::Static); )*
         }
     };
 }
@@ -187,7 +187,7 @@ fn install_module_type(vm: &VirtualMachine, tp: *mut PyTypeObject, expr: &str) {
     match ty {
         Some(ty) => {
             register_type(tp, &ty);
-            fill_type(vm, tp, &ty, false);
+            fill_type(vm, tp, &ty, Made::Static);
         }
         None => {
             // SAFETY: tp is one of our zeroed statics.
@@ -314,7 +314,7 @@ exceptions! {
 /// RustPython type `ty` (`PyStructSequence_InitType2`).
 pub(crate) fn adopt_static_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>) {
     register_type(tp, ty);
-    fill_type(vm, tp, ty, false);
+    fill_type(vm, tp, ty, Made::Static);
 }
 
 fn register_type(tp: *mut PyTypeObject, ty: &Py<PyType>) {
@@ -378,7 +378,7 @@ pub fn heap_type_mirror(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObje
     let p = bridge::alloc(size_of::<PyHeapTypeObject>(), Kind::Type, std::ptr::null_mut(), Some(ty.to_owned().into()));
     let mortal = ty.slots.flags.has_feature(rustpython_vm::types::PyTypeFlags::HEAPTYPE);
     bridge::register_mirror(ty.as_object(), p);
-    fill_type(vm, p.cast(), ty, mortal);
+    fill_type(vm, p.cast(), ty, Made::Heap { mortal });
     if !mortal || !bridge::make_mortal(vm, p, ty) {
         // SAFETY: p is a fresh type object that is never freed.
         unsafe { bridge::make_immortal(p) };
@@ -503,9 +503,19 @@ fn flags_of(vm: &VirtualMachine, ty: &Py<PyType>) -> c_ulong {
     f
 }
 
-/// Fills a type object from its RustPython type; the `tp_mro` of a `mortal`
-/// one lists itself without a reference.
-fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>, mortal: bool) {
+/// How a type object was made.
+#[derive(Clone, Copy)]
+enum Made {
+    /// A static `PyTypeObject` (exported, or C-owned): no pre-header.
+    Static,
+    /// By the bridge, with the `PyHeapTypeObject` layout; a `mortal` one is
+    /// freed with its class and lists itself in `tp_mro` without a reference.
+    Heap { mortal: bool },
+}
+
+/// Fills a type object from its RustPython type.
+fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>, made: Made) {
+    let mortal = matches!(made, Made::Heap { mortal: true });
     let meta = type_ptr(vm, ty.class());
     let name = CString::new(ty.slot_name().to_string()).unwrap_or_default();
     let (basicsize, itemsize) = layout_of(vm, ty);
@@ -552,7 +562,7 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>, mortal
         }
         // Type mirrors made by the bridge have the PyHeapTypeObject layout;
         // the exported static type objects do not (no pre-header).
-        protocols::fill(tp, ty, bridge::try_header(tp.cast()).is_some());
+        protocols::fill(tp, ty, matches!(made, Made::Heap { .. }));
         if ty.is(vm.ctx.types.object_type) {
             t.tp_new = Some(alloc::object_tp_new);
             t.tp_alloc = Some(alloc::PyType_GenericAlloc);

@@ -400,6 +400,15 @@ mod facadetest {
     #[pyfunction]
     fn noargs() {}
 
+    /// A frozenset built as PyO3 builds one: `PyFrozenSet_New(NULL)`, then
+    /// `PySet_Add` per item; returns it with its size read before it is used.
+    #[pyfunction]
+    fn make_frozenset<'py>(py: Python<'py>, items: Vec<Bound<'py, PyAny>>) -> PyResult<(Bound<'py, PyFrozenSet>, usize)> {
+        let fs = PyFrozenSet::new(py, items)?;
+        let n = fs.len();
+        Ok((fs, n))
+    }
+
     /// Objects this module holds (C references kept across calls).
     static KEPT: std::sync::Mutex<Vec<Py<PyAny>>> = std::sync::Mutex::new(Vec::new());
 
