@@ -49,10 +49,13 @@ def fetch():
 
 def config(name, version, lib_name, lib_dir):
     path = os.path.join(BUILD, f"{name}.cfg")
-    with open(path, "w") as f:
-        f.write(f"implementation=CPython\nversion={version}\nshared=true\nabi3=false\n"
-                f"lib_name={lib_name}\nlib_dir={lib_dir}\npointer_width=64\nbuild_flags=\n"
-                "suppress_build_script_link_lines=false\n")
+    text = (f"implementation=CPython\nversion={version}\nshared=true\nabi3=false\n"
+            f"lib_name={lib_name}\nlib_dir={lib_dir}\npointer_width=64\nbuild_flags=\n"
+            "suppress_build_script_link_lines=false\n")
+    # Rewritten only when it changes: PyO3 rebuilds whenever the file does.
+    if not os.path.exists(path) or open(path).read() != text:
+        with open(path, "w") as f:
+            f.write(text)
     return path
 
 

@@ -43,6 +43,10 @@ PYTHONPATH="$root/build/ext-abi3:$root/build/pylib" ./target/debug/pyfacade -m p
 # libpyfacade.so, then the same tests linked to CPython 3.13's libpython.
 ./tests/embed/run.sh
 
+# PyO3 0.30.1's own test suite on libpyfacade.so and on CPython 3.13's
+# libpython; fails if a test target passes fewer tests than recorded.
+./ci/pyo3-suite.sh
+
 
 # Breadth: the census of popular binary wheels (links / imports / smoke
 # tests on both interpreters) and the upstream suites run from sdists; each

@@ -707,6 +707,21 @@ def test_object_dir():
     assert scope() == ["x", "y"]
 
 
+def test_traceback_print():
+    import io
+
+    try:
+        1 / 0
+    except ZeroDivisionError as e:
+        tb = e.__traceback__
+    buf = io.StringIO()
+    assert ok("PyTraceBack_Print", "i:OO", tb, buf) == 0
+    out = buf.getvalue()
+    assert out.startswith("Traceback (most recent call last):\n  File ") and "in test_traceback_print" in out
+    assert ok("PyTraceBack_Print", "i:OO", NULL, buf) == 0
+    raises("PyTraceBack_Print", "i:OO", 5, buf, exc_type=SystemError)
+
+
 def test_type_get_dict_and_clear_cache():
     class C:
         x = 1

@@ -422,3 +422,10 @@ def test_set_and_float_bases():
     m = c.Meters()
     # PyO3 calls the base tp_new without arguments: the float value is 0.0.
     assert float(m) == 0.0 and m.doubled() == 0.0 and isinstance(m, float)
+
+
+def test_getter_docs():
+    # Field and method getters carry their doc comments (PyGetSetDef.doc).
+    assert c.Base.value.__doc__ == "The value it was made with."
+    assert c.Base.twice.__doc__ == "Twice the value, computed."
+    assert c.Base(4).twice == 8

@@ -89,3 +89,14 @@ def test_python_code_run_by_c_api_functions_releases_the_gil():
         yield _wait_for_other_thread_calling_extension()
 
     assert f.iterate(gen()) == [[5]]  # PyIter_Next
+
+
+def test_warning_from_a_host_thread():
+    # PyErr_WarnEx from a thread with no Python frames reaches the Python
+    # warnings machinery (catch_warnings records it).
+    import warnings
+
+    with warnings.catch_warnings(record=True) as w:
+        warnings.simplefilter("always")
+        f.warn_from_new_thread("from a thread")
+    assert [(x.category, str(x.message)) for x in w] == [(UserWarning, "from a thread")]

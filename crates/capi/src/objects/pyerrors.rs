@@ -388,12 +388,23 @@ pub extern "C" fn PyException_SetArgs(o: *mut PyObject, args: *mut PyObject) {
     })
 }
 
-/// Prints a traceback object to `file`.
+/// Writes traceback `tb` to `file` as the interpreter prints it: the
+/// "Traceback (most recent call last):" line, then the entries. 0 for NULL;
+/// SystemError if `tb` is not a traceback.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyTraceBack_Print(tb: *mut PyObject, file: *mut PyObject) -> c_int {
+    if tb.is_null() {
+        return 0;
+    }
     api("PyTraceBack_Print", |vm| {
+        let tb = rp(vm, tb)?;
+        if !tb.class().is(vm.ctx.types.traceback_type) {
+            return Err(system_error(vm, "PyTraceBack_Print: bad internal call (not a traceback)"));
+        }
+        let file = rp(vm, file)?;
+        vm.call_method(&file, "write", ("Traceback (most recent call last):\n",))?;
         let traceback = vm.import("traceback", 0)?;
-        traceback.get_attr("print_tb", vm)?.call((rp(vm, tb)?, vm.ctx.none(), rp(vm, file)?), vm)?;
+        traceback.get_attr("print_tb", vm)?.call((tb, vm.ctx.none(), file), vm)?;
         Ok(0)
     })
 }

@@ -46,8 +46,11 @@ fn referent(vm: &VirtualMachine, r: *mut PyObject, err: impl FnOnce(&PyObjectRef
     }
     let o = rp(vm, r)?;
     let Some(w) = o.downcast_ref::<PyWeak>() else { return Err(err(&o)) };
-    bridge::prune_borrowed(r, |_| false);
-    Ok(w.upgrade())
+    // What the weakref lent before lapses now, except the referent itself:
+    // a pointer C got from an earlier call stays the same (and valid).
+    let current = w.upgrade();
+    bridge::prune_borrowed(r, |x| current.as_ref().is_some_and(|c| c.is(x)));
+    Ok(current)
 }
 
 /// `*pobj` = new reference to the referent: 1, or 0 with NULL if it is

@@ -81,8 +81,8 @@ pub(super) fn install_getsets(vm: &VirtualMachine, cls: &'static Py<PyType>, tp:
 pub(crate) fn getset_descr(vm: &VirtualMachine, cls: &'static Py<PyType>, gs: *const PyGetSetDef) -> PyObjectRef {
     let g = Shared(gs);
     // SAFETY: gs is a static definition.
-    let (name, has_get, has_set) = unsafe { (cstr_static((*gs).name).unwrap_or("?"), (*gs).get.is_some(), (*gs).set.is_some()) };
-    let mut descr = PyGetSet::new(name, cls, &vm.ctx);
+    let (name, has_get, has_set, doc) = unsafe { (cstr_static((*gs).name).unwrap_or("?"), (*gs).get.is_some(), (*gs).set.is_some(), cstr_static((*gs).doc)) };
+    let mut descr = PyGetSet::new(name, cls, &vm.ctx).with_doc(doc.map_or(ItemDoc::NONE, ItemDoc::static_text));
     if has_get {
         descr = descr.with_get(move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
             let g = &g;
@@ -136,7 +136,8 @@ pub(super) fn install_members(vm: &VirtualMachine, cls: &'static Py<PyType>, mem
 pub(crate) fn member_descr(vm: &VirtualMachine, cls: &'static Py<PyType>, m: &'static PyMemberDef) -> PyObjectRef {
     let name = cstr_static(m.name).unwrap_or("?");
     let mem = Shared(m);
-    let mut descr = PyGetSet::new(name, cls, &vm.ctx).with_get(move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+    let doc = cstr_static(m.doc).map_or(ItemDoc::NONE, ItemDoc::static_text);
+    let mut descr = PyGetSet::new(name, cls, &vm.ctx).with_doc(doc).with_get(move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
         let m = &mem;
         read_member(vm, m.0, &obj)
     });

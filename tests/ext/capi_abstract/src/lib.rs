@@ -86,6 +86,7 @@ mod c {
         pub fn PyObject_VisitManagedDict(o: *mut PyObject, visit: visitproc, arg: *mut c_void) -> c_int;
         pub fn PyObject_CopyData(dest: *mut PyObject, src: *mut PyObject) -> c_int;
         pub fn PyObject_Dir(o: *mut PyObject) -> *mut PyObject;
+        pub fn PyTraceBack_Print(tb: *mut PyObject, file: *mut PyObject) -> c_int;
         pub fn PyObject_DelAttrString(o: *mut PyObject, name: *const c_char) -> c_int;
         pub fn PyObject_DelItemString(o: *mut PyObject, key: *const c_char) -> c_int;
         pub fn PyObject_GET_WEAKREFS_LISTPTR(o: *mut PyObject) -> *mut *mut PyObject;
@@ -156,7 +157,7 @@ table!(
     PySequence_InPlaceConcat, PySequence_InPlaceRepeat, PySequence_Index, PySequence_Repeat, PySequence_SetItem,
     PySequence_SetSlice, PyType_AddWatcher, PyType_ClearCache, PyType_ClearWatcher, PyType_GetDict,
     PyType_SUPPORTS_WEAKREFS, PyType_Watch, PyType_Unwatch, PyType_Modified, PyVectorcall_Call, Py_ReprEnter,
-    PyObject_CallFinalizerFromDealloc, PyObject_Dir,
+    PyObject_CallFinalizerFromDealloc, PyObject_Dir, PyTraceBack_Print,
     Py_ReprLeave,
 );
 

@@ -123,6 +123,7 @@ mod classtest {
 
     #[pyclass(subclass)]
     pub struct Base {
+        /// The value it was made with.
         #[pyo3(get)]
         value: i64,
     }
@@ -136,6 +137,12 @@ mod classtest {
 
         fn kind(&self) -> &'static str {
             "base"
+        }
+
+        /// Twice the value, computed.
+        #[getter]
+        fn twice(&self) -> i64 {
+            2 * self.value
         }
 
         fn doubled(&self) -> i64 {

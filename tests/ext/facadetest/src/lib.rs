@@ -409,6 +409,22 @@ mod facadetest {
         Ok((fs, n))
     }
 
+    /// Emits `UserWarning(message)` with `PyErr_WarnEx` from a new host
+    /// thread, which has no Python frames (as PyO3's test threads).
+    #[pyfunction]
+    fn warn_from_new_thread(py: Python<'_>, message: String) -> PyResult<()> {
+        py.detach(|| {
+            std::thread::spawn(move || {
+                Python::attach(|py| {
+                    let msg = std::ffi::CString::new(message).unwrap();
+                    PyErr::warn(py, &py.get_type::<pyo3::exceptions::PyUserWarning>(), &msg, 0)
+                })
+            })
+            .join()
+            .unwrap()
+        })
+    }
+
     /// Objects this module holds (C references kept across calls).
     static KEPT: std::sync::Mutex<Vec<Py<PyAny>>> = std::sync::Mutex::new(Vec::new());
 
