@@ -648,3 +648,27 @@ def test_str_inline_hash():
     for text in ("ext_hook" + str(len(sys.argv)), "caf\xe9" * 3, "\U0001f40d-name"):
         h = hash(text)
         assert m.str_inline_hash(text) == h
+
+
+def test_call_passes_the_callers_tuple_and_dict():
+    # PyObject_Call of a METH_VARARGS function hands it the caller's own
+    # tuple and dict, as CPython does.
+    t, d = (1, "two"), {"k": 3}
+    args, kw = m.call_object(m.echo_call, t, d)
+    assert args is t and kw is d
+    args, kw = m.call_object(m.echo_call, t, None)
+    assert args is t and kw is None
+    # From Python the function sees the arguments as usual.
+    assert m.echo_call(1, 2, a=3) == ((1, 2), {"a": 3})
+
+
+def test_mro_and_bases_read_inline():
+    class A:
+        pass
+
+    class B(A, Exception):
+        pass
+
+    for t in (bool, int, object, dict, A, B, ValueError):
+        mro, bases = m.mro_bases(t)
+        assert mro == t.__mro__ and bases == t.__bases__, t

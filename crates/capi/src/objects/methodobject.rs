@@ -23,9 +23,10 @@ impl Drop for Owned {
     }
 }
 
-/// Converts the C result of an extension call into a RustPython result.
+/// Checks the C result of an extension call as CPython does: NULL needs an
+/// exception set, a result must come without one (SystemError otherwise).
 /// `what` names the callee in error messages; it is only formatted on error.
-pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: impl std::fmt::Display) -> PyResult {
+pub(crate) fn checked_result(vm: &VirtualMachine, r: *mut PyObject, what: impl std::fmt::Display) -> PyResult<*mut PyObject> {
     if r.is_null() {
         return Err(errors::take().unwrap_or_else(|| system_error(vm, format!("{what} returned NULL without setting an exception"))));
     }
@@ -36,6 +37,12 @@ pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: impl std::fm
         err.set_cause(Some(e));
         return Err(err);
     }
+    Ok(r)
+}
+
+/// Converts the C result of an extension call into a RustPython result.
+pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: impl std::fmt::Display) -> PyResult {
+    let r = checked_result(vm, r, what)?;
     let o = rp(vm, r);
     // SAFETY: we own the result reference.
     unsafe { bridge::decref(r) };
@@ -201,6 +208,44 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
         _ => return Err(system_error(vm, format!("{name}() method: bad call flags 0x{flags:x}"))),
     };
     c_result(vm, r, format_args!("{name}()"))
+}
+
+/// `PyObject_Call` of a C function defined `METH_VARARGS[|METH_KEYWORDS]`:
+/// the C function gets the caller's own tuple and dict, as in CPython
+/// (identity is kept and nothing is converted). None if `callable` is not
+/// such a function (or `args` is not a tuple, or keywords are given to one
+/// that takes none): the caller takes the general path.
+pub(crate) fn call_varargs_directly(vm: &VirtualMachine, callable: &PyObjectRef, args: *mut PyObject, kwargs: *mut PyObject) -> Option<PyResult<*mut PyObject>> {
+    let (ml, slf) = {
+        let m = CFUNCTIONS.lock();
+        match m.get(&(callable.as_raw() as usize)) {
+            Some((w, ml, slf)) if w.upgrade().is_some_and(|o| o.is(callable)) => (*ml as *const PyMethodDef, *slf as *mut PyObject),
+            _ => return None,
+        }
+    };
+    // SAFETY: the definition outlives the function (see make_function).
+    let (meth, flags) = unsafe { ((*ml).ml_meth, (*ml).ml_flags) };
+    let conv = flags & !(METH_CLASS | METH_STATIC | METH_COEXIST);
+    if !(conv == METH_VARARGS | METH_KEYWORDS || (conv == METH_VARARGS && kwargs.is_null())) {
+        return None;
+    }
+    let is_tuple = rp(vm, args).is_ok_and(|a| a.downcast_ref::<rustpython_vm::builtins::PyTuple>().is_some());
+    let is_dict = kwargs.is_null() || rp(vm, kwargs).is_ok_and(|k| k.downcast_ref::<rustpython_vm::builtins::PyDict>().is_some());
+    if !is_tuple || !is_dict {
+        return None;
+    }
+    let _gil = gil::ensure(vm);
+    bridge::bump_epoch();
+    // SAFETY: the signature matches METH_VARARGS[|METH_KEYWORDS]; args is a
+    // tuple and kwargs NULL or a dict, both borrowed for the call.
+    let r = unsafe {
+        if conv == METH_VARARGS {
+            std::mem::transmute::<*mut c_void, Var>(meth)(slf, args)
+        } else {
+            std::mem::transmute::<*mut c_void, VarKw>(meth)(slf, args, kwargs)
+        }
+    };
+    Some(checked_result(vm, r, format_args!("{}()", MethName(ml))))
 }
 
 /// RustPython call arguments as a C tuple (new reference) and a C keyword

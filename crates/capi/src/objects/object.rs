@@ -473,9 +473,13 @@ pub(crate) fn c_call_args(vm: &VirtualMachine, args: *mut PyObject, kwargs: *mut
 /// New reference to `callable(*args, **kwargs)`.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_Call(callable: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> *mut PyObject {
-    new_ref("PyObject_Call", |vm| {
+    api("PyObject_Call", |vm| -> PyResult<*mut PyObject> {
         let f = rp(vm, callable)?;
-        call_rp(vm, &f, c_call_args(vm, args, kwargs)?)
+        if let Some(r) = super::methodobject::call_varargs_directly(vm, &f, args, kwargs) {
+            return r;
+        }
+        let r = call_rp(vm, &f, c_call_args(vm, args, kwargs)?)?;
+        Ok(bridge::to_c_transient(vm, &r))
     })
 }
 

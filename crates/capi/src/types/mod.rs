@@ -521,14 +521,21 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>, made: 
     let (basicsize, itemsize) = layout_of(vm, ty);
     let flags = flags_of(vm, ty);
     let base = ty.base.deref().map(|b| type_ptr(vm, b)).unwrap_or(std::ptr::null_mut());
+    // RustPython's `mro` starts with the type itself, as `__mro__` does.
+    let mro_guard = ty.mro.read();
+    let supers = match mro_guard.first() {
+        Some(first) if first.is(ty) => &mro_guard[1..],
+        _ => &mro_guard[..],
+    };
     let (bases, mro) = if mortal {
-        (type_tuple(vm, None, &ty.bases.read()), type_tuple(vm, Some(tp), &ty.mro.read()))
+        (type_tuple(vm, None, &ty.bases.read()), type_tuple(vm, Some(tp), supers))
     } else {
         let bases: Vec<rustpython_vm::PyObjectRef> = ty.bases.read().iter().map(|b| b.clone().into()).collect();
         let mut mro_full = vec![ty.to_owned().into()];
-        mro_full.extend(ty.mro.read().iter().map(|t| t.clone().into()));
+        mro_full.extend(supers.iter().map(|t| t.clone().into()));
         (bridge::to_c(vm, vm.ctx.new_tuple(bases).as_object()), bridge::to_c(vm, vm.ctx.new_tuple(mro_full).as_object()))
     };
+    drop(mro_guard);
     let s = &ty.slots;
     // SAFETY: tp is a zeroed (or fresh) type object owned by the facade.
     unsafe {

@@ -478,6 +478,23 @@ unsafe extern "C" fn build_shapes(_m: *mut PyObject, _unused: *mut PyObject) -> 
 }
 
 /// PyArg_ParseTupleAndKeywords("s|i$d:parse").
+/// METH_VARARGS|METH_KEYWORDS: (args, kwargs or None) exactly as received.
+unsafe extern "C" fn echo_call(_m: *mut PyObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
+    Py_BuildValue(c"(OO)".as_ptr(), args, if kw.is_null() { Py_None() } else { kw })
+}
+
+/// (tp_mro, tp_bases) of a type, read inline (PyO3's `PyType::mro`/`bases`).
+unsafe extern "C" fn mro_bases(_m: *mut PyObject, t: *mut PyObject) -> *mut PyObject {
+    let tp = t.cast::<PyTypeObject>();
+    Py_BuildValue(c"(OO)".as_ptr(), (*tp).tp_mro, (*tp).tp_bases)
+}
+
+/// PyObject_Call(f, args, kwargs) from C (kwargs None: NULL).
+unsafe extern "C" fn call_object(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
+    let kw = PyTuple_GetItem(a, 2);
+    PyObject_Call(PyTuple_GetItem(a, 0), PyTuple_GetItem(a, 1), if kw == Py_None() { null_mut() } else { kw })
+}
+
 unsafe extern "C" fn parse_kw(_m: *mut PyObject, args: *mut PyObject, kw: *mut PyObject) -> *mut PyObject {
     let mut kwlist: [*const std::ffi::c_char; 4] =
         [c"name".as_ptr(), c"count".as_ptr(), c"scale".as_ptr(), null()];
@@ -1077,7 +1094,7 @@ unsafe extern "C" fn stricmp(_m: *mut PyObject, args: *mut PyObject) -> *mut PyO
 // ---- module definitions ----------------------------------------------------------------
 
 
-const NMETHODS: usize = 62;
+const NMETHODS: usize = 65;
 static mut METHODS: [PyMethodDef; NMETHODS] = [
     meth!(c"va_sum", va_sum, PyCFunction, METH_VARARGS, c"va_sum(*args)\n--\n\nSum of the arguments."),
     meth!(c"va_kw", va_kw, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(len(args), sorted keyword names)"),
@@ -1120,6 +1137,9 @@ static mut METHODS: [PyMethodDef; NMETHODS] = [
     meth!(c"type_slot_writes", type_slot_writes, PyCFunction, METH_VARARGS, c"sq_ass_item, sq_repeat, mp_ass_subscript called directly"),
     meth!(c"str_inline_hash", str_inline_hash, PyCFunction, METH_O, c"the hash field of a str, read inline"),
     meth!(c"parse_buffers", parse_buffers, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords buffer units"),
+    meth!(c"mro_bases", mro_bases, PyCFunction, METH_O, c"(tp_mro, tp_bases) read inline"),
+    meth!(c"echo_call", echo_call, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"(args, kwargs) as received"),
+    meth!(c"call_object", call_object, PyCFunction, METH_VARARGS, c"PyObject_Call(f, args, kwargs)"),
     meth!(c"parse_encoded", parse_encoded, PyCFunctionWithKeywords, METH_VARARGS | METH_KEYWORDS, c"PyArg_ParseTupleAndKeywords es, et#, nested groups"),
     meth!(c"parse_into", parse_into, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple es# into a caller buffer"),
     meth!(c"parse_misc", parse_misc, PyCFunction, METH_VARARGS, c"PyArg_ParseTuple c, k, K, Y"),
