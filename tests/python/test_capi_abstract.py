@@ -1012,3 +1012,18 @@ def test_reference_contracts():
     lst = [v]
     r, outs, exc, deltas = call("PyMapping_GetOptionalItem", "i:OO&", lst, 0)
     assert (r, outs[0]) == (1, v)
+
+
+def test_sequence_and_mapping_size_use_their_own_slot():
+    # An extension class with __len__ has mp_length; only with
+    # #[pyclass(sequence)] also sq_length. CPython's PySequence_Size and
+    # PyMapping_Size each use their own slot.
+    import classtest as c
+
+    s = c.Seq([1, 2])
+    assert len(s) == 2
+    assert ok("PyMapping_Size", "n:O", s) == 2
+    raises("PySequence_Size", "n:O", s, exc_type=TypeError, match="Seq is not a sequence")
+    b = c.Bag(4, 5, 6)
+    assert ok("PySequence_Size", "n:O", b) == len(b)
+    raises("PySequence_Size", "n:O", c.Base(1), exc_type=TypeError, match="has no len()")

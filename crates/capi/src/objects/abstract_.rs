@@ -173,6 +173,9 @@ pub extern "C" fn PyMapping_Check(o: *mut PyObject) -> c_int {
 /// other protocol's length, as in CPython), else "has no len()".
 fn protocol_size(o: *mut PyObject, mapping: bool) -> Py_ssize_t {
     api(if mapping { "PyMapping_Size" } else { "PySequence_Size" }, |vm| {
+        if !o.is_null() && bridge::is_native(o) {
+            return native_size(vm, o, mapping);
+        }
         let obj = rp(vm, o)?;
         let c = obj.class();
         let t = &vm.ctx.types;
@@ -187,6 +190,31 @@ fn protocol_size(o: *mut PyObject, mapping: bool) -> Py_ssize_t {
         }
         Ok(py(vm, || obj.length(vm))? as isize)
     })
+}
+
+/// The size of an extension type's instance through the one protocol asked
+/// for, as CPython: `sq_length` for a sequence, `mp_length` for a mapping
+/// (an extension may define only one, e.g. so that CPython does not adjust
+/// negative indices); TypeError if the type has only the other.
+fn native_size(vm: &VirtualMachine, o: *mut PyObject, mapping: bool) -> PyResult<Py_ssize_t> {
+    // SAFETY: a native object's type is a full C type object; the protocol
+    // tables, when present, are the type's own.
+    let (sq, mp) = unsafe {
+        let t = &*(*o).ob_type;
+        (t.tp_as_sequence.as_ref().and_then(|m| m.sq_length), t.tp_as_mapping.as_ref().and_then(|m| m.mp_length))
+    };
+    let (want, other) = if mapping { (mp, sq) } else { (sq, mp) };
+    match want {
+        // SAFETY: the type's own length slot, called with its instance.
+        Some(f) => Ok(unsafe { f(o) }),
+        None => {
+            let name = rp(vm, o)?.class().name().to_string();
+            Err(crate::runtime::type_error(vm, match other {
+                Some(_) => format!("{name} is not a {}", if mapping { "mapping" } else { "sequence" }),
+                None => format!("object of type '{name}' has no len()"),
+            }))
+        }
+    }
 }
 
 /// `len(o)` of a sequence.
