@@ -636,3 +636,24 @@ def test_structseq_replace():
     T = m.ss_newtype()
     with pytest.raises(TypeError, match=r"__replace__\(\) is not supported for capi_scalars.Rec because it has unnamed field\(s\)"):
         copy.replace(T((1, 2, 3, 4)), alpha=5)
+
+
+def test_structseq_instances_made_in_c_keep_their_heap_type_balanced():
+    # Instances built in place (PyStructSequence_New) hold their heap type
+    # as CPython's do and release it when freed: many of them come and go,
+    # the type stays usable while referenced and is freed once dropped.
+    import gc
+    import weakref
+
+    T = m.ss_newtype()
+    before = m.refcnt(T)
+    for _ in range(2000):
+        m.ss_new(T, 1, 2, 3, 4)
+    gc.collect()
+    assert m.refcnt(T) == before
+    inst = m.ss_new(T, "a", "b", "c", "d")[0]
+    assert type(inst) is T and inst.alpha == "a"
+    wr = weakref.ref(T)
+    del T, inst
+    gc.collect()
+    assert wr() is None

@@ -759,16 +759,34 @@ static int convert_encoded(PyObject *arg, const char **pf, va_list *va, parse_ct
 
 static int convert_one(PyObject *arg, const char **pf, va_list *va, parse_ctx *c, int pos);
 
+/* Characters that modify the unit before them ('s#', 'y*', 'O!', 'O&'),
+ * and spaces, which formats may contain between units. */
+static int is_modifier(char u) {
+    return u == '#' || u == '*' || u == '!' || u == '&' || u == ' ';
+}
+
+/* Just past the letters of the unit starting at `f` (its modifiers not
+ * included): 'es'/'et' are one unit, and so is a "(...)" group with all it
+ * contains (to the end of the string if its ')' is missing). */
+static const char *unit_end(const char *f) {
+    if (*f == 'e' && (f[1] == 's' || f[1] == 't')) return f + 2;
+    if (*f != '(') return f + 1;
+    int depth = 0;
+    do {
+        depth += (*f == '(') - (*f == ')');
+        f++;
+    } while (depth > 0 && *f);
+    return f;
+}
+
 /* A "(...)" group: `arg` must be a sequence (not str, bytes or bytearray)
  * with one item per unit inside, each converted by its unit. */
 static int convert_group(PyObject *arg, const char **pf, va_list *va, parse_ctx *c, int pos) {
     const char *f = *pf; /* just after '(' */
     Py_ssize_t n = 0;
-    for (int level = 0; *f && !(level == 0 && *f == ')'); f++) {
-        if (*f == '(') { if (level == 0) n++; level++; continue; }
-        if (*f == ')') { level--; continue; }
-        if (level > 0 || *f == '#' || *f == '*' || *f == '!' || *f == '&' || *f == ' ') continue;
-        if (*f == 'e' && (f[1] == 's' || f[1] == 't')) f++;
+    while (*f && *f != ')') {
+        if (is_modifier(*f)) { f++; continue; }
+        f = unit_end(f);
         n++;
     }
     if (*f != ')') {
@@ -1071,19 +1089,13 @@ static void scan_format(const char *format, int *total, int *min, int *kwonly_at
     *kwonly_at = -1;
     c->fname = NULL;
     c->custom = NULL;
-    for (const char *f = format; *f; f++) {
+    for (const char *f = format; *f;) {
         if (*f == ':') { c->fname = f + 1; break; }
         if (*f == ';') { c->custom = f + 1; break; }
-        if (*f == '|') { if (*min < 0) *min = *total; continue; }
-        if (*f == '$') { if (*min < 0) *min = *total; *kwonly_at = *total; continue; }
-        /* Modifiers of the unit before them: 's#', 'y*', 'O!', 'O&'. */
-        if (*f == '#' || *f == '*' || *f == '!' || *f == '&' || *f == ' ') continue;
-        /* 'es'/'et' are one unit; so is a parenthesised group. */
-        if (*f == 'e' && (f[1] == 's' || f[1] == 't')) f++;
-        if (*f == '(') {
-            int depth = 1;
-            while (depth > 0 && f[1]) { f++; depth += (*f == '(') - (*f == ')'); }
-        }
+        if (*f == '|') { if (*min < 0) *min = *total; f++; continue; }
+        if (*f == '$') { if (*min < 0) *min = *total; *kwonly_at = *total; f++; continue; }
+        if (is_modifier(*f)) { f++; continue; }
+        f = unit_end(f);
         (*total)++;
     }
     if (*min < 0) *min = *total;

@@ -68,7 +68,9 @@ pub fn inline_layout(ty: &Py<PyType>) -> Option<&'static InlineLayout> {
 /// allows it to be persistent (see the bridge docs).
 pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
     if let Some(ty) = obj.downcast_ref::<PyType>() {
-        return super::new_type_ref(type_ptr(vm, ty).cast(), obj);
+        let p = type_ptr(vm, ty);
+        super::incref_type(p);
+        return p.cast();
     }
     if let Some(p) = super::native::native_of(obj) {
         // A twin whose identity entry is gone (never expected): its native object.
@@ -77,10 +79,6 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
         return p;
     }
     let ty = type_ptr(vm, obj.class());
-    // Like CPython's instances of heap types, the mirror holds a reference
-    // to a class's mortal type object (released by `free`), so that C can
-    // take one inline from `Py_TYPE(o)` while the type object holds its class.
-    super::hold_mortal_type(ty);
     let owned = Some(obj.to_owned());
     let p = if let Some(t) = obj.downcast_ref::<PyTuple>() {
         // Items first: a tuple cannot contain itself.

@@ -310,8 +310,20 @@ pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObject
         let p = base.add(PRE).cast::<PyObject>();
         (*p).ob_refcnt = 1;
         (*p).ob_type = ty;
+        if holds_its_type(kind) && !ty.is_null() {
+            incref_type(ty);
+        }
         p
     }
+}
+
+/// Whether an object of `kind` holds a reference to its type object, as
+/// CPython's instances of heap types do (taken by [`alloc`], released by
+/// [`free`]; a no-op for immortal types), so that C can take one inline from
+/// `Py_TYPE(o)` while a mortal type object holds its class. Native objects'
+/// references are their `tp_alloc`'s and `tp_dealloc`'s business.
+fn holds_its_type(kind: Kind) -> bool {
+    !matches!(kind, Kind::Native | Kind::NativeBuiltin | Kind::Type)
 }
 
 /// The aux block of `p`, created on first use.
@@ -542,17 +554,8 @@ fn hold_again(p: *mut PyObject, obj: &RpObject) {
     }
 }
 
-/// A new reference to type object `p` of `ty` (made by [`type_ptr`], which
-/// gives borrowed pointers).
-pub(crate) fn new_type_ref(p: *mut PyObject, ty: &RpObject) -> *mut PyObject {
-    // SAFETY: p is a live type object.
-    unsafe { incref(p) };
-    hold_again(p, ty);
-    p
-}
-
-/// `Py_INCREF` of type object `p` by the facade (`tp_alloc` of a heap
-/// type's instance): a mortal type object holds its class again.
+/// `Py_INCREF` of type object `p` by the facade (a new reference to a type,
+/// an instance's hold on its type): a mortal type object holds its class again.
 pub fn incref_type(p: *mut PyTypeObject) {
     let p = p.cast::<PyObject>();
     // SAFETY: p is a live type object.
@@ -560,15 +563,6 @@ pub fn incref_type(p: *mut PyTypeObject) {
     // SAFETY: as above.
     if unsafe { mortal_header(p) }.is_some_and(|h| typemirror::is_weak(h)) {
         typemirror::class_of(p);
-    }
-}
-
-/// Takes a reference to `tp` if it is a mortal type object (for a mirror
-/// of one of its instances; [`free`] releases it).
-pub(crate) fn hold_mortal_type(tp: *mut PyTypeObject) {
-    // SAFETY: tp is a live type object.
-    if unsafe { mortal_header(tp.cast()) }.is_some_and(|h| h.flags & MORTAL_TYPE != 0) {
-        incref_type(tp);
     }
 }
 
@@ -761,20 +755,16 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     unsafe { mirror::release_body(p, h.kind) };
     release_aux(h);
     let rp = h.rp.take();
-    // A mirror of an instance holds its mortal type object (hold_mortal_type);
-    // native objects' references are their tp_dealloc's to release.
     // SAFETY: p is still allocated.
     let tp = unsafe { (*p).ob_type }.cast::<PyObject>();
-    let held_type = !matches!(h.kind, Kind::Native | Kind::NativeBuiltin | Kind::Type)
-        // SAFETY: a mirror's type object outlives it.
-        && unsafe { mortal_header(tp) }.is_some_and(|t| t.flags & MORTAL_TYPE != 0);
+    let held_type = holds_its_type(h.kind) && !tp.is_null();
     h.magic = 0;
     let class = h.class;
     // SAFETY: base was allocated by alloc() with this class.
     unsafe { addrmap::free_block(p.cast::<u8>().sub(PRE), class) };
     if held_type {
-        // SAFETY: the reference taken when the mirror was made. The class is
-        // still held by `rp`, so this cannot free the type object.
+        // SAFETY: the reference alloc() took (a no-op for immortal types).
+        // The class is still held by `rp`, so this cannot free the type object.
         unsafe { decref(tp) };
     }
     rp

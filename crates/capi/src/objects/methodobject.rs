@@ -190,14 +190,8 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
                 return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
             }
             let (t, kw) = c_args_kwargs(vm, args)?;
-            // SAFETY: the signature matches METH_VARARGS[|METH_KEYWORDS].
-            let r = unsafe {
-                if c == METH_VARARGS {
-                    std::mem::transmute::<*mut c_void, Var>(meth)(slf, t)
-                } else {
-                    std::mem::transmute::<*mut c_void, VarKw>(meth)(slf, t, kw)
-                }
-            };
+            // SAFETY: the convention is METH_VARARGS[|METH_KEYWORDS].
+            let r = unsafe { call_varargs(meth, c, slf, t, kw) };
             // SAFETY: we own both.
             unsafe {
                 bridge::decref(t);
@@ -236,16 +230,26 @@ pub(crate) fn call_varargs_directly(vm: &VirtualMachine, callable: &PyObjectRef,
     }
     let _gil = gil::ensure(vm);
     bridge::bump_epoch();
-    // SAFETY: the signature matches METH_VARARGS[|METH_KEYWORDS]; args is a
+    // SAFETY: the convention is METH_VARARGS[|METH_KEYWORDS]; args is a
     // tuple and kwargs NULL or a dict, both borrowed for the call.
-    let r = unsafe {
+    let r = unsafe { call_varargs(meth, conv, slf, args, kwargs) };
+    Some(checked_result(vm, r, format_args!("{}()", MethName(ml))))
+}
+
+/// Calls a `METH_VARARGS` (`conv`) or `METH_VARARGS|METH_KEYWORDS` function.
+///
+/// # Safety
+/// `meth` must have the signature of `conv`; `args` is a tuple, `kwargs`
+/// NULL or a dict.
+unsafe fn call_varargs(meth: *mut c_void, conv: std::ffi::c_int, slf: *mut PyObject, args: *mut PyObject, kwargs: *mut PyObject) -> *mut PyObject {
+    // SAFETY: per the contract.
+    unsafe {
         if conv == METH_VARARGS {
             std::mem::transmute::<*mut c_void, Var>(meth)(slf, args)
         } else {
             std::mem::transmute::<*mut c_void, VarKw>(meth)(slf, args, kwargs)
         }
-    };
-    Some(checked_result(vm, r, format_args!("{}()", MethName(ml))))
+    }
 }
 
 /// RustPython call arguments as a C tuple (new reference) and a C keyword

@@ -17,7 +17,7 @@
 #![allow(non_snake_case, static_mut_refs, deprecated, clippy::missing_safety_doc)]
 
 use pyo3_ffi::*;
-use std::ffi::{c_char, c_int, c_uint, c_void};
+use std::ffi::{CStr, c_char, c_int, c_uint, c_ulong, c_void};
 use std::ptr::null_mut;
 
 type DictWatchCallback = unsafe extern "C" fn(c_int, *mut PyObject, *mut PyObject, *mut PyObject) -> c_int;
@@ -523,16 +523,21 @@ unsafe extern "C" fn fin_dealloc(o: *mut PyObject) {
 
 /// fin_type() -> a heap type whose tp_dealloc uses PyObject_CallFinalizerFromDealloc
 unsafe extern "C" fn fin_type(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
-    let mut slots = vec![
+    spec_type(c"capi_abstract.Fin", Py_TPFLAGS_DEFAULT, vec![
         PyType_Slot { slot: Py_tp_finalize, pfunc: fin_finalize as *mut c_void },
         PyType_Slot { slot: Py_tp_dealloc, pfunc: fin_dealloc as *mut c_void },
-        PyType_Slot { slot: 0, pfunc: null_mut() },
-    ];
+    ])
+}
+
+/// A heap type of plain `PyObject` instances from `slots` (the terminating
+/// slot is added).
+unsafe fn spec_type(name: &CStr, flags: c_ulong, mut slots: Vec<PyType_Slot>) -> *mut PyObject {
+    slots.push(PyType_Slot { slot: 0, pfunc: null_mut() });
     let mut spec = PyType_Spec {
-        name: c"capi_abstract.Fin".as_ptr(),
+        name: name.as_ptr(),
         basicsize: std::mem::size_of::<PyObject>() as c_int,
         itemsize: 0,
-        flags: Py_TPFLAGS_DEFAULT as _,
+        flags: flags as _,
         slots: slots.as_mut_ptr(),
     };
     PyType_FromSpec(&mut spec)
@@ -567,21 +572,12 @@ unsafe extern "C" fn managed_type(_m: *mut PyObject, _a: *mut PyObject) -> *mut 
         PyGetSetDef { name: c"__dict__".as_ptr(), get: Some(PyObject_GenericGetDict), set: Some(PyObject_GenericSetDict), doc: null_mut(), closure: null_mut() },
         PyGetSetDef { name: null_mut(), get: None, set: None, doc: null_mut(), closure: null_mut() },
     ]));
-    let mut slots = vec![
+    spec_type(c"capi_abstract.Managed", Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_BASETYPE, vec![
         PyType_Slot { slot: Py_tp_getset, pfunc: getset.as_mut_ptr().cast() },
         PyType_Slot { slot: Py_tp_traverse, pfunc: managed_traverse as *mut c_void },
         PyType_Slot { slot: Py_tp_clear, pfunc: managed_clear as *mut c_void },
         PyType_Slot { slot: Py_tp_dealloc, pfunc: managed_dealloc as *mut c_void },
-        PyType_Slot { slot: 0, pfunc: null_mut() },
-    ];
-    let mut spec = PyType_Spec {
-        name: c"capi_abstract.Managed".as_ptr(),
-        basicsize: std::mem::size_of::<PyObject>() as c_int,
-        itemsize: 0,
-        flags: (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_HAVE_GC | Py_TPFLAGS_MANAGED_DICT | Py_TPFLAGS_BASETYPE) as _,
-        slots: slots.as_mut_ptr(),
-    };
-    PyType_FromSpec(&mut spec)
+    ])
 }
 
 /// resurrect_next(flag) / take_resurrected() -> the resurrected object (or None)

@@ -489,6 +489,11 @@ unsafe fn desc(d: *mut Desc) -> *mut Desc {
 }
 
 /// () -> a new struct-sequence type (alpha, beta, <unnamed> visible; gamma hidden).
+/// (o) -> Py_REFCNT(o), read inline (the argument tuple's reference included).
+unsafe extern "C" fn refcnt(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
+    long(Py_REFCNT(arg(a, 0)) as i64)
+}
+
 unsafe extern "C" fn ss_newtype(_m: *mut PyObject, _a: *mut PyObject) -> *mut PyObject {
     c::PyStructSequence_NewType(desc(&raw mut DESC)).cast()
 }
@@ -852,6 +857,7 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"weak_get", weak_get),
         meth!(c"weak_getobject", weak_getobject),
         meth!(c"weak_bad", weak_bad),
+        meth!(c"refcnt", refcnt),
         meth!(c"ss_newtype", ss_newtype),
         meth!(c"ss_static", ss_static),
         meth!(c"ss_new", ss_new),
