@@ -168,6 +168,39 @@ def test_dict_and_weakref_classes():
     assert r() is o
 
 
+def test_object_with_dict_and_weakrefs_is_freed_when_python_drops_it():
+    before = c.drops()
+    o = c.OpenTracked()
+    o.x = [1]
+    r = weakref.ref(o)
+    del o
+    assert r() is None
+    assert c.drops() == before + 1
+
+
+def test_object_is_freed_when_c_drops_its_last_reference_inline():
+    # No gc.collect(): on CPython the inline Py_DECREF frees it at once.
+    before = c.drops()
+    h = c.Holder()
+    o = c.OpenTracked()
+    o.x = [1]
+    r = weakref.ref(o)
+    h.put(o)
+    del o
+    assert r() is not None and r().x == [1]  # C's reference keeps it, __dict__ too
+    assert c.drops() == before
+    h.clear()
+    assert r() is None
+    assert c.drops() == before + 1
+    t = c.Tracked(5)
+    h.put(t)
+    t_id = id(t)
+    del t
+    assert id(h.get()) == t_id
+    h.clear()
+    assert c.drops() == before + 2
+
+
 def test_identity_kept_by_extension():
     h = c.Holder()
     t = c.Tracked(1)

@@ -136,9 +136,6 @@ pub(crate) const PERSISTENT: u8 = 1;
 pub(crate) const QUEUED: u8 = 2;
 /// `PreHeader::flags`: `Aux::nested` lists items to re-check on crossing.
 pub(crate) const NESTED: u8 = 4;
-/// `PreHeader::flags`: a native object whose twin has no state of its own,
-/// so that it need not hold the twin while only the twin holds it.
-pub(crate) const WEAKABLE: u8 = 8;
 /// `PreHeader::flags`: a native object whose `tp_finalize` has run (CPython's
 /// `_PyGC_FINALIZED`), so that the twin's `__del__` and
 /// `PyObject_CallFinalizer` run it once between them.
@@ -346,11 +343,11 @@ pub fn is_native(p: *mut PyObject) -> bool {
     unsafe { mortal_header(p) }.is_some_and(|h| matches!(h.kind, Kind::Native | Kind::NativeBuiltin))
 }
 
-/// Whether `p` is a native object inside its `tp_dealloc` (refcount 0):
-/// its twin is gone, and it must not be given a new one.
+/// Whether `p` is a native object inside its `tp_dealloc` (refcount 0 and
+/// no twin): it must not be given a new twin.
 pub fn is_dying_native(p: *mut PyObject) -> bool {
     // SAFETY: callers pass valid objects (a dying one is still readable).
-    is_native(p) && unsafe { (*p).ob_refcnt } == 0
+    is_native(p) && unsafe { (*p).ob_refcnt } == 0 && !native::has_twin(p)
 }
 
 pub fn is_immortal(p: *mut PyObject) -> bool {
@@ -382,10 +379,6 @@ pub unsafe fn decref(p: *mut PyObject) {
         (*p).ob_refcnt -= 1;
         if (*p).ob_refcnt == 0 {
             dealloc_object(p);
-        } else if (*p).ob_refcnt == 1 && try_header(p).is_some_and(|h| h.flags & WEAKABLE != 0) {
-            // Only the twin holds it now: release the twin promptly (this can
-            // run tp_dealloc, after which p must not be touched).
-            drop(native::demote(p));
         }
     }
 }
@@ -547,7 +540,7 @@ fn hold_again(p: *mut PyObject, obj: &RpObject) {
     if h.rp.is_some() {
         return;
     }
-    if h.kind == Kind::Native && h.flags & WEAKABLE != 0 {
+    if h.kind == Kind::Native {
         native::promote(p, obj);
     } else if typemirror::is_weak(h) {
         h.set_rp(obj.to_owned());
@@ -703,12 +696,27 @@ pub fn borrow_for_thread(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
     p
 }
 
-/// `_Py_Dealloc`: runs the type's `tp_dealloc` (the facade's own for mirrors).
+/// `_Py_Dealloc`: runs the type's `tp_dealloc` (the facade's own for
+/// mirrors); a native object with a twin lets go of it instead (its
+/// `tp_dealloc` runs when the twin goes, see [`native`]).
 ///
 /// # Safety
 /// `p` must be a valid object at refcount 0.
 pub unsafe fn dealloc_object(p: *mut PyObject) {
-    // SAFETY: C calls this only for a valid object at refcount 0.
+    // SAFETY: as below.
+    if unsafe { try_header(p) }.is_some_and(|h| h.kind == Kind::Native) && native::release_twin(p) {
+        return;
+    }
+    // SAFETY: forwarded.
+    unsafe { run_tp_dealloc(p) }
+}
+
+/// Runs `p`'s `tp_dealloc` (the facade's own for mirrors).
+///
+/// # Safety
+/// `p` must be a valid object at refcount 0 that nothing can reach.
+pub(crate) unsafe fn run_tp_dealloc(p: *mut PyObject) {
+    // SAFETY: guaranteed by the caller.
     unsafe {
         let tp = (*p).ob_type;
         match (*tp).tp_dealloc {

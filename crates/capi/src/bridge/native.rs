@@ -3,30 +3,39 @@
 //!
 //! The C memory is authoritative. When a native object first crosses into
 //! Python it gets a twin: an instance of the type's twin type whose payload
-//! holds one C reference to the native object. The native object's
-//! pre-header holds the twin strongly, so identity is stable while either
-//! side can reach the pair: an object kept alive only by extension code
-//! keeps its twin (and `id()`, `__dict__`, weak references).
+//! stands for the native object. As for every mirror, `ob_refcnt` counts C's
+//! references only, and the pair follows them:
 //!
-//! A pair where the native object is referenced only by its twin
-//! (`ob_refcnt == 1`) and the twin only by the native object (strong count 1)
-//! is garbage: [`collect`] breaks the link, the twin dies, its payload
-//! releases the native object and `tp_dealloc` runs (Rust `Drop` exactly
-//! once). Collection runs when the number of linked pairs doubles, and on
-//! every `gc.collect()`. Cycles among native objects are found through
-//! `tp_traverse` and broken with `tp_clear`.
+//! - **linked** (`ob_refcnt > 0`): the native object's pre-header holds its
+//!   twin strongly, so identity is stable while C holds the object: an
+//!   object kept alive only by extension code keeps its twin (and `id()`,
+//!   `__dict__`, weak references).
+//! - **weak** (C's last reference went, [`dealloc_object`] at `ob_refcnt ==
+//!   0`, whether by the bridge's `decref`, `Py_DecRef` or an inline
+//!   `Py_DECREF` calling `_Py_Dealloc`): the native object stops holding its
+//!   twin, which Python may still hold; the twin's payload keeps the native
+//!   object's memory. When the twin dies, `tp_dealloc` runs at once, as on
+//!   CPython, and a twin kept only by a cycle through its own `__dict__` is
+//!   ordinary RustPython garbage. When C takes a reference through the
+//!   bridge again, the link is restored ([`promote`]).
 //!
-//! **Prompt release.** A twin whose class gives it no state of its own (no
-//! `__dict__`, no weak references — PyO3 classes without `dict`/`weakref`)
-//! is only identity. When the bridge sees a native object's `ob_refcnt` drop
-//! to 1 (the twin's reference) through its own `decref` — results and
-//! arguments of calls, `Py_DecRef` — the native object stops holding its twin
-//! (*weak* state, [`demote`]): when Python drops the twin, the twin's payload
-//! releases the native object and `tp_dealloc` runs at once, as on CPython.
-//! When the twin crosses into C again, the link is restored ([`promote`]).
-//! If C keeps a reference taken inline (`Py_INCREF`) while Python drops the
-//! twin, the native object survives and gets a new twin when it next crosses
-//! (its `id()` changes; nothing else about it can be observed).
+//! Cycles among native objects (kept by C references they hold on each
+//! other) are found through `tp_traverse` and broken with `tp_clear` by
+//! [`collect`], which runs when the number of linked pairs doubles and on
+//! every `gc.collect()`.
+//!
+//! Every pointer the facade gives C is a reference it holds (arguments,
+//! results, borrowed results held by their owner), so a native object in the
+//! weak state is one C holds no reference to. Only C that keeps a pointer
+//! without a reference and later `Py_INCREF`s it inline while Python still
+//! holds the object (legal on CPython, if unusual) can outlive the twin: the
+//! native object then survives and gets a new twin when it next crosses (a
+//! new `id()`, and an empty `__dict__`). RustPython cannot resurrect the
+//! twin instead: it calls a `del` slot only for classes with a `__del__`.
+//!
+//! Instances with a builtin payload (exceptions, dicts: `NativeBuiltin`)
+//! cannot point to their native object; their reference is counted in
+//! `ob_refcnt` (virtual) and released by [`collect`].
 
 use parking_lot::Mutex;
 use rustpython_vm::builtins::PyType;
@@ -35,11 +44,11 @@ use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMa
 use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{AddrMap, AddrSet, PreHeader, WEAKABLE, header, register_mirror};
+use super::{AddrMap, AddrSet, PreHeader, header, register_mirror};
 use crate::abi::PyObject;
 use crate::runtime::{gil, system_error};
 
-/// The payload of a twin: one owned C reference to its native object.
+/// The payload of a twin: its native object, whose memory it keeps.
 #[rustpython_vm::pyclass(module = false, name = "pyfacade_native")]
 #[derive(Debug, PyPayload)]
 pub struct NativeTwin {
@@ -65,8 +74,13 @@ impl Drop for NativeTwin {
             if forgotten {
                 super::unregister_addr(me, p);
             }
-            // SAFETY: the twin owns one reference to its native object.
-            unsafe { super::decref(p) }
+            // SAFETY: the twin keeps p's memory. At refcount 0 with no other
+            // twin, nothing else can reach p: deallocate it.
+            unsafe {
+                if (*p).ob_refcnt == 0 && !has_twin(p) {
+                    super::run_tp_dealloc(p);
+                }
+            }
         });
     }
 }
@@ -81,17 +95,12 @@ const MIN_THRESHOLD: usize = 1024;
 /// The twin of native object `p`: its existing twin if it is in the weak
 /// state and the twin is alive, else a new one.
 pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
-    if super::is_dying_native(p) {
-        // Inside its tp_dealloc (extension code calling the API on itself):
-        // a new twin would take a reference to memory about to be freed.
-        return Err(system_error(vm, format!("the native object at {p:p} is being deallocated")));
-    }
     if let Some(twin) = WEAK.lock().get(&(p as usize)).copied() {
         // SAFETY: a twin in WEAK is alive or inside its own drop, which
         // needs the GIL we hold to free it: its memory is still there.
         if let Some(t) = unsafe { rustpython_vm::PyObject::try_to_owned_from_ptr(twin as *mut rustpython_vm::PyObject) } {
             // SAFETY: p is a live native object.
-            if unsafe { (*p).ob_refcnt } > 1 {
+            if unsafe { (*p).ob_refcnt } > 0 {
                 promote(p, &t);
             }
             return Ok(t);
@@ -100,16 +109,18 @@ pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjec
         WEAK.lock().remove(&(p as usize));
         super::unregister_addr(twin, p);
     }
+    // SAFETY: p is a live or dying native object.
+    if unsafe { (*p).ob_refcnt } == 0 {
+        // Inside its tp_dealloc (extension code calling the API on itself):
+        // a new twin would keep memory about to be freed.
+        return Err(system_error(vm, format!("the native object at {p:p} is being deallocated")));
+    }
     // SAFETY: p is a native object; its type pointer is a full type object.
     let tp = unsafe { (*p).ob_type };
     let cls = super::to_rp(vm, tp.cast())?
         .downcast::<PyType>()
         .map_err(|_| system_error(vm, "native object's ob_type is not a type"))?;
-    let flags = &cls.slots.flags;
-    let dict = flags.has_feature(PyTypeFlags::HAS_DICT).then(|| vm.ctx.new_dict());
-    let stateless = !flags.has_feature(PyTypeFlags::HAS_DICT) && !flags.has_feature(PyTypeFlags::HAS_WEAKREF);
-    // SAFETY: the twin takes its own reference to p.
-    unsafe { super::incref(p) };
+    let dict = cls.slots.flags.has_feature(PyTypeFlags::HAS_DICT).then(|| vm.ctx.new_dict());
     let twin: PyObjectRef = PyRef::new_ref(NativeTwin { ptr: p as usize, me: AtomicUsize::new(0) }, cls, dict).into();
     if let Some(t) = twin.downcast_ref::<NativeTwin>() {
         t.me.store(twin.as_object() as *const rustpython_vm::PyObject as usize, Ordering::Relaxed);
@@ -117,27 +128,36 @@ pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjec
     // SAFETY: p is facade-allocated.
     let h = unsafe { header(p) };
     h.set_rp(twin.clone());
-    if stateless {
-        h.flags |= WEAKABLE;
-    }
     register_mirror(&twin, p);
     link(vm, p);
     Ok(twin)
 }
 
-/// Called by the bridge's `decref` when `p`'s count dropped to 1: a native
-/// object whose twin has no state of its own stops holding the twin (see
-/// the module docs). Returns the twin reference for the caller to drop.
-pub(super) fn demote(p: *mut PyObject) -> Option<PyObjectRef> {
-    // SAFETY: p is a live facade object.
+/// `_Py_Dealloc` of a native object with a twin: C's last reference went,
+/// the native object stops holding its twin (weak state; dropping the twin
+/// may deallocate `p` at once). Returns false for a native object without a
+/// twin, which the caller deallocates; after true, `p` must not be touched.
+pub(super) fn release_twin(p: *mut PyObject) -> bool {
+    // SAFETY: p is a facade object at refcount 0.
     let h = unsafe { header(p) };
-    if h.kind != super::Kind::Native || h.flags & WEAKABLE == 0 {
-        return None;
+    if h.kind != super::Kind::Native {
+        return false;
     }
-    let twin = h.rp.take()?;
-    LINKED.lock().remove(&(p as usize));
-    WEAK.lock().insert(p as usize, twin.as_object() as *const rustpython_vm::PyObject as usize);
-    Some(twin)
+    match h.rp.take() {
+        Some(twin) => {
+            LINKED.lock().remove(&(p as usize));
+            WEAK.lock().insert(p as usize, twin.as_object() as *const rustpython_vm::PyObject as usize);
+            drop(twin);
+            true
+        }
+        None => WEAK.lock().contains_key(&(p as usize)),
+    }
+}
+
+/// Whether native `p` has a twin (held, or alive in the weak state).
+pub(super) fn has_twin(p: *mut PyObject) -> bool {
+    // SAFETY: p is a facade object.
+    unsafe { header(p) }.rp.is_some() || WEAK.lock().contains_key(&(p as usize))
 }
 
 /// Restores the link of weak-state native `p` to its live twin `twin`.
@@ -215,9 +235,13 @@ impl Unlinked {
         // SAFETY: p is a linked native, still alive (nothing was released yet).
         let h: &mut PreHeader = unsafe { header(p) };
         if let Some(t) = h.rp.take() {
-            super::unregister(&t, p);
             if h.kind == super::Kind::NativeBuiltin {
+                super::unregister(&t, p);
                 self.virtual_refs.push(p);
+            } else {
+                // Weak state: released C references cannot free p before
+                // its twin goes, and the twin's drop deallocates it.
+                WEAK.lock().insert(p as usize, t.as_object() as *const rustpython_vm::PyObject as usize);
             }
             self.twins.push(t);
         }
@@ -278,8 +302,12 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
         let p = a as *mut PyObject;
         // SAFETY: linked natives are alive.
         let h = unsafe { header(p) };
-        let twin_internal = h.rp.as_ref().is_some_and(|t| t.strong_count() == 1) as isize;
-        refs.insert(a, unsafe { (*p).ob_refcnt } - twin_internal);
+        // Python holding the twin is an external reference; a builtin-payload
+        // instance's virtual reference is counted in ob_refcnt.
+        let external_twin = h.rp.as_ref().is_some_and(|t| t.strong_count() > 1) as isize;
+        let virtual_ref = (h.kind == super::Kind::NativeBuiltin) as isize;
+        // SAFETY: as above.
+        refs.insert(a, unsafe { (*p).ob_refcnt } - virtual_ref + external_twin);
     }
     let arg = (&raw mut refs).cast();
     for &a in &linked {
@@ -329,7 +357,12 @@ fn collect_pass(vm: &VirtualMachine) -> usize {
         let p = addr as *mut PyObject;
         // SAFETY: linked natives are alive (their twin holds a reference).
         let h: &PreHeader = unsafe { header(p) };
-        let dead = unsafe { (*p).ob_refcnt } == 1 && h.rp.as_ref().is_some_and(|t| t.strong_count() == 1);
+        // A builtin-payload pair referenced only by each other (a native
+        // object's only C reference is the instance's virtual one).
+        let dead = h.kind == super::Kind::NativeBuiltin
+            // SAFETY: as above.
+            && unsafe { (*p).ob_refcnt } == 1
+            && h.rp.as_ref().is_some_and(|t| t.strong_count() == 1);
         if dead {
             unlinked.take(p);
         } else {

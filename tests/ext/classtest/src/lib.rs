@@ -119,6 +119,11 @@ mod classtest {
         fn take(&mut self) -> Option<Py<PyAny>> {
             self.item.take()
         }
+
+        /// Drops the item in Rust: PyO3's inline `Py_DECREF`.
+        fn clear(&mut self) {
+            self.item = None;
+        }
     }
 
     #[pyclass(subclass)]
@@ -305,6 +310,24 @@ mod classtest {
 
     #[pyclass(dict, weakref, subclass)]
     pub struct Open {}
+
+    /// `Open` that increments DROPS when dropped.
+    #[pyclass(dict, weakref)]
+    pub struct OpenTracked {}
+
+    #[pymethods]
+    impl OpenTracked {
+        #[new]
+        fn new() -> Self {
+            OpenTracked {}
+        }
+    }
+
+    impl Drop for OpenTracked {
+        fn drop(&mut self) {
+            DROPS.fetch_add(1, Ordering::SeqCst);
+        }
+    }
 
     #[pymethods]
     impl Open {
