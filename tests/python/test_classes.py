@@ -371,6 +371,14 @@ def test_cycles_through_traverse_are_collected():
     assert c.drops() == before + 5
 
 
+def test_cycles_made_in_c_alone_are_collected():
+    gc.collect()
+    before = c.drops()
+    c.make_c_cycles(100)
+    gc.collect()
+    assert c.drops() == before + 200
+
+
 def test_number_protocol():
     n = c.Num(7)
     assert (n + 1, 1 + n, n - 2, 10 - n, n * 3) == (c.Num(8), c.Num(8), c.Num(5), c.Num(3), c.Num(21))

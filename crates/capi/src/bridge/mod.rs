@@ -759,6 +759,9 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     if let Some(rp) = &h.rp {
         unregister(rp, p);
     }
+    if h.kind == Kind::Native {
+        native::untrack(p);
+    }
     // SAFETY: the layout of p is the one its kind says.
     unsafe { mirror::release_body(p, h.kind) };
     release_aux(h);

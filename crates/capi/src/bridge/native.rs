@@ -87,6 +87,8 @@ impl Drop for NativeTwin {
 
 /// Native objects whose pre-header holds their twin.
 static LINKED: LazyLock<Mutex<AddrSet>> = LazyLock::new(Default::default);
+/// Native objects of GC types tracked for cycle collection.
+static TRACKED: LazyLock<Mutex<AddrSet>> = LazyLock::new(Default::default);
 /// Native objects in the weak state: native address -> twin address.
 static WEAK: LazyLock<Mutex<AddrMap<usize>>> = LazyLock::new(Default::default);
 static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
@@ -176,7 +178,7 @@ fn link(vm: &VirtualMachine, p: *mut PyObject) {
         let mut l = LINKED.lock();
         l.insert(p as usize);
         l.len()
-    };
+    } + TRACKED.lock().len();
     if n >= THRESHOLD.load(Ordering::Relaxed) {
         collect(vm);
     }
@@ -284,33 +286,41 @@ fn traverse(p: *mut PyObject, visit: crate::abi::visitproc, arg: *mut std::ffi::
     }
 }
 
-/// CPython's cycle detection over native objects: references that native
-/// objects hold on each other (reported by `tp_traverse`) and a twin's
-/// reference (when nothing else holds the twin) are internal; what is not
-/// reachable from an object with external references is garbage. Garbage is
-/// unlinked from its twins and `tp_clear`ed, which breaks the cycles.
-/// Cycles that pass through RustPython objects (a twin's `__dict__`) are not seen.
+/// CPython's cycle detection over native objects (those with a twin, and
+/// those of GC types tracked since `tp_alloc` or `PyObject_GC_Track`):
+/// references native objects hold on each other (reported by
+/// `tp_traverse`) are internal; C references from elsewhere and Python's
+/// references to a twin are external. What is not reachable from an object
+/// with external references is garbage: it is unlinked from its twins and
+/// `tp_clear`ed, which breaks the cycles, and freed as its counts reach 0.
+/// Cycles that pass through RustPython objects (a twin's `__dict__` holding
+/// another native object) are kept.
 fn collect_cycles(vm: &VirtualMachine) -> usize {
     use std::collections::{HashMap, HashSet};
-    let linked: Vec<usize> = LINKED.lock().iter().copied().collect();
-    if linked.is_empty() {
+    let mut candidates: HashSet<usize> = LINKED.lock().iter().copied().collect();
+    candidates.extend(TRACKED.lock().iter().copied());
+    if candidates.is_empty() {
         return 0;
     }
     let _g = gil::ensure(vm);
-    let mut refs: HashMap<usize, isize> = HashMap::with_capacity(linked.len());
-    for &a in &linked {
+    let mut refs: HashMap<usize, isize> = HashMap::with_capacity(candidates.len());
+    for &a in &candidates {
         let p = a as *mut PyObject;
-        // SAFETY: linked natives are alive.
+        // SAFETY: linked and tracked natives are alive.
         let h = unsafe { header(p) };
-        // Python holding the twin is an external reference; a builtin-payload
-        // instance's virtual reference is counted in ob_refcnt.
-        let external_twin = h.rp.as_ref().is_some_and(|t| t.strong_count() > 1) as isize;
+        // Python holding the twin (a linked one held by more than its native
+        // object, or one in the weak state) is an external reference; a
+        // builtin-payload instance's virtual reference is counted in ob_refcnt.
+        let external_twin = match &h.rp {
+            Some(t) => t.strong_count() > 1,
+            None => WEAK.lock().contains_key(&a),
+        } as isize;
         let virtual_ref = (h.kind == super::Kind::NativeBuiltin) as isize;
         // SAFETY: as above.
         refs.insert(a, unsafe { (*p).ob_refcnt } - virtual_ref + external_twin);
     }
     let arg = (&raw mut refs).cast();
-    for &a in &linked {
+    for &a in &candidates {
         traverse(a as *mut PyObject, visit_decref, arg);
     }
     let mut reachable: HashSet<usize> = HashSet::new();
@@ -323,20 +333,21 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
         traverse(a as *mut PyObject, visit_collect, (&raw mut next).cast());
         stack.extend(next.into_iter().filter(|x| refs.contains_key(x) && !reachable.contains(x)));
     }
-    let garbage: Vec<usize> = linked.into_iter().filter(|a| !reachable.contains(a)).collect();
+    let garbage: Vec<*mut PyObject> = candidates.into_iter().filter(|a| !reachable.contains(a)).map(|a| a as *mut PyObject).collect();
     if garbage.is_empty() {
         return 0;
     }
-    let dead: HashSet<usize> = garbage.iter().copied().collect();
-    LINKED.lock().retain(|a| !dead.contains(a));
+    LINKED.lock().retain(|a| reachable.contains(a) || !refs.contains_key(a));
+    // As CPython's delete_garbage: every object stays alive (our reference)
+    // while the cycles are broken, then goes as its count reaches 0 (twinless
+    // ones at once, the others when their twins are released).
     let mut unlinked = Unlinked::default();
-    for &a in &garbage {
-        unlinked.take(a as *mut PyObject);
+    for &p in &garbage {
+        // SAFETY: p is alive; released below.
+        unsafe { super::incref(p) };
+        unlinked.take(p);
     }
-    // Break the cycles while every object is still alive (each holds at least
-    // its twin's reference), then release the twins' references.
-    for &a in &garbage {
-        let p = a as *mut PyObject;
+    for &p in &garbage {
         // SAFETY: p is alive; tp_clear follows CPython's contract.
         unsafe {
             if let Some(clear) = (*(*p).ob_type).tp_clear {
@@ -345,8 +356,27 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
             }
         }
     }
+    for &p in &garbage {
+        // SAFETY: the reference taken above.
+        unsafe { super::decref(p) };
+    }
     unlinked.release(vm);
     garbage.len()
+}
+
+/// Tracks native `p` for cycle collection (a GC type's instance).
+pub fn track(p: *mut PyObject) {
+    TRACKED.lock().insert(p as usize);
+}
+
+/// Stops tracking native `p` (`PyObject_GC_UnTrack`, freeing).
+pub fn untrack(p: *mut PyObject) {
+    TRACKED.lock().remove(&(p as usize));
+}
+
+/// Whether native `p` is tracked for cycle collection.
+pub fn is_tracked(p: *mut PyObject) -> bool {
+    TRACKED.lock().contains(&(p as usize))
 }
 
 fn collect_pass(vm: &VirtualMachine) -> usize {
@@ -372,7 +402,8 @@ fn collect_pass(vm: &VirtualMachine) -> usize {
     let freed = unlinked.twins.len();
     let kept = survivors.len();
     LINKED.lock().extend(survivors);
-    THRESHOLD.store((kept * 2).max(MIN_THRESHOLD), Ordering::Relaxed);
+    let tracked = TRACKED.lock().len();
+    THRESHOLD.store(((kept + tracked) * 2).max(MIN_THRESHOLD), Ordering::Relaxed);
     unlinked.release(vm);
     freed
 }

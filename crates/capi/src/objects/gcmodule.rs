@@ -62,6 +62,9 @@ pub extern "C" fn PyGC_Collect() -> isize {
 /// 1 if the collector tracks `op` (`gc.is_tracked`).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyObject_GC_IsTracked(op: *mut PyObject) -> c_int {
+    if !op.is_null() && bridge::is_native(op) {
+        return cbool(bridge::native::is_tracked(op));
+    }
     api("PyObject_GC_IsTracked", |vm| Ok(cbool(rp(vm, op)?.is_gc_tracked())))
 }
 

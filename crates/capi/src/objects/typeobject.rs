@@ -8,6 +8,7 @@ use std::ffi::{c_int, c_uint, c_ulong};
 use super::object::Watchers;
 use super::{cbool, new_ref, rp};
 use crate::abi::*;
+use crate::bridge;
 use crate::runtime::{api, api_noerr, type_error};
 
 fn ty(vm: &VirtualMachine, t: *mut PyTypeObject) -> PyResult<PyRef<PyType>> {
@@ -87,7 +88,7 @@ fn modified(vm: &VirtualMachine, t: &rustpython_vm::Py<PyType>) {
     for s in subs {
         modified(vm, &s);
     }
-    let p = crate::bridge::type_ptr(vm, t);
+    let p = bridge::type_ptr(vm, t);
     for (i, cb) in WATCHERS.callbacks_with_ids(p as usize) {
         let saved = crate::runtime::errors::take();
         // SAFETY: the watcher's callback with CPython's contract.
@@ -181,13 +182,23 @@ pub unsafe extern "C" fn PyType_SUPPORTS_WEAKREFS(t: *mut PyTypeObject) -> c_int
     })
 }
 
-/// `PyObject_GC_UnTrack`: the facade has no CPython cycle collector; RustPython's
-/// own collector tracks the twin. Nothing to do, as for an untracked object.
+/// `PyObject_GC_UnTrack`: a native object leaves the facade's cycle
+/// collection (RustPython's own collector tracks everything else).
 #[unsafe(no_mangle)]
-pub extern "C" fn PyObject_GC_UnTrack(_o: *mut std::ffi::c_void) {}
+pub extern "C" fn PyObject_GC_UnTrack(o: *mut std::ffi::c_void) {
+    if !o.is_null() && bridge::is_native(o.cast()) {
+        bridge::native::untrack(o.cast());
+    }
+}
 
+/// `PyObject_GC_Track`: a native object joins the facade's cycle collection
+/// (its `tp_traverse` reports the references it holds).
 #[unsafe(no_mangle)]
-pub extern "C" fn PyObject_GC_Track(_o: *mut std::ffi::c_void) {}
+pub extern "C" fn PyObject_GC_Track(o: *mut std::ffi::c_void) {
+    if !o.is_null() && bridge::is_native(o.cast()) {
+        bridge::native::track(o.cast());
+    }
+}
 
 /// `_PyType_Lookup`: borrowed reference to `name` looked up in the type's
 /// MRO dicts (no descriptor is called), or NULL without an exception. The

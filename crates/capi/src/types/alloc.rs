@@ -17,9 +17,24 @@ use super::heaptype::*;
 // ---- object allocation ---------------------------------------------------------------
 
 /// `tp_alloc` default: a zeroed instance of `basicsize + nitems * itemsize`
-/// bytes with refcount 1 (a native object; its twin is made when it crosses).
+/// bytes with refcount 1 (a native object; its twin is made when it crosses),
+/// tracked for cycle collection if its type is a GC type.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyType_GenericAlloc(tp: *mut PyTypeObject, nitems: Py_ssize_t) -> *mut PyObject {
+    // SAFETY: forwarded.
+    let p = unsafe { new_native(tp, nitems) };
+    // SAFETY: tp is a valid type object.
+    if unsafe { (*tp).tp_flags } & Py_TPFLAGS_HAVE_GC != 0 {
+        bridge::native::track(p);
+    }
+    p
+}
+
+/// A zeroed native object of `tp` with `nitems` items, refcount 1, untracked.
+///
+/// # Safety
+/// `tp` must be a valid type object.
+unsafe fn new_native(tp: *mut PyTypeObject, nitems: Py_ssize_t) -> *mut PyObject {
     // SAFETY: tp is a valid type object.
     let (basic, item) = unsafe { ((*tp).tp_basicsize.max(16) as usize, (*tp).tp_itemsize.max(0) as usize) };
     let n = nitems.max(0) as usize;
@@ -133,14 +148,14 @@ pub unsafe extern "C" fn _PyObject_NewVar(tp: *mut PyTypeObject, n: Py_ssize_t) 
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyObject_GC_New(tp: *mut PyTypeObject) -> *mut PyObject {
-    // SAFETY: forwarded.
-    unsafe { PyType_GenericAlloc(tp, 0) }
+    // SAFETY: forwarded. Untracked until PyObject_GC_Track, as on CPython.
+    unsafe { new_native(tp, 0) }
 }
 
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn _PyObject_GC_NewVar(tp: *mut PyTypeObject, n: Py_ssize_t) -> *mut PyObject {
-    // SAFETY: forwarded.
-    unsafe { PyType_GenericAlloc(tp, n) }
+    // SAFETY: forwarded. Untracked until PyObject_GC_Track, as on CPython.
+    unsafe { new_native(tp, n) }
 }
 
 /// `PyObject_GC_Del`: frees a native object (its `tp_free`).

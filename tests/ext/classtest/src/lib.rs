@@ -617,6 +617,19 @@ mod classtest {
         }
     }
 
+    /// Makes `n` two-node cycles in Rust that never reach Python: only the
+    /// cycle collector, through `tp_traverse`, can free them.
+    #[pyfunction]
+    fn make_c_cycles(py: Python<'_>, n: usize) -> PyResult<()> {
+        for _ in 0..n {
+            let a = Bound::new(py, CycleNode::new())?;
+            let b = Bound::new(py, CycleNode::new())?;
+            a.borrow_mut().other = Some(b.clone().into_any().unbind());
+            b.borrow_mut().other = Some(a.into_any().unbind());
+        }
+        Ok(())
+    }
+
     /// A number type covering the nb_* slots.
     #[pyclass(frozen, eq)]
     #[derive(PartialEq)]
