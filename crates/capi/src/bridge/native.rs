@@ -210,6 +210,9 @@ pub fn native_of(obj: &rustpython_vm::PyObject) -> Option<*mut PyObject> {
 /// Freeing a pair can release the last reference to another pair (a native
 /// object's fields hold references), so passes repeat until none is found.
 pub fn collect(vm: &VirtualMachine) -> usize {
+    // Python code (gc.collect) runs without the GIL: other threads' C code
+    // must not free or link natives while the sets and counts are read.
+    let _g = gil::ensure(vm);
     let mut total = 0;
     loop {
         let mut freed = collect_pass(vm);
