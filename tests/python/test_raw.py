@@ -2,6 +2,7 @@
 facade's memory directly, every METH_* convention, single- and multi-phase
 init, module state, package submodules, and import failures."""
 import importlib
+import pickle
 import sys
 
 import pytest
@@ -41,6 +42,25 @@ def test_package_submodule():
     import rawpkg
 
     assert rawpkg.rawsub is sub
+
+
+def test_single_phase_submodule_is_named_after_its_package():
+    # CPython's _Py_PackageContext: PyModule_Create of "rawsingle" while
+    # "rawpkg.rawsingle" is being imported names the module in full.
+    sub = importlib.import_module("rawpkg.rawsingle")
+    assert sub.__name__ == "rawpkg.rawsingle"
+    assert sub.va_sum.__module__ == "rawpkg.rawsingle"
+    assert sub is not s and sub.va_sum(2, 3) == 5
+
+
+def test_module_functions_are_bound_to_their_module():
+    for mod in (s, m):
+        f = mod.va_sum
+        assert f.__self__ is mod
+        assert repr(f) == "<built-in function va_sum>"
+        assert f.__qualname__ == "va_sum"
+        assert f(1, 2) == 3
+        assert pickle.loads(pickle.dumps(f)) is f
 
 
 def test_meth_conventions():

@@ -86,11 +86,12 @@ pub(crate) fn run_init(
     spec: &PyObjectRef,
     path: Option<&str>,
 ) -> PyResult {
+    let full_name = str_attr(vm, spec, "name").unwrap_or_else(|_| short.to_owned());
     let result = {
         let _gil = gil::ensure(vm);
         bridge::bump_epoch();
         // SAFETY: calling the extension's init function.
-        unsafe { init() }
+        moduleobject::with_package_context(&full_name, || unsafe { init() })
     };
     if result.is_null() {
         let cause = errors::take();

@@ -333,9 +333,10 @@ pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut
         let d = if d.is_null() { None } else { CStr::from_ptr(d).to_str().ok() };
         (vm.ctx.intern_str(n).as_str(), d.map(|d| vm.ctx.intern_str(d).as_str()))
     };
-    let bound_to_module = !slf.is_null() && rp(vm, slf)?.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some();
-    let f: PyObjectRef = if slf.is_null() || bound_to_module {
-        // Module functions: one per definition, made once per module.
+    let module_self = if slf.is_null() { None } else { Some(rp(vm, slf)?).filter(|o| o.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some()) };
+    let f: PyObjectRef = if slf.is_null() || module_self.is_some() {
+        // Module functions: one per definition, made once per module. As on
+        // CPython, `__self__` is the module (RustPython passes it first).
         if !slf.is_null() {
             // SAFETY: the function keeps self alive.
             unsafe { bridge::incref(slf) };
@@ -343,18 +344,22 @@ pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut
         let owned = Owned(slf);
         let def = Shared(ml.cast_const());
         let cls_addr = cls as usize;
+        let takes_module = module_self.is_some();
         // RustPython renders `__doc__` and `__text_signature__` from CPython's
         // `name(sig)\n--\n\n` doc convention itself.
         let def = vm.ctx.new_method_def(
             name,
-            move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+            move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+                if takes_module {
+                    args.take_positional();
+                }
                 let (d, o) = (&def, &owned);
                 call_def(vm, d.0, o.0, cls_addr as *mut PyTypeObject, args)
             },
             PyMethodFlags::empty(),
             doc.map_or(ItemDoc::NONE, ItemDoc::static_text),
         );
-        def.build_function(vm, None).into()
+        def.build_function(vm, module_self).into()
     } else {
         // SAFETY: BoundSelf takes its own reference to slf.
         unsafe { bridge::incref(slf) };

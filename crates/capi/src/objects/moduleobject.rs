@@ -183,11 +183,39 @@ pub unsafe extern "C" fn PyModule_ExecDef(m: *mut PyObject, def: *mut PyModuleDe
     api("PyModule_ExecDef", |vm| exec_def(vm, &rp(vm, m)?, def).map(|_| 0))
 }
 
+thread_local! {
+    /// CPython's `_Py_PackageContext`: the full name of the extension module
+    /// whose single-phase init is running.
+    static PACKAGE_CONTEXT: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Runs `f` (an extension's `PyInit_*`) with `name` as the package context,
+/// so that the module `PyModule_Create2` makes is named `pkg.mod`, as the
+/// import system will register it, not just `mod`.
+pub(crate) fn with_package_context<R>(name: &str, f: impl FnOnce() -> R) -> R {
+    let saved = PACKAGE_CONTEXT.with(|c| c.replace(Some(name.to_owned())));
+    let r = f();
+    PACKAGE_CONTEXT.with(|c| *c.borrow_mut() = saved);
+    r
+}
+
+/// The name of a module made from `def`: the package context if its last
+/// part is the definition's name (used once, as on CPython), else that name.
+fn module_name(vm: &VirtualMachine, def: *mut PyModuleDef) -> PyResult<String> {
+    let short = def_name(vm, def)?;
+    let full = PACKAGE_CONTEXT.with(|c| {
+        let mut c = c.borrow_mut();
+        let matches = c.as_deref().is_some_and(|ctx| ctx.rsplit_once('.').is_some_and(|(_, last)| last == short));
+        if matches { c.take() } else { None }
+    });
+    Ok(full.unwrap_or_else(|| short.to_owned()))
+}
+
 /// Single-phase init: new reference to a module made from `def`.
 #[unsafe(no_mangle)]
 pub unsafe extern "C" fn PyModule_Create2(def: *mut PyModuleDef, _api: c_int) -> *mut PyObject {
     new_ref("PyModule_Create2", |vm| {
-        let m = new_module(vm, def_name(vm, def)?);
+        let m = new_module(vm, &module_name(vm, def)?);
         attach_def(vm, &m, def)?;
         Ok(m)
     })
