@@ -201,6 +201,28 @@ def test_object_is_freed_when_c_drops_its_last_reference_inline():
     assert c.drops() == before + 2
 
 
+def test_getrefcount_counts_the_references_c_holds():
+    import sys
+
+    import facadetest
+
+    o = ["x"]
+    before = sys.getrefcount(o)
+    h = c.Holder()
+    h.put(o)
+    assert sys.getrefcount(o) == before + 1
+    h.clear()
+    assert sys.getrefcount(o) == before
+    facadetest.ignore(o)
+    assert sys.getrefcount(o) == before
+    t = c.Tracked(1)
+    before = sys.getrefcount(t)
+    h.put(t)
+    assert sys.getrefcount(t) == before + 1
+    h.clear()
+    assert sys.getrefcount(t) == before
+
+
 def test_identity_kept_by_extension():
     h = c.Holder()
     t = c.Tracked(1)

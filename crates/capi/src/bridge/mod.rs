@@ -503,6 +503,24 @@ fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
     MAPS.lock().rp2c.get(&rp_key(rp)).map(|&p| p as *mut PyObject)
 }
 
+/// `sys.getrefcount(obj)` as CPython counts: RustPython's strong count, less
+/// the one reference a mirror (or a native object) holds for C, plus C's
+/// references (`ob_refcnt`). Immortal objects and objects without a mortal
+/// mirror are unchanged.
+pub fn cpython_refcount(obj: &RpObject) -> usize {
+    let n = obj.strong_count();
+    if obj.is_immortal() {
+        return n;
+    }
+    let Some(p) = lookup(obj) else { return n };
+    // SAFETY: a registered mirror is alive while its object is.
+    let Some(h) = (unsafe { mortal_header(p) }) else { return n };
+    let held = h.rp.as_ref().is_some_and(|r| rustpython_vm::AsObject::is(r, obj)) as usize;
+    // SAFETY: as above.
+    let c = unsafe { (*p).ob_refcnt }.max(0) as usize;
+    (n + c).saturating_sub(held)
+}
+
 /// A new reference to the `PyObject*` of `obj`, creating its mirror if needed.
 /// O(1) for an object that has a mirror (parked or not).
 pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {

@@ -150,6 +150,8 @@ for _i, _h in enumerate(sys.path_hooks):
     if 'FileFinder' in getattr(_h, '__qualname__', ''):
         sys.path_hooks[_i] = _be.FileFinder.path_hook(*_loaders)
 sys.path_importer_cache.clear()
+# CPython's count: C's references included, a mirror's own hold not.
+sys.getrefcount = _pyfacade.getrefcount
 
 # Parked mirrors are swept when a collection starts (all of them before a
 # full one, so that cycles through them can be collected); native/twin
@@ -198,6 +200,7 @@ pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     let mo: PyObjectRef = m.clone().into();
     mo.set_attr("create_dynamic", vm.new_function("create_dynamic", |spec: PyObjectRef, vm: &VirtualMachine| create_dynamic(vm, spec)), vm)?;
     mo.set_attr("exec_dynamic", vm.new_function("exec_dynamic", |m: PyObjectRef, vm: &VirtualMachine| exec_dynamic(vm, m)), vm)?;
+    mo.set_attr("getrefcount", vm.new_function("getrefcount", |o: PyObjectRef| bridge::cpython_refcount(&o)), vm)?;
     mo.set_attr("live_mirrors", vm.new_function("live_mirrors", |_a: FuncArgs| bridge::live_mirrors()), vm)?;
     mo.set_attr("collect_natives", vm.new_function("collect_natives", collect_natives), vm)?;
     mo.set_attr("sweep_mirrors", vm.new_function("sweep_mirrors", |full: bool, vm: &VirtualMachine| bridge::sweep(vm, full)), vm)?;
