@@ -9,7 +9,7 @@ pyfacade / on CPython 3.13, do its smoke tests (tests/census/test_<name>.py)
 pass on each. Prints a Markdown table (kept in the README) and
 checks the counts against ci/census-baseline.txt (fails if one dropped).
 
-Usage: python3.13 ci/census.py [--record]   (run by ci/test.sh)
+Usage: python3.13 ci/census.py [--record]   (run by ci/census.sh)
 """
 import os
 import subprocess

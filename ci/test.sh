@@ -51,5 +51,4 @@ PYTHONPATH="$root/build/ext-abi3:$root/build/pylib" ./target/debug/pyfacade -m p
 # Breadth: the census of popular binary wheels (links / imports / smoke
 # tests on both interpreters) and the upstream suites run from sdists; each
 # fails if a count drops below its recorded baseline.
-"$ORACLE" ci/census.py
-"$ORACLE" ci/upstream.py
+./ci/census.sh

@@ -11,7 +11,7 @@ below ci/upstream-baseline.txt (`--record` writes it).
 pendulum and ormsgpack ship no tests in their sdists (their suites live
 only in their git repositories, which CI cannot reach).
 
-Usage: python3.13 ci/upstream.py [--record]   (run by ci/test.sh)
+Usage: python3.13 ci/upstream.py [--record]   (run by ci/census.sh)
 """
 import os
 import re
