@@ -413,6 +413,21 @@ def test_context_watchers():
     assert (rc, rc2, exc) == (0, -1, ValueError) and msg == f"No context watcher set for ID {wid}"
 
 
+def test_context_watchers_see_switches_python_makes():
+    # Context.run switches without the C-API; CPython tells the watchers too.
+    ctx = m.ctx_new(0)
+    seen = []
+    r = m.ctx_watch(ctx, lambda: ctx.run(lambda: seen.append(1)))
+    if r is None:
+        assert not PY314
+        return
+    wid, events, rc, rc2, exc, msg = r
+    assert seen == [1]
+    assert events[0] == (1, ctx)
+    assert len(events) == 2 and events[1][0] == 1 and events[1][1] is not ctx
+    assert rc == 0
+
+
 # ---- warnings and errors ---------------------------------------------------------------
 
 

@@ -58,6 +58,7 @@ static WATCHERS: Mutex<[Option<usize>; CONTEXT_MAX_WATCHERS]> = Mutex::new([None
 #[unsafe(no_mangle)]
 pub extern "C" fn PyContext_AddWatcher(callback: Option<ContextWatchCallback>) -> c_int {
     api("PyContext_AddWatcher", |vm| {
+        watch_context_run(vm)?;
         let mut w = WATCHERS.lock();
         match w.iter().position(Option::is_none) {
             Some(i) => {
@@ -83,6 +84,50 @@ pub extern "C" fn PyContext_ClearWatcher(id: c_int) -> c_int {
         w[id as usize] = None;
         Ok(0)
     })
+}
+
+/// Makes `Context.run` — the switches RustPython makes itself (asyncio's
+/// callbacks, `contextvars.Context().run(f)`) — tell the watchers, as
+/// CPython's does: the replacement method calls the original between a
+/// notification of the entered context and one of the context current
+/// after it. Installed with the first watcher, so that programs without
+/// watchers keep the original method.
+fn watch_context_run(vm: &VirtualMachine) -> PyResult<()> {
+    use rustpython_vm::function::{FuncArgs, ItemDoc, PyMethodFlags};
+    static INSTALLED: std::sync::Once = std::sync::Once::new();
+    let ty = cv_type(vm, "Context")?
+        .downcast::<rustpython_vm::builtins::PyType>()
+        .map_err(|_| type_error(vm, "_contextvars.Context is not a type"))?;
+    let mut result = Ok(());
+    INSTALLED.call_once(|| {
+        // The type lives as long as the process; the method keeps a 'static reference.
+        let ty: &'static rustpython_vm::Py<rustpython_vm::builtins::PyType> = Box::leak(Box::new(ty));
+        let Some(orig) = ty.get_attr(vm.ctx.intern_str("run")) else {
+            result = Err(type_error(vm, "_contextvars.Context has no run method"));
+            return;
+        };
+        let doc: &'static str = orig
+            .get_attr("__doc__", vm)
+            .ok()
+            .and_then(|d| d.downcast::<rustpython_vm::builtins::PyStr>().ok())
+            .map_or("", |s| Box::leak(s.to_string().into_boxed_str()));
+        let func = move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+            let ctx = args.args.first().cloned();
+            let watched = WATCHERS.lock().iter().any(Option::is_some);
+            if let (true, Some(c)) = (watched, &ctx) {
+                notify(vm, c.clone());
+            }
+            let r = orig.call(args, vm);
+            if watched {
+                let now = vm.context_stack.borrow().last().cloned().unwrap_or_else(|| vm.ctx.none());
+                notify(vm, now);
+            }
+            r
+        };
+        let m = vm.ctx.new_method_def("run", func, PyMethodFlags::METHOD, ItemDoc::static_text(doc)).build_method(ty, vm);
+        ty.set_attr(vm.ctx.intern_str("run"), m.into());
+    });
+    result
 }
 
 /// Tells the watchers the current context switched to `ctx` (None: none);

@@ -626,7 +626,8 @@ unsafe extern "C" fn watcher(ev: c_int, ctx: *mut PyObject) -> c_int {
     0
 }
 
-/// (ctx) -> (watcher id, [(event, ctx) seen while entering and exiting ctx], clear rc, bad-clear exc).
+/// (ctx[, f]) -> (watcher id, [(event, ctx) seen while entering and exiting
+/// ctx, or while f() runs], clear rc, bad-clear exc).
 unsafe extern "C" fn ctx_watch(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
     type A = unsafe extern "C" fn(unsafe extern "C" fn(c_int, *mut PyObject) -> c_int) -> c_int;
     type C = unsafe extern "C" fn(c_int) -> c_int;
@@ -637,8 +638,17 @@ unsafe extern "C" fn ctx_watch(_m: *mut PyObject, a: *mut PyObject) -> *mut PyOb
     }
     let ctx = arg(a, 0);
     EVENTS.clear();
-    c::PyContext_Enter(ctx);
-    c::PyContext_Exit(ctx);
+    if PyTuple_Size(a) > 1 {
+        let r = PyObject_CallNoArgs(arg(a, 1));
+        if r.is_null() {
+            clear(id);
+            return null_mut();
+        }
+        Py_DecRef(r);
+    } else {
+        c::PyContext_Enter(ctx);
+        c::PyContext_Exit(ctx);
+    }
     let l = PyList_New(0);
     for (ev, c) in EVENTS.drain(..) {
         let t = tup(&[long(ev as i64), c]);
