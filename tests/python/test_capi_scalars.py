@@ -10,6 +10,7 @@ import os
 import struct
 import sys
 import tempfile
+import time
 import types
 import warnings
 import weakref
@@ -429,6 +430,30 @@ def test_context_watchers_see_switches_python_makes():
 
 
 # ---- warnings and errors ---------------------------------------------------------------
+
+
+def test_list_c_holds_is_current_after_python_changed_it():
+    # C reads PyList_GET_SIZE inline after an API call ran Python code that
+    # changed the list (PyO3's catch_warnings log), with no call on the list.
+    lst = []
+    assert m.list_size_around(lambda: lst, lambda: lst.extend([1, 2]), "") == (0, 2)
+    with warnings.catch_warnings(record=True) as log:
+        warnings.simplefilter("always")
+        assert m.list_size_around(lambda: log, None, "hello") == (0, 1)
+    assert str(log[0].message) == "hello"
+
+
+def test_python_growing_a_list_c_holds_stays_linear():
+    def run(n):
+        lst = []
+        t = time.perf_counter()
+        m.call_n_holding(lst, lambda: lst.append(0), n)
+        assert len(lst) == n
+        return time.perf_counter() - t
+
+    run(1000)
+    small, large = min(run(2000) for _ in range(3)), min(run(16000) for _ in range(3))
+    assert large < 24 * small, f"8x the calls took {large / small:.1f}x the time"
 
 
 def test_warn_explicit():

@@ -74,9 +74,13 @@
 //! inline fields (`ob_size`/`ob_item`, `ma_used`, `used`) are checked when
 //! the object crosses into C, after every C-API call on it, and for every
 //! mirror nested in a crossing container once per *epoch* (each entry into
-//! extension code starts one). Staleness window: Python code that mutates a
-//! list while C holds its pointer without any further C-API call on it is
-//! seen on the next crossing, not before.
+//! extension code starts one). The last few lists that crossed into C are
+//! also re-checked after every C-API call that ran Python code ([`recent`]):
+//! a list C got from a call and Python then changed through another API call
+//! (a `catch_warnings` log that `PyErr_WarnEx` appends to) is up to date when
+//! C reads it inline. Staleness window: Python code that mutates an older or
+//! larger list while C holds its pointer without any C-API call on it is seen
+//! on the next crossing, not before.
 
 mod addrmap;
 pub mod builders;
@@ -84,6 +88,7 @@ pub mod layout;
 pub(crate) mod mirror;
 pub mod native;
 mod parked;
+pub mod recent;
 mod typemirror;
 
 use parking_lot::Mutex;
@@ -539,15 +544,20 @@ fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObjec
     if let Some(p) = fast_lookup(obj) {
         return p;
     }
-    if let Some(p) = lookup(obj) {
+    let p = if let Some(p) = lookup(obj) {
         // SAFETY: p is registered, hence alive (an entry lives as long as its
         // mirror); a parked mirror (refcount 0) is revived by this reference.
         unsafe { incref(p) };
         refresh(vm, p);
         hold_again(p, obj);
-        return p;
+        p
+    } else {
+        mirror::create(vm, obj, persist)
+    };
+    if obj.downcast_ref::<rustpython_vm::builtins::PyList>().is_some() {
+        recent::note(p);
     }
-    mirror::create(vm, obj, persist)
+    p
 }
 
 /// After C took a reference to `p` (the object of `obj`): a native object
@@ -777,8 +787,10 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     if let Some(rp) = &h.rp {
         unregister(rp, p);
     }
-    if h.kind == Kind::Native {
-        native::untrack(p);
+    match h.kind {
+        Kind::Native => native::untrack(p),
+        Kind::List => recent::forget(p),
+        _ => {}
     }
     // SAFETY: the layout of p is the one its kind says.
     unsafe { mirror::release_body(p, h.kind) };

@@ -89,12 +89,14 @@ pub(crate) fn new_ref(name: &str, f: impl FnOnce(&VirtualMachine) -> PyResult<Py
 /// `__eq__`, `__hash__`, iterators, imports, calls) with the GIL released, as
 /// CPython lets other threads run during Python code: a thread that waits
 /// there for one that needs the GIL would otherwise deadlock. Containers C
-/// holds may have changed afterwards, so a new refresh epoch starts.
+/// holds may have changed afterwards, so a new refresh epoch starts and the
+/// lists that recently crossed into C are brought up to date.
 pub(crate) fn py<R>(vm: &VirtualMachine, f: impl FnOnce() -> R) -> R {
     let depth = crate::runtime::gil::save();
     let r = f();
     crate::runtime::gil::restore(Some(vm), depth);
     bridge::bump_epoch();
+    bridge::recent::recheck(vm);
     r
 }
 

@@ -298,8 +298,8 @@ pub extern "C" fn PyErr_CheckSignals() -> c_int {
 pub extern "C" fn PyErr_WarnEx(category: *mut PyObject, message: *const c_char, stack_level: Py_ssize_t) -> c_int {
     api("PyErr_WarnEx", |vm| {
         let cat = if category.is_null() { vm.ctx.exceptions.runtime_warning.to_owned().into() } else { rp(vm, category)? };
-        let warnings = vm.import("warnings", 0)?;
-        warnings.get_attr("warn", vm)?.call((cstr(vm, message)?, cat, stack_level.max(1)), vm)?;
+        let msg = cstr(vm, message)?;
+        super::py(vm, || vm.import("warnings", 0)?.get_attr("warn", vm)?.call((msg, cat, stack_level.max(1)), vm))?;
         Ok(0)
     })
 }

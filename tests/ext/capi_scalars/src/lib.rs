@@ -679,6 +679,44 @@ unsafe extern "C" fn warn_explicit(_m: *mut PyObject, a: *mut PyObject) -> *mut 
     long(r as i64)
 }
 
+/// (get, act, msg) -> (size, size): `PyList_GET_SIZE` of the list `get()`
+/// returns, read inline before and after `act()` (or, if `act` is None, a
+/// `PyErr_WarnEx(UserWarning, msg)`) let Python change it.
+unsafe extern "C" fn list_size_around(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
+    let l = PyObject_CallNoArgs(arg(a, 0));
+    if l.is_null() {
+        return null_mut();
+    }
+    let before = PyList_GET_SIZE(l);
+    let act = arg(a, 1);
+    let ok = if act == Py_None() {
+        PyErr_WarnEx(PyExc_UserWarning, s(a, 2), 1) == 0
+    } else {
+        let r = PyObject_CallNoArgs(act);
+        Py_XDECREF(r);
+        !r.is_null()
+    };
+    let after = PyList_GET_SIZE(l);
+    Py_DECREF(l);
+    if !ok {
+        return null_mut();
+    }
+    tup(&[long(before as i64), long(after as i64)])
+}
+
+/// (held, act, n) -> None: calls `act()` n times while holding `held`.
+unsafe extern "C" fn call_n_holding(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
+    let (act, n) = (arg(a, 1), int(a, 2));
+    for _ in 0..n {
+        let r = PyObject_CallNoArgs(act);
+        if r.is_null() {
+            return null_mut();
+        }
+        Py_DECREF(r);
+    }
+    none()
+}
+
 unsafe extern "C" fn resource_warning(_m: *mut PyObject, a: *mut PyObject) -> *mut PyObject {
     if c::PyErr_ResourceWarning(o(a, 0), 1, c"unclosed %s".as_ptr(), c"thing".as_ptr()) < 0 {
         return null_mut();
@@ -882,6 +920,8 @@ fn methods() -> Vec<PyMethodDef> {
         meth!(c"ctx_watch", ctx_watch),
         meth!(c"warn_explicit", warn_explicit),
         meth!(c"resource_warning", resource_warning),
+        meth!(c"list_size_around", list_size_around),
+        meth!(c"call_n_holding", call_n_holding),
         meth!(c"syntax_location", syntax_location),
         meth!(c"program_text", program_text),
         meth!(c"import_error", import_error),
