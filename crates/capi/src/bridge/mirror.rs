@@ -681,25 +681,14 @@ pub(crate) fn adopt_tuple(p: *mut PyObject) {
 /// unchanged one. The replacement is a method descriptor with the same name,
 /// signature and doc that calls the original one.
 pub fn install_sort_hook(vm: &VirtualMachine) {
-    use rustpython_vm::function::{FuncArgs, PyMethodFlags};
-    let list_type = vm.ctx.types.list_type;
-    let Some(orig) = list_type.get_attr(vm.ctx.intern_str("sort")) else { return };
-    let doc: &'static str = orig
-        .get_attr("__doc__", vm)
-        .ok()
-        .and_then(|d| d.downcast::<rustpython_vm::builtins::PyStr>().ok())
-        .map_or("", |s| Box::leak(s.to_string().into_boxed_str()));
-    let func = move |args: FuncArgs, vm: &VirtualMachine| -> rustpython_vm::PyResult {
+    crate::runtime::wrap_builtin_method(vm, vm.ctx.types.list_type, "sort", |orig, args, vm| {
         let zelf = args.args.first().cloned();
         let r = orig.call(args, vm);
         if let Some(l) = zelf.as_ref().and_then(|z| z.downcast_ref::<PyList>()) {
             drop(l.borrow_vec_mut());
         }
         r
-    };
-    let doc = rustpython_vm::function::ItemDoc::static_text(doc);
-    let m = vm.ctx.new_method_def("sort", func, PyMethodFlags::METHOD, doc).build_method(list_type, vm);
-    list_type.set_attr(vm.ctx.intern_str("sort"), m.into());
+    });
 }
 
 /// Writes the builtin base part of a native object deriving from a builtin

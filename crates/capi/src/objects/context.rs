@@ -93,25 +93,14 @@ pub extern "C" fn PyContext_ClearWatcher(id: c_int) -> c_int {
 /// after it. Installed with the first watcher, so that programs without
 /// watchers keep the original method.
 fn watch_context_run(vm: &VirtualMachine) -> PyResult<()> {
-    use rustpython_vm::function::{FuncArgs, ItemDoc, PyMethodFlags};
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     let ty = cv_type(vm, "Context")?
         .downcast::<rustpython_vm::builtins::PyType>()
         .map_err(|_| type_error(vm, "_contextvars.Context is not a type"))?;
-    let mut result = Ok(());
     INSTALLED.call_once(|| {
         // The type lives as long as the process; the method keeps a 'static reference.
         let ty: &'static rustpython_vm::Py<rustpython_vm::builtins::PyType> = Box::leak(Box::new(ty));
-        let Some(orig) = ty.get_attr(vm.ctx.intern_str("run")) else {
-            result = Err(type_error(vm, "_contextvars.Context has no run method"));
-            return;
-        };
-        let doc: &'static str = orig
-            .get_attr("__doc__", vm)
-            .ok()
-            .and_then(|d| d.downcast::<rustpython_vm::builtins::PyStr>().ok())
-            .map_or("", |s| Box::leak(s.to_string().into_boxed_str()));
-        let func = move |args: FuncArgs, vm: &VirtualMachine| -> PyResult {
+        crate::runtime::wrap_builtin_method(vm, ty, "run", |orig, args, vm| {
             let ctx = args.args.first().cloned();
             let watched = WATCHERS.lock().iter().any(Option::is_some);
             if let (true, Some(c)) = (watched, &ctx) {
@@ -123,11 +112,9 @@ fn watch_context_run(vm: &VirtualMachine) -> PyResult<()> {
                 notify(vm, now);
             }
             r
-        };
-        let m = vm.ctx.new_method_def("run", func, PyMethodFlags::METHOD, ItemDoc::static_text(doc)).build_method(ty, vm);
-        ty.set_attr(vm.ctx.intern_str("run"), m.into());
+        });
     });
-    result
+    Ok(())
 }
 
 /// Tells the watchers the current context switched to `ctx` (None: none);

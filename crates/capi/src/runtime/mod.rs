@@ -147,3 +147,26 @@ pub fn type_error(vm: &VirtualMachine, msg: impl Into<String>) -> PyBaseExceptio
 pub fn not_implemented(vm: &VirtualMachine, name: &str) -> PyBaseExceptionRef {
     system_error(vm, format!("{name} is not implemented"))
 }
+
+/// Replaces method `name` of builtin type `ty` with a method of the same
+/// name and doc that runs `wrapper(original, args)` — how the facade
+/// observes what RustPython does without telling it (`list.sort`'s
+/// mutation, `Context.run`'s switches). Does nothing if `ty` has no `name`.
+pub fn wrap_builtin_method(
+    vm: &VirtualMachine,
+    ty: &'static rustpython_vm::Py<rustpython_vm::builtins::PyType>,
+    name: &'static str,
+    wrapper: impl Fn(&rustpython_vm::PyObjectRef, rustpython_vm::function::FuncArgs, &VirtualMachine) -> PyResult + Send + Sync + 'static,
+) {
+    use rustpython_vm::function::{FuncArgs, ItemDoc, PyMethodFlags};
+    let Some(orig) = ty.get_attr(vm.ctx.intern_str(name)) else { return };
+    // Method docs live as long as the process, like the type.
+    let doc: &'static str = orig
+        .get_attr("__doc__", vm)
+        .ok()
+        .and_then(|d| d.downcast::<rustpython_vm::builtins::PyStr>().ok())
+        .map_or("", |s| Box::leak(s.to_string().into_boxed_str()));
+    let func = move |args: FuncArgs, vm: &VirtualMachine| wrapper(&orig, args, vm);
+    let m = vm.ctx.new_method_def(name, func, PyMethodFlags::METHOD, ItemDoc::static_text(doc)).build_method(ty, vm);
+    ty.set_attr(vm.ctx.intern_str(name), m.into());
+}
