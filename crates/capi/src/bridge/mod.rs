@@ -141,6 +141,8 @@ pub(crate) const PERSISTENT: u8 = 1;
 pub(crate) const QUEUED: u8 = 2;
 /// `PreHeader::flags`: `Aux::nested` lists items to re-check on crossing.
 pub(crate) const NESTED: u8 = 4;
+/// `PreHeader::flags`: a list mirror in [`recent`]'s ring.
+pub(crate) const RECENT: u8 = 8;
 /// `PreHeader::flags`: a native object whose `tp_finalize` has run (CPython's
 /// `_PyGC_FINALIZED`), so that the twin's `__del__` and
 /// `PyObject_CallFinalizer` run it once between them.
@@ -788,8 +790,10 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
         unregister(rp, p);
     }
     match h.kind {
-        Kind::Native => native::untrack(p),
-        Kind::List => recent::forget(p),
+        // SAFETY: a native object's type outlives it (tp_dealloc releases
+        // the instance's reference after tp_free). Only GC types are tracked.
+        Kind::Native if unsafe { (*(*p).ob_type).tp_flags } & crate::abi::Py_TPFLAGS_HAVE_GC != 0 => native::untrack(p),
+        Kind::List => recent::forget(p, h.flags),
         _ => {}
     }
     // SAFETY: the layout of p is the one its kind says.

@@ -3,17 +3,19 @@
 //! from a call (`warnings.catch_warnings().__enter__()`'s log) inline with
 //! `PyList_GET_SIZE`/`GET_ITEM` after another API call let Python change it.
 //!
-//! Cost: crossing a list stores its pointer in a ring of [`SLOTS`] atomics;
-//! freeing a list mirror clears its slot (a scan of [`SLOTS`]); each check
-//! is O(1) for an unchanged list (its mutation count), and a changed list is
-//! re-synchronised only if it has at most [`MAX_ITEMS`] items, so that
-//! Python code growing a long list between API calls stays linear.
+//! Cost: a list mirror in the ring carries the [`RECENT`] flag, so crossing
+//! a list already there is one flag test, and a new one one slot store (the
+//! evicted list loses its flag); freeing a list mirror scans the ring only
+//! if it is in it. Each check is O(1) for an unchanged list (its mutation
+//! count), and a changed list is re-synchronised only if it has at most
+//! [`MAX_ITEMS`] items, so that Python code growing a long list between API
+//! calls stays linear. The ring and the flags change under the GIL.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use rustpython_vm::VirtualMachine;
 
-use super::{Kind, header};
+use super::{Kind, RECENT, header};
 use crate::abi::{PyObject, PyVarObject};
 
 /// How many recent lists are kept (all threads share them: enough for a few
@@ -27,15 +29,24 @@ static NEXT: AtomicUsize = AtomicUsize::new(0);
 
 /// Records that list mirror `p` crossed into C.
 pub(super) fn note(p: *mut PyObject) {
-    let a = p as usize;
-    if RING.iter().any(|s| s.load(Ordering::Relaxed) == a) {
+    // SAFETY: p is a live list mirror.
+    let h = unsafe { header(p) };
+    if h.flags & RECENT != 0 {
         return;
     }
-    RING[NEXT.fetch_add(1, Ordering::Relaxed) % SLOTS].store(a, Ordering::Relaxed);
+    h.flags |= RECENT;
+    let old = RING[NEXT.fetch_add(1, Ordering::Relaxed) % SLOTS].swap(p as usize, Ordering::Relaxed);
+    if old != 0 {
+        // SAFETY: a slot holds a live list mirror (`forget` clears it first).
+        unsafe { header(old as *mut PyObject) }.flags &= !RECENT;
+    }
 }
 
-/// Forgets list mirror `p` (being freed).
-pub(super) fn forget(p: *mut PyObject) {
+/// Forgets list mirror `p` (being freed; `flags` its header's flags).
+pub(super) fn forget(p: *mut PyObject, flags: u8) {
+    if flags & RECENT == 0 {
+        return;
+    }
     let a = p as usize;
     for s in &RING {
         let _ = s.compare_exchange(a, 0, Ordering::Relaxed, Ordering::Relaxed);
