@@ -135,25 +135,28 @@ pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjec
     Ok(twin)
 }
 
-/// `_Py_Dealloc` of a native object with a twin: C's last reference went,
-/// the native object stops holding its twin (weak state; dropping the twin
-/// may deallocate `p` at once). Returns false for a native object without a
-/// twin, which the caller deallocates; after true, `p` must not be touched.
+/// `_Py_Dealloc` of a native object (`Kind::Native`) with a twin: C's last
+/// reference went, the native object stops holding its twin (weak state;
+/// dropping the twin may deallocate `p` at once). Returns false for one
+/// without a twin, which the caller deallocates; after true, `p` must not be
+/// touched.
 pub(super) fn release_twin(p: *mut PyObject) -> bool {
-    // SAFETY: p is a facade object at refcount 0.
-    let h = unsafe { header(p) };
-    if h.kind != super::Kind::Native {
-        return false;
-    }
-    match h.rp.take() {
+    // SAFETY: p is a native object at refcount 0.
+    match unsafe { header(p) }.rp.take() {
         Some(twin) => {
             LINKED.lock().remove(&(p as usize));
-            WEAK.lock().insert(p as usize, twin.as_object() as *const rustpython_vm::PyObject as usize);
+            weaken(p, &twin);
             drop(twin);
             true
         }
         None => WEAK.lock().contains_key(&(p as usize)),
     }
+}
+
+/// Puts native `p` in the weak state: it no longer holds `twin` (the
+/// caller drops that reference), and finds it again through [`WEAK`].
+fn weaken(p: *mut PyObject, twin: &PyObjectRef) {
+    WEAK.lock().insert(p as usize, twin.as_object() as *const rustpython_vm::PyObject as usize);
 }
 
 /// Whether native `p` has a twin (held, or alive in the weak state).
@@ -246,7 +249,7 @@ impl Unlinked {
             } else {
                 // Weak state: released C references cannot free p before
                 // its twin goes, and the twin's drop deallocates it.
-                WEAK.lock().insert(p as usize, t.as_object() as *const rustpython_vm::PyObject as usize);
+                weaken(p, &t);
             }
             self.twins.push(t);
         }
@@ -297,7 +300,7 @@ fn traverse(p: *mut PyObject, visit: crate::abi::visitproc, arg: *mut std::ffi::
 /// with external references is garbage: it is unlinked from its twins and
 /// `tp_clear`ed, which breaks the cycles, and freed as its counts reach 0.
 /// Cycles that pass through RustPython objects (a twin's `__dict__` holding
-/// another native object) are kept.
+/// another native object) are kept. The caller ([`collect`]) holds the GIL.
 fn collect_cycles(vm: &VirtualMachine) -> usize {
     use std::collections::{HashMap, HashSet};
     let mut candidates: HashSet<usize> = LINKED.lock().iter().copied().collect();
@@ -305,7 +308,6 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
     if candidates.is_empty() {
         return 0;
     }
-    let _g = gil::ensure(vm);
     let mut refs: HashMap<usize, isize> = HashMap::with_capacity(candidates.len());
     for &a in &candidates {
         let p = a as *mut PyObject;
@@ -340,7 +342,8 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
     if garbage.is_empty() {
         return 0;
     }
-    LINKED.lock().retain(|a| reachable.contains(a) || !refs.contains_key(a));
+    let dead: HashSet<usize> = garbage.iter().map(|&p| p as usize).collect();
+    LINKED.lock().retain(|a| !dead.contains(a));
     // As CPython's delete_garbage: every object stays alive (our reference)
     // while the cycles are broken, then goes as its count reaches 0 (twinless
     // ones at once, the others when their twins are released).
@@ -388,7 +391,8 @@ fn collect_pass(vm: &VirtualMachine) -> usize {
     let mut unlinked = Unlinked::default();
     for addr in candidates {
         let p = addr as *mut PyObject;
-        // SAFETY: linked natives are alive (their twin holds a reference).
+        // SAFETY: linked natives are alive (C, or for a builtin-payload
+        // native its instance, holds a reference).
         let h: &PreHeader = unsafe { header(p) };
         // A builtin-payload pair referenced only by each other (a native
         // object's only C reference is the instance's virtual one).
