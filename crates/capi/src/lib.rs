@@ -4,7 +4,7 @@
 //! (object identity and lifetimes), [`runtime`] (VM access, errors, GIL),
 //! [`objects`] (the exported API by header family), [`types`] (type
 //! objects), [`import`] (loading extension modules).
-#![feature(c_variadic)]
+#![feature(c_variadic, fn_traits, unboxed_closures, ptr_metadata)]
 #![allow(clippy::missing_safety_doc, non_upper_case_globals)]
 
 pub mod abi;
@@ -29,6 +29,7 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
     if !INSTALLED.swap(true, Ordering::AcqRel) {
         types::install(vm);
         bridge::mirror::install_sort_hook(vm);
+        objects::methodobject::install_vectorcalls(vm);
         if let Ok(v) = vm.sys_module.get_attr("version", vm).and_then(|v| v.str(vm)) {
             objects::pylifecycle::set_version(&v.to_string());
         }

@@ -8,20 +8,7 @@ use std::ffi::{CStr, c_void};
 use super::{new_ref, rp};
 use crate::abi::*;
 use crate::bridge;
-use crate::runtime::{Shared, errors, gil, system_error, type_error};
-
-/// An owned `PyObject*` released when the RustPython function is dropped.
-struct Owned(*mut PyObject);
-// SAFETY: released under the bridge's own locking; C objects are not thread-bound.
-unsafe impl Send for Owned {}
-// SAFETY: as above; only read.
-unsafe impl Sync for Owned {}
-impl Drop for Owned {
-    fn drop(&mut self) {
-        // SAFETY: we own one reference (or NULL).
-        unsafe { bridge::xdecref(self.0) }
-    }
-}
+use crate::runtime::{errors, gil, system_error, type_error};
 
 /// Checks the C result of an extension call as CPython does: NULL needs an
 /// exception set, a result must come without one (SystemError otherwise).
@@ -97,24 +84,61 @@ type KwNames = Vec<rustpython_vm::common::wtf8::Wtf8Buf>;
 static KWNAMES: std::sync::LazyLock<parking_lot::Mutex<std::collections::HashMap<u64, Vec<(KwNames, usize)>>>> =
     std::sync::LazyLock::new(Default::default);
 
-fn kwnames(vm: &VirtualMachine, args: &FuncArgs) -> *mut PyObject {
-    if args.kwargs.is_empty() {
+/// The keyword names of a call: RustPython's `kwnames` (str objects, on the
+/// vectorcall path) or the keys of a `FuncArgs` (the generic path). The
+/// keyword values follow the positional arguments in the argument slice.
+#[derive(Clone, Copy)]
+enum Names<'a> {
+    None,
+    Objs(&'a [PyObjectRef]),
+    Keys(&'a FuncArgs),
+}
+
+impl<'a> Names<'a> {
+    fn len(self) -> usize {
+        match self {
+            Names::None => 0,
+            Names::Objs(o) => o.len(),
+            Names::Keys(a) => a.kwargs.len(),
+        }
+    }
+
+    fn iter(self) -> impl Iterator<Item = &'a Wtf8> + Clone {
+        let objs = match self {
+            Names::Objs(o) => o,
+            _ => &[],
+        };
+        let keys = match self {
+            Names::Keys(a) => Some(a.kwargs.keys()),
+            _ => None,
+        };
+        // Names come from code objects or keyword dicts: always str.
+        objs.iter().map(|o| o.downcast_ref::<PyStr>().map_or(Wtf8::new(""), |s| s.as_wtf8())).chain(keys.into_iter().flatten().map(|k| &**k))
+    }
+}
+
+use rustpython_vm::builtins::PyStr;
+use rustpython_vm::common::wtf8::Wtf8;
+
+fn kwnames(vm: &VirtualMachine, names: Names<'_>) -> *mut PyObject {
+    let n = names.len();
+    if n == 0 {
         return std::ptr::null_mut();
     }
     let hash = {
         use std::hash::{Hash, Hasher};
         let mut h = std::collections::hash_map::DefaultHasher::new();
-        args.kwargs.keys().for_each(|k| k.hash(&mut h));
+        names.iter().for_each(|k| k.hash(&mut h));
         h.finish()
     };
     let mut cache = KWNAMES.lock();
     let bucket = cache.entry(hash).or_default();
     // Compare without allocating; allocate only for a new sequence.
-    let same = |k: &KwNames| k.len() == args.kwargs.len() && k.iter().zip(args.kwargs.keys()).all(|(a, b)| a == b);
+    let same = |k: &KwNames| k.len() == n && k.iter().zip(names.iter()).all(|(a, b)| **a == *b);
     if let Some((_, p)) = bucket.iter().find(|(k, _)| same(k)) {
         return *p as *mut PyObject;
     }
-    let names: KwNames = args.kwargs.keys().cloned().collect();
+    let names: KwNames = names.iter().map(|k| k.to_owned()).collect();
     let t = vm.ctx.new_tuple(names.iter().map(|n| vm.ctx.new_str(n.clone()).into()).collect());
     let p = bridge::to_c(vm, t.as_object());
     // SAFETY: the cache keeps this reference for the process's life.
@@ -138,58 +162,66 @@ type Method = unsafe extern "C" fn(*mut PyObject, *mut PyTypeObject, *const *mut
 type VarKw = unsafe extern "C" fn(*mut PyObject, *mut PyObject, *mut PyObject) -> *mut PyObject;
 type Var = unsafe extern "C" fn(*mut PyObject, *mut PyObject) -> *mut PyObject;
 
-/// Calls `ml` with `slf` (borrowed, may be NULL) and RustPython arguments.
-pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut PyObject, cls: *mut PyTypeObject, args: FuncArgs) -> PyResult {
+/// Calls `ml` with `slf` (borrowed, may be NULL) and RustPython arguments:
+/// `args` holds the `nargs` positional arguments, then the values of the
+/// keywords `names`. The caller holds the GIL.
+fn call_c(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut PyObject, cls: *mut PyTypeObject, args: &[PyObjectRef], nargs: usize, names: Names<'_>) -> PyResult {
     // SAFETY: ml points to the extension's static method table.
     let (meth, flags) = unsafe { ((*ml).ml_meth, (*ml).ml_flags) };
     let name = MethName(ml);
     let conv = flags & !(METH_CLASS | METH_STATIC | METH_COEXIST);
-    let _gil = gil::ensure(vm);
-    bridge::bump_epoch();
-    let nkw = args.kwargs.len();
+    let nkw = names.len();
     let r = match conv {
         c if c == METH_NOARGS || c == METH_O => {
             if nkw != 0 {
                 return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
             }
             let want = if c == METH_O { 1 } else { 0 };
-            if args.args.len() != want {
+            if nargs != want {
                 return Err(type_error(vm, if want == 0 {
-                    format!("{name}() takes no arguments ({} given)", args.args.len())
+                    format!("{name}() takes no arguments ({nargs} given)")
                 } else {
-                    format!("{name}() takes exactly one argument ({} given)", args.args.len())
+                    format!("{name}() takes exactly one argument ({nargs} given)")
                 }));
             }
-            let a = CArgs::new(vm, args.args.len(), args.args.iter());
+            let a = args.first().map_or(std::ptr::null_mut(), |o| bridge::to_c(vm, o));
             // SAFETY: the signature matches METH_NOARGS / METH_O.
-            unsafe { std::mem::transmute::<*mut c_void, Var>(meth)(slf, a.as_slice().first().copied().unwrap_or(std::ptr::null_mut())) }
+            let r = unsafe { std::mem::transmute::<*mut c_void, Var>(meth)(slf, a) };
+            // SAFETY: our reference from to_c (or NULL).
+            unsafe { bridge::xdecref(a) };
+            r
         }
         c if c == METH_FASTCALL || c == METH_FASTCALL | METH_KEYWORDS || c == METH_METHOD | METH_FASTCALL | METH_KEYWORDS => {
             if c == METH_FASTCALL && nkw != 0 {
                 return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
             }
-            let npos = args.args.len();
-            let kwnames = kwnames(vm, &args);
-            let all = args.args.iter().chain(args.kwargs.values());
-            let a = CArgs::new(vm, npos + nkw, all);
+            let kwnames = kwnames(vm, names);
+            let a = CArgs::new(vm, nargs + nkw, args.iter());
             // SAFETY: the signature matches the METH_FASTCALL variant.
-            let r = unsafe {
+            unsafe {
                 if c == METH_FASTCALL {
-                    std::mem::transmute::<*mut c_void, Fast>(meth)(slf, a.as_ptr(), npos as isize)
+                    std::mem::transmute::<*mut c_void, Fast>(meth)(slf, a.as_ptr(), nargs as isize)
                 } else if c & METH_METHOD != 0 {
-                    std::mem::transmute::<*mut c_void, Method>(meth)(slf, cls, a.as_ptr(), npos as isize, kwnames)
+                    std::mem::transmute::<*mut c_void, Method>(meth)(slf, cls, a.as_ptr(), nargs as isize, kwnames)
                 } else {
-                    std::mem::transmute::<*mut c_void, FastKw>(meth)(slf, a.as_ptr(), npos as isize, kwnames)
+                    std::mem::transmute::<*mut c_void, FastKw>(meth)(slf, a.as_ptr(), nargs as isize, kwnames)
                 }
-            };
-            drop(a);
-            r
+            }
         }
         c if c == METH_VARARGS || c == METH_VARARGS | METH_KEYWORDS => {
             if c == METH_VARARGS && nkw != 0 {
                 return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
             }
-            let (t, kw) = c_args_kwargs(vm, args)?;
+            let t = c_tuple(vm, &args[..nargs]);
+            let kw = if nkw == 0 {
+                std::ptr::null_mut()
+            } else {
+                let d = vm.ctx.new_dict();
+                for (k, v) in names.iter().zip(&args[nargs..]) {
+                    d.set_item(&*vm.ctx.new_str(k), v.clone(), vm)?;
+                }
+                bridge::to_c(vm, d.as_object())
+            };
             // SAFETY: the convention is METH_VARARGS[|METH_KEYWORDS].
             let r = unsafe { call_varargs(meth, c, slf, t, kw) };
             // SAFETY: we own both.
@@ -202,6 +234,182 @@ pub(crate) fn call_def(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut Py
         _ => return Err(system_error(vm, format!("{name}() method: bad call flags 0x{flags:x}"))),
     };
     c_result(vm, r, format_args!("{name}()"))
+}
+
+/// What the RustPython callable made for a C method definition calls.
+/// RustPython keeps a `&'static dyn PyNativeFn`: a leaked `CTarget`, which
+/// the facade's vectorcall slots recognise by its vtable and call without
+/// building `FuncArgs` ([`install_vectorcalls`]); RustPython's generic path
+/// calls it as a function ([`CTarget::call_generic`]).
+enum CTarget {
+    /// A function whose C `self` is fixed: NULL (static methods) or a module
+    /// it holds a reference to. `zelf_first`: the function's RustPython
+    /// `__self__` is the module, which RustPython's generic path passes
+    /// first; C gets it as `self`, not as an argument.
+    Fixed { ml: usize, slf: usize, cls: usize, zelf_first: bool },
+    /// Functions bound to another object (PyO3 closures pass a capsule): the
+    /// C definition and `self` are in the function's [`BoundSelf`], its
+    /// `__self__`. One target serves every such function.
+    Bound,
+    /// A method descriptor's, or a classmethod's function: `self` is the
+    /// first argument.
+    SelfArg { ml: usize, cls: usize },
+}
+
+impl CTarget {
+    /// Calls the C function; `bound` is the RustPython function's `__self__`
+    /// when it is the C `self`'s holder ([`CTarget::Bound`]) or the C `self`
+    /// ([`CTarget::SelfArg`] bound by `__get__`), `args` as for [`call_c`].
+    fn invoke(&self, vm: &VirtualMachine, bound: Option<&RpObject>, args: &[PyObjectRef], nargs: usize, names: Names<'_>) -> PyResult {
+        let _gil = gil::ensure(vm);
+        bridge::bump_epoch();
+        match *self {
+            CTarget::Fixed { ml, slf, cls, .. } => call_c(vm, ml as *const PyMethodDef, slf as *mut PyObject, cls as *mut PyTypeObject, args, nargs, names),
+            CTarget::Bound => {
+                let b = bound.and_then(|z| z.downcast_ref::<BoundSelf>()).ok_or_else(|| type_error(vm, "C function called without its self"))?;
+                call_c(vm, b.ml as *const PyMethodDef, b.slf as *mut PyObject, b.cls as *mut PyTypeObject, args, nargs, names)
+            }
+            CTarget::SelfArg { ml, cls } => {
+                // Bound by `method_descriptor.__get__`: self is the
+                // function's `__self__`; otherwise the first argument.
+                let (first, args, nargs) = match bound {
+                    Some(b) => (b, args, nargs),
+                    None if nargs > 0 => (&*args[0], &args[1..], nargs - 1),
+                    None => return Err(type_error(vm, format!("unbound method {}() needs an argument", MethName(ml as *const PyMethodDef)))),
+                };
+                let slf = bridge::to_c(vm, first);
+                let r = call_c(vm, ml as *const PyMethodDef, slf, cls as *mut PyTypeObject, args, nargs, names);
+                // SAFETY: our reference from to_c.
+                unsafe { bridge::decref(slf) };
+                r
+            }
+        }
+    }
+
+    /// RustPython's generic call (`FuncArgs`, `__self__` passed first for
+    /// module and bound functions).
+    fn call_generic(&self, vm: &VirtualMachine, args: FuncArgs) -> PyResult {
+        let skip = matches!(self, CTarget::Fixed { zelf_first: true, .. } | CTarget::Bound) as usize;
+        let bound = if skip == 1 { args.args.first().map(|o| &**o) } else { None };
+        let nargs = args.args.len().saturating_sub(skip);
+        if args.kwargs.is_empty() {
+            return self.invoke(vm, bound, args.args.get(skip..).unwrap_or(&[]), nargs, Names::None);
+        }
+        let all: Vec<PyObjectRef> = args.args.iter().skip(skip).chain(args.kwargs.values()).cloned().collect();
+        self.invoke(vm, bound, &all, nargs, Names::Keys(&args))
+    }
+
+    /// Leaks `self` as the RustPython definition `name`/`doc` (`flags`
+    /// tell RustPython a method from a function).
+    fn into_def(self, vm: &VirtualMachine, name: &'static str, doc: Option<&'static str>, flags: PyMethodFlags) -> rustpython_vm::PyRef<rustpython_vm::function::HeapMethodDef> {
+        let placeholder = |_: &VirtualMachine, _: FuncArgs, _: Callee| -> PyResult { unreachable!("replaced by a CTarget") };
+        let mut def = RpMethodDef::new_raw_const(name, placeholder, flags, doc.map_or(ItemDoc::NONE, ItemDoc::static_text));
+        let target: &'static CTarget = Box::leak(Box::new(self));
+        let func: &'static dyn PyNativeFn = target;
+        TARGET_VTABLE.get_or_init(|| std::ptr::metadata(func));
+        def.func = func;
+        rustpython_vm::PyRef::new_ref(rustpython_vm::function::HeapMethodDef::new(def), vm.ctx.types.method_def.to_owned(), None)
+    }
+}
+
+use rustpython_vm::PyObject as RpObject;
+use rustpython_vm::function::{Callee, PyMethodDef as RpMethodDef, PyNativeFn};
+
+impl<'a> FnOnce<(&'a VirtualMachine, FuncArgs, Callee)> for CTarget {
+    type Output = PyResult;
+    extern "rust-call" fn call_once(self, (vm, args, _): (&'a VirtualMachine, FuncArgs, Callee)) -> PyResult {
+        self.call_generic(vm, args)
+    }
+}
+
+impl<'a> FnMut<(&'a VirtualMachine, FuncArgs, Callee)> for CTarget {
+    extern "rust-call" fn call_mut(&mut self, (vm, args, _): (&'a VirtualMachine, FuncArgs, Callee)) -> PyResult {
+        self.call_generic(vm, args)
+    }
+}
+
+impl<'a> Fn<(&'a VirtualMachine, FuncArgs, Callee)> for CTarget {
+    extern "rust-call" fn call(&self, (vm, args, _): (&'a VirtualMachine, FuncArgs, Callee)) -> PyResult {
+        self.call_generic(vm, args)
+    }
+}
+
+/// The vtable of `CTarget` as a `PyNativeFn`, recorded from the first one
+/// made; a function whose `func` has another vtable is not the facade's.
+static TARGET_VTABLE: std::sync::OnceLock<std::ptr::DynMetadata<dyn PyNativeFn>> = std::sync::OnceLock::new();
+
+/// The target behind a RustPython function definition, if the facade made it.
+fn target_of(f: &'static dyn PyNativeFn) -> Option<&'static CTarget> {
+    let (data, meta) = (f as *const dyn PyNativeFn).to_raw_parts();
+    // SAFETY: the same vtable means the same concrete type, CTarget (the
+    // vtable is taken from a `&'static CTarget` coerced in `into_def`).
+    (TARGET_VTABLE.get() == Some(&meta)).then(|| unsafe { &*data.cast::<CTarget>() })
+}
+
+/// RustPython's own vectorcall slots of `builtin_function_or_method` and
+/// `method_descriptor`, called for callables that are not the facade's, and
+/// the reader of a builtin function's definition and `__self__`.
+static VECTORCALLS: std::sync::OnceLock<((Vectorcall, Vectorcall), FunctionReader)> = std::sync::OnceLock::new();
+type Vectorcall = fn(&RpObject, Vec<PyObjectRef>, usize, Option<&[PyObjectRef]>, &VirtualMachine) -> PyResult;
+/// A builtin function's `func` and `__self__`, None for other objects.
+/// RustPython does not export its builtin function type; this reader is
+/// made from a function it returns ([`function_reader`]).
+type FunctionReader = Box<dyn for<'a> Fn(&'a RpObject) -> Option<(&'static dyn PyNativeFn, Option<&'a RpObject>)> + Send + Sync>;
+
+/// The [`FunctionReader`] for payload type `T`, known by inference from
+/// `_witness` (a builtin function), with `read` written against it.
+fn function_reader<T: rustpython_vm::PyPayload>(_witness: &rustpython_vm::PyRef<T>, read: impl for<'a> Fn(&'a rustpython_vm::Py<T>) -> (&'static dyn PyNativeFn, Option<&'a RpObject>) + Send + Sync + 'static) -> FunctionReader {
+    Box::new(move |o| o.downcast_ref::<T>().map(&read))
+}
+
+/// Vectorcall of `builtin_function_or_method`: C functions are called with
+/// RustPython's argument vector as it is (no `FuncArgs`, no `__self__`
+/// prepended); other functions as RustPython does.
+fn vectorcall_function(zelf: &RpObject, args: Vec<PyObjectRef>, nargs: usize, kwnames: Option<&[PyObjectRef]>, vm: &VirtualMachine) -> PyResult {
+    let (orig, read) = VECTORCALLS.get().expect("installed");
+    if let Some((func, zelf_self)) = read(zelf)
+        && let Some(t) = target_of(func)
+    {
+        // `__self__` is passed for bound functions and methods bound by
+        // `method_descriptor.__get__`; a module function's is not.
+        let bound = if matches!(t, CTarget::Fixed { .. }) { None } else { zelf_self };
+        return t.invoke(vm, bound, &args, nargs, kwnames.map_or(Names::None, Names::Objs));
+    }
+    (orig.0)(zelf, args, nargs, kwnames, vm)
+}
+
+/// Vectorcall of `method_descriptor`: as [`vectorcall_function`], after
+/// CPython's check that `self` is an instance of the descriptor's class.
+fn vectorcall_method(zelf: &RpObject, args: Vec<PyObjectRef>, nargs: usize, kwnames: Option<&[PyObjectRef]>, vm: &VirtualMachine) -> PyResult {
+    if let Some(d) = zelf.downcast_ref::<rustpython_vm::builtins::descriptor::PyMethodDescriptor>()
+        && let Some(t) = target_of(d.method.func)
+    {
+        if let Some(obj) = args.first().filter(|_| nargs > 0)
+            && !obj.fast_isinstance(d.common.typ)
+        {
+            return Err(type_error(vm, format!("descriptor '{}' for '{}' objects doesn't apply to a '{}' object", d.common.name.as_str(), d.common.typ.name(), obj.class().name())));
+        }
+        return t.invoke(vm, None, &args, nargs, kwnames.map_or(Names::None, Names::Objs));
+    }
+    (VECTORCALLS.get().expect("installed").0.1)(zelf, args, nargs, kwnames, vm)
+}
+
+/// Points the vectorcall slots of `builtin_function_or_method` and
+/// `method_descriptor` at [`vectorcall_function`] / [`vectorcall_method`],
+/// once per process (the types are shared by every interpreter). RustPython
+/// offers no other way to give a function of its own type a calling
+/// convention of its own; its functions keep theirs.
+pub(crate) fn install_vectorcalls(vm: &VirtualMachine) {
+    let types = &vm.ctx.types;
+    VECTORCALLS.get_or_init(|| {
+        let f = types.builtin_function_or_method_type.slots.vectorcall.load().expect("builtin functions have a vectorcall slot");
+        let m = types.method_descriptor_type.slots.vectorcall.load().expect("method descriptors have a vectorcall slot");
+        let witness = vm.ctx.new_method_def("witness", |_: FuncArgs| (), PyMethodFlags::empty(), ItemDoc::NONE).build_function(vm, None);
+        let read = function_reader(&witness, |f| (f.as_func(), f.get_self()));
+        types.builtin_function_or_method_type.slots.vectorcall.store(Some(vectorcall_function));
+        types.method_descriptor_type.slots.vectorcall.store(Some(vectorcall_method));
+        ((f, m), read)
+    });
 }
 
 /// `PyObject_Call` of a C function defined `METH_VARARGS[|METH_KEYWORDS]`:
@@ -264,9 +472,28 @@ pub(crate) fn c_args_kwargs(vm: &VirtualMachine, args: FuncArgs) -> PyResult<(*m
         }
         Some(d)
     };
-    let a = bridge::to_c(vm, vm.ctx.new_tuple(args.args).as_object());
+    let a = c_tuple(vm, &args.args);
     let k = kwargs.map_or(std::ptr::null_mut(), |d| bridge::to_c(vm, d.as_object()));
     Ok((a, k))
+}
+
+/// A new C tuple of `items`, for a C callee (`tp_new`, `METH_VARARGS`):
+/// a tuple builder, as `PyTuple_New` makes, so that a tuple the callee
+/// only reads is freed without a RustPython tuple ever being made; one it
+/// hands to Python is realised then. The empty tuple is the singleton.
+pub(crate) fn c_tuple(vm: &VirtualMachine, items: &[PyObjectRef]) -> *mut PyObject {
+    if items.is_empty() {
+        return bridge::to_c(vm, vm.ctx.empty_tuple.as_object());
+    }
+    let t = bridge::builders::new_tuple(crate::types::static_type!(PyTuple_Type), items.len());
+    // SAFETY: a tuple builder with items.len() slots, each taking a new reference.
+    unsafe {
+        let slots = t.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast::<*mut PyObject>();
+        for (i, o) in items.iter().enumerate() {
+            *slots.add(i) = bridge::to_c(vm, o);
+        }
+    }
+    t
 }
 
 /// The `self` of a C function bound to an object other than a module (PyO3
@@ -292,30 +519,41 @@ impl Drop for BoundSelf {
     }
 }
 
-/// Method definitions shared by every C function bound to a non-module
-/// `self` with the same name and doc: the RustPython closure reads the C
-/// definition from its `BoundSelf`, so none is leaked per function.
+/// The method definitions shared by every C function bound to a non-module
+/// `self` with the same name and doc ([`CTarget::Bound`]): the C definition
+/// is read from the function's `BoundSelf`, so none is leaked per function.
 static BOUND_DEFS: std::sync::LazyLock<parking_lot::Mutex<std::collections::HashMap<(usize, usize), rustpython_vm::PyRef<rustpython_vm::function::HeapMethodDef>>>> =
     std::sync::LazyLock::new(Default::default);
 
 fn bound_def(vm: &VirtualMachine, name: &'static str, doc: Option<&'static str>) -> rustpython_vm::PyRef<rustpython_vm::function::HeapMethodDef> {
     let key = (name.as_ptr() as usize, doc.map_or(0, |d| d.as_ptr() as usize));
-    BOUND_DEFS
-        .lock()
-        .entry(key)
-        .or_insert_with(|| {
-            vm.ctx.new_method_def(
-                name,
-                |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
-                    let zelf = args.take_positional();
-                    let b = zelf.as_ref().and_then(|z| z.downcast_ref::<BoundSelf>()).ok_or_else(|| type_error(vm, "C function called without its self"))?;
-                    call_def(vm, b.ml as *const PyMethodDef, b.slf as *mut PyObject, b.cls as *mut PyTypeObject, args)
-                },
-                PyMethodFlags::empty(),
-                doc.map_or(ItemDoc::NONE, ItemDoc::static_text),
-            )
-        })
-        .clone()
+    BOUND_DEFS.lock().entry(key).or_insert_with(|| CTarget::Bound.into_def(vm, name, doc, PyMethodFlags::empty())).clone()
+}
+
+/// Name and doc of a method definition, interned (they outlive every
+/// function made from it).
+fn def_name_doc(vm: &VirtualMachine, ml: *const PyMethodDef) -> PyResult<(&'static str, Option<&'static str>)> {
+    // SAFETY: ml is a method definition with a NUL-terminated name and an
+    // optional NUL-terminated doc.
+    unsafe {
+        let n = CStr::from_ptr((*ml).ml_name).to_str().map_err(|_| system_error(vm, "method name is not UTF-8"))?;
+        let d = (*ml).ml_doc;
+        let d = if d.is_null() { None } else { CStr::from_ptr(d).to_str().ok() };
+        Ok((vm.ctx.intern_str(n).as_str(), d.map(|d| vm.ctx.intern_str(d).as_str())))
+    }
+}
+
+/// The RustPython method descriptor (`classmethod == false`) or the
+/// function a classmethod wraps, for method definition `ml` of class `cls`
+/// (C type `tp`): C gets the first argument as `self`.
+pub(crate) fn make_method(vm: &VirtualMachine, cls: &'static rustpython_vm::Py<rustpython_vm::builtins::PyType>, tp: *mut PyTypeObject, ml: *mut PyMethodDef, classmethod: bool) -> PyResult<PyObjectRef> {
+    let (name, doc) = def_name_doc(vm, ml)?;
+    let target = CTarget::SelfArg { ml: ml as usize, cls: tp as usize };
+    Ok(if classmethod {
+        target.into_def(vm, name, doc, PyMethodFlags::empty()).build_function(vm, None).into()
+    } else {
+        target.into_def(vm, name, doc, PyMethodFlags::METHOD).build_method(cls, vm).into()
+    })
 }
 
 /// Makes the RustPython function for a C method definition.
@@ -323,43 +561,24 @@ pub(crate) fn make_function(vm: &VirtualMachine, ml: *mut PyMethodDef, slf: *mut
     if ml.is_null() {
         return Err(system_error(vm, "NULL PyMethodDef"));
     }
-    // SAFETY: the definition outlives the function: static data of the
-    // extension, or memory owned by `slf` (PyO3 closures keep it in their
-    // capsule), which the function keeps alive. Name and doc are interned,
-    // so they outlive it too.
-    let (name, doc): (&'static str, Option<&'static str>) = unsafe {
-        let n = CStr::from_ptr((*ml).ml_name).to_str().map_err(|_| system_error(vm, "method name is not UTF-8"))?;
-        let d = (*ml).ml_doc;
-        let d = if d.is_null() { None } else { CStr::from_ptr(d).to_str().ok() };
-        (vm.ctx.intern_str(n).as_str(), d.map(|d| vm.ctx.intern_str(d).as_str()))
-    };
+    // The definition outlives the function: static data of the extension,
+    // or memory owned by `slf` (PyO3 closures keep it in their capsule),
+    // which the function keeps alive.
+    let (name, doc) = def_name_doc(vm, ml)?;
     let module_self = if slf.is_null() { None } else { Some(rp(vm, slf)?).filter(|o| o.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some()) };
     let f: PyObjectRef = if slf.is_null() || module_self.is_some() {
         // Module functions: one per definition, made once per module. As on
-        // CPython, `__self__` is the module (RustPython passes it first).
+        // CPython, `__self__` is the module. The target keeps a reference to
+        // it for the life of the process (RustPython never frees a
+        // definition's function).
         if !slf.is_null() {
-            // SAFETY: the function keeps self alive.
+            // SAFETY: the target holds this reference.
             unsafe { bridge::incref(slf) };
         }
-        let owned = Owned(slf);
-        let def = Shared(ml.cast_const());
-        let cls_addr = cls as usize;
-        let takes_module = module_self.is_some();
+        let target = CTarget::Fixed { ml: ml as usize, slf: slf as usize, cls: cls as usize, zelf_first: module_self.is_some() };
         // RustPython renders `__doc__` and `__text_signature__` from CPython's
         // `name(sig)\n--\n\n` doc convention itself.
-        let def = vm.ctx.new_method_def(
-            name,
-            move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
-                if takes_module {
-                    args.take_positional();
-                }
-                let (d, o) = (&def, &owned);
-                call_def(vm, d.0, o.0, cls_addr as *mut PyTypeObject, args)
-            },
-            PyMethodFlags::empty(),
-            doc.map_or(ItemDoc::NONE, ItemDoc::static_text),
-        );
-        def.build_function(vm, module_self).into()
+        target.into_def(vm, name, doc, PyMethodFlags::empty()).build_function(vm, module_self).into()
     } else {
         // SAFETY: BoundSelf takes its own reference to slf.
         unsafe { bridge::incref(slf) };

@@ -470,6 +470,16 @@ pub(super) fn make_twin(
             native_new(cls, args, vm)
         });
         twin.as_object().set_attr("__new__", vm.ctx.types.staticmethod_type.as_object().call((new,), vm)?, vm)?;
+        // Instantiation calls the C `tp_new` directly, as CPython's
+        // `type_call` does, not through the attribute set above (which made
+        // RustPython's slot look `__new__` up and call it on every
+        // instantiation); subclasses inherit the slot. Not for types
+        // deriving from a builtin other than object: their `tp_new` reaches
+        // the builtin's `__new__`, whose safety check needs RustPython's own
+        // slot here.
+        if solid_base_is_object(vm, &twin) {
+            twin.slots.new.store(Some(native_new));
+        }
     }
     if heap {
         // SAFETY: tp is facade-allocated; the header owns the twin (types live forever).
@@ -494,6 +504,14 @@ pub(super) fn make_twin(
     install_getsets(vm, leaked, tp)?;
     install_members(vm, leaked, &members)?;
     publish_dict(vm, &twin, tp)?;
+    // No `tp_init` of its own: instantiation skips `object.__init__`, whose
+    // only work — rejecting arguments when `tp_new` is object's — cannot
+    // apply to a type with a C `tp_new` (CPython's object_init returns at
+    // once then). RustPython calls no init slot at all when there is none.
+    let object_init = vm.ctx.types.object_type.slots.init.load().map(|f| f as usize);
+    if twin.slots.new.load().map(|f| f as usize) == Some(native_new as *const () as usize) && twin.slots.init.load().map(|f| f as usize) == object_init {
+        twin.slots.init.store(None);
+    }
     // Static types are immutable, as in CPython; heap types when their spec
     // says so (Cython's shared types do). Set last: the attributes and slot
     // wrappers above go through `type.__setattr__`, which refuses immutable types.
@@ -501,6 +519,13 @@ pub(super) fn make_twin(
         twin.slots.flags.insert(PyTypeFlags::IMMUTABLETYPE);
     }
     Ok(())
+}
+
+/// Whether the first builtin (non-heap) class in `twin`'s MRO is `object`:
+/// its instances have no builtin payload whose `__new__`/`__init__` matter.
+fn solid_base_is_object(vm: &VirtualMachine, twin: &PyTypeRef) -> bool {
+    let solid = twin.mro.read().iter().find(|t| !t.slots.flags.has_feature(PyTypeFlags::HEAPTYPE)).cloned();
+    solid.is_none_or(|t| t.is(vm.ctx.types.object_type))
 }
 
 /// Points `tp_dict` at the twin's namespace dict, which C may read and write

@@ -2,12 +2,12 @@
 //! `tp_getset` and `tp_members` as getset descriptors of a twin type.
 
 use rustpython_vm::builtins::{PyGetSet, PyType};
-use rustpython_vm::function::{FuncArgs, ItemDoc, PyMethodFlags, PySetterValue};
+use rustpython_vm::function::{ItemDoc, PySetterValue};
 use rustpython_vm::{AsObject, Py, PyObjectRef, PyRef, PyResult, VirtualMachine};
 
 use crate::abi::*;
 use crate::bridge;
-use crate::objects::methodobject::{c_result, call_def};
+use crate::objects::methodobject::c_result;
 use crate::runtime::{Shared, gil, system_error, type_error};
 use super::heaptype::*;
 
@@ -32,35 +32,14 @@ pub(super) fn install_methods(vm: &VirtualMachine, cls: &'static Py<PyType>, tp:
 /// by `flags`: a method descriptor, or a classmethod / staticmethod
 /// (`METH_CLASS` / `METH_STATIC`). Also `PyDescr_NewMethod` / `NewClassMethod`.
 pub(crate) fn method_value(vm: &VirtualMachine, cls: &'static Py<PyType>, tp: *mut PyTypeObject, ml: *mut PyMethodDef, flags: std::ffi::c_int) -> PyResult<PyObjectRef> {
-    // SAFETY: ml is a static method definition.
-    let (name, doc) = unsafe { (cstr_static((*ml).ml_name).unwrap_or("?"), cstr_static((*ml).ml_doc)) };
     Ok(if flags & METH_STATIC != 0 {
         let f = crate::objects::methodobject::make_function(vm, ml, std::ptr::null_mut(), None, tp)?;
         vm.ctx.types.staticmethod_type.as_object().call((f,), vm)?
+    } else if flags & METH_CLASS != 0 {
+        let f = crate::objects::methodobject::make_method(vm, cls, tp, ml, true)?;
+        vm.ctx.types.classmethod_type.as_object().call((f,), vm)?
     } else {
-        let def = Shared(ml);
-        let cls_ptr = tp as usize;
-        let is_class = flags & METH_CLASS != 0;
-        let func = move |mut args: FuncArgs, vm: &VirtualMachine| -> PyResult {
-            let d = &def;
-            if args.args.is_empty() {
-                return Err(type_error(vm, "descriptor needs an argument"));
-            }
-            let _g = gil::ensure(vm);
-            bridge::bump_epoch();
-            let slf = bridge::to_c(vm, &args.args.remove(0));
-            let r = call_def(vm, d.0, slf, cls_ptr as *mut PyTypeObject, args);
-            // SAFETY: our reference from to_c.
-            unsafe { bridge::decref(slf) };
-            r
-        };
-        let doc = doc.map_or(ItemDoc::NONE, ItemDoc::static_text);
-        if is_class {
-            let f = vm.ctx.new_method_def(name, func, PyMethodFlags::empty(), doc).build_function(vm, None);
-            vm.ctx.types.classmethod_type.as_object().call((f,), vm)?
-        } else {
-            vm.ctx.new_method_def(name, func, PyMethodFlags::METHOD, doc).build_method(cls, vm).into()
-        }
+        crate::objects::methodobject::make_method(vm, cls, tp, ml, false)?
     })
 }
 
