@@ -492,3 +492,36 @@ def test_getter_docs():
     assert c.Base.value.__doc__ == "The value it was made with."
     assert c.Base.twice.__doc__ == "Twice the value, computed."
     assert c.Base(4).twice == 8
+
+
+def test_call_forms_reach_the_same_c_function():
+    # Every way Python can call a C function or method: the interpreter's
+    # vector calls (positional, keywords, bound and unbound methods) and the
+    # generic calls of builtins such as map() and functools.partial.
+    import functools
+    import facadetest as f
+
+    assert f.add(7, 2) == 9 and f.add(a=7, b=2) == 9 and f.add(7, b=2) == 9
+    assert list(map(f.add, [1, 2], [10, 20])) == [11, 22]
+    assert functools.partial(f.add, b=5)(1) == 6
+    assert f.add(*(3, 4)) == 7 and f.add(**{"a": 3, "b": 4}) == 7
+    with pytest.raises(TypeError):
+        f.add(1, 2, c=3)
+    x = c.Counter(0)
+    bound = x.incr
+    assert bound() == 1 and c.Counter.incr(x) == 2
+    assert list(map(c.Counter.incr, [x, x])) == [3, 4]
+    assert functools.partial(c.Counter.incr, x)() == 5
+    assert c.Counter.make(start=4).count == 4 and c.Counter.make(4).count == 4
+    assert functools.partial(c.Counter.make, start=6)().count == 6
+    with pytest.raises(TypeError, match="Counter"):
+        c.Counter.incr(5)
+    with pytest.raises(TypeError):
+        c.Counter.incr()
+    with pytest.raises(TypeError):
+        x.incr(1)
+    # A base's method on a subclass instance; a subclass's on a base instance.
+    ch = c.Child(4, 5)
+    assert c.Base.doubled(ch) == 8
+    with pytest.raises(TypeError, match="Child"):
+        c.Child.total(c.Base(1))
