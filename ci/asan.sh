@@ -7,7 +7,7 @@ set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 target="${ASAN_TARGET_DIR:-$root/target/asan}"
-RUSTFLAGS="-Zsanitizer=address" cargo build --quiet --target x86_64-unknown-linux-gnu --target-dir "$target"
+RUSTFLAGS="-Zsanitizer=address" cargo build --quiet --no-default-features --target x86_64-unknown-linux-gnu --target-dir "$target"
 ./ci/build-ext.sh >/dev/null
 ./ci/fetch-wheels.sh
 # pytest captures file descriptor 2: reports go to a log file instead.

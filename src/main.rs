@@ -4,6 +4,11 @@
 use rustpython::{InterpreterBuilder, InterpreterBuilderExt};
 use std::process::ExitCode;
 
+/// As in RustPython's own binary (its default `mimalloc` feature).
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A debug build of RustPython recurses deeper than 8 MiB allows.
 const STACK_SIZE: usize = 512 * 1024 * 1024;
 

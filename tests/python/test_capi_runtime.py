@@ -375,11 +375,15 @@ def test_pending_calls_scheduled_from_another_thread():
 
 def test_pending_calls_not_run_off_main_thread():
     calls = []
-    out = []
-    t = threading.Thread(target=lambda: (m.add_pending(calls, 1, 0), out.append(m.make_pending_calls()), out.append(list(calls))))
-    t.start()
-    t.join()
-    assert out == [0, []]
+    # Another OS thread adds a pending call and runs Py_MakePendingCalls
+    # while the main thread is parked in C (in_new_tstate: PyEval_SaveThread,
+    # pthread_join), so nobody but that thread could run the call: it must not.
+    def job():
+        m.add_pending(calls, 1, 0)
+        return m.make_pending_calls(), list(calls)
+
+    result, _fresh = m.in_new_tstate(job)
+    assert result == (0, [])
     m.make_pending_calls()
     assert calls == [1]
 
