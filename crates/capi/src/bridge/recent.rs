@@ -26,6 +26,8 @@ pub const MAX_ITEMS: isize = 4096;
 
 static RING: [AtomicUsize; SLOTS] = [const { AtomicUsize::new(0) }; SLOTS];
 static NEXT: AtomicUsize = AtomicUsize::new(0);
+/// How many slots hold a list, so that [`recheck`] with none costs one load.
+static OCCUPIED: AtomicUsize = AtomicUsize::new(0);
 
 /// Records that list mirror `p` crossed into C.
 pub(super) fn note(p: *mut PyObject) {
@@ -39,6 +41,8 @@ pub(super) fn note(p: *mut PyObject) {
     if old != 0 {
         // SAFETY: a slot holds a live list mirror (`forget` clears it first).
         unsafe { header(old as *mut PyObject) }.flags &= !RECENT;
+    } else {
+        OCCUPIED.fetch_add(1, Ordering::Relaxed);
     }
 }
 
@@ -49,13 +53,18 @@ pub(super) fn forget(p: *mut PyObject, flags: u8) {
     }
     let a = p as usize;
     for s in &RING {
-        let _ = s.compare_exchange(a, 0, Ordering::Relaxed, Ordering::Relaxed);
+        if s.compare_exchange(a, 0, Ordering::Relaxed, Ordering::Relaxed).is_ok() {
+            OCCUPIED.fetch_sub(1, Ordering::Relaxed);
+        }
     }
 }
 
 /// Brings the recent lists C holds up to date (called with the GIL held,
 /// after Python code ran).
 pub fn recheck(vm: &VirtualMachine) {
+    if OCCUPIED.load(Ordering::Relaxed) == 0 {
+        return;
+    }
     for s in &RING {
         let p = s.load(Ordering::Relaxed) as *mut PyObject;
         if p.is_null() {

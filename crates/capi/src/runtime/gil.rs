@@ -96,7 +96,9 @@ pub fn save() -> usize {
 
 /// Re-acquires the GIL at the saved depth (`PyEval_RestoreThread`).
 pub fn restore(vm: Option<&rustpython_vm::VirtualMachine>, depth: usize) {
-    if depth > 0 {
+    // Uncontended: one atomic operation; otherwise wait detached (with a
+    // VM) so that a stop-the-world can proceed, as `ensure` does.
+    if depth > 0 && !try_acquire_raw() {
         match vm {
             Some(vm) => rustpython_vm::vm::thread::allow_threads(vm, acquire_raw),
             None => acquire_raw(),
