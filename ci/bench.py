@@ -5,6 +5,7 @@ builds). Each case is timed as the best of several rounds, in ns per call,
 and names the builtin case it is compared with on the same interpreter
 (the nearest RustPython builtin doing the same kind of work).
 """
+import gc
 import hashlib
 import json
 import sys
@@ -20,11 +21,18 @@ SCALE = float(sys.argv[1]) if len(sys.argv) > 1 else 1.0
 
 
 def best(fn, n, rounds=5):
+    """Best time per iteration over `rounds`; the cyclic garbage collector is
+    off while a round runs, as timeit does (a collection pass over the
+    benchmark's own large lists would land in whichever case was running)."""
     times = []
     for _ in range(rounds):
-        t0 = time.perf_counter_ns()
-        fn(n)
-        times.append((time.perf_counter_ns() - t0) / n)
+        gc.disable()
+        try:
+            t0 = time.perf_counter_ns()
+            fn(n)
+            times.append((time.perf_counter_ns() - t0) / n)
+        finally:
+            gc.enable()
     return min(times)
 
 

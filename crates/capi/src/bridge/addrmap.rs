@@ -44,10 +44,11 @@ struct Pool([Vec<usize>; CLASSES]);
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        for class in &mut self.0 {
-            for b in class.drain(..) {
-                // SAFETY: pooled blocks came from calloc and are unused.
-                unsafe { libc::free(b as *mut libc::c_void) };
+        for (class, blocks) in self.0.iter_mut().enumerate() {
+            for b in blocks.drain(..) {
+                // SAFETY: pooled blocks of this class came from the global
+                // allocator with its layout and are unused.
+                unsafe { std::alloc::dealloc(b as *mut u8, class_layout(class as u16)) };
             }
         }
     }
@@ -76,11 +77,19 @@ pub(super) fn alloc_block(total: usize, class: u16) -> *mut u8 {
             unsafe { std::ptr::write_bytes(b, 0, class as usize * STEP) };
             return b;
         }
-        // SAFETY: calloc of the class's full size, so the block can be reused for any total of its class.
-        return unsafe { libc::calloc(1, class as usize * STEP) }.cast();
+        // SAFETY: the class's full size (non-zero), so the block can be
+        // reused for any total of its class. Pooled sizes come from the
+        // program's global allocator (mimalloc in `pyfacade`): fast for any
+        // number of blocks, where the pool keeps only KEEP per class.
+        return unsafe { std::alloc::alloc_zeroed(class_layout(class)) };
     }
     // SAFETY: plain zeroed allocation.
     unsafe { libc::calloc(1, total) }.cast()
+}
+
+/// The layout of a pooled block of `class` (non-zero).
+fn class_layout(class: u16) -> std::alloc::Layout {
+    std::alloc::Layout::from_size_align(class as usize * STEP, 16).expect("a valid size class")
 }
 
 /// Returns a block from [`alloc_block`] of class `class`.
@@ -104,7 +113,10 @@ pub(super) unsafe fn free_block(b: *mut u8, class: u16) {
         if kept {
             return;
         }
+        // SAFETY: per the contract, a block of this class's layout.
+        unsafe { std::alloc::dealloc(b, class_layout(class)) };
+        return;
     }
-    // SAFETY: per the contract.
+    // SAFETY: per the contract, a calloc'd block.
     unsafe { libc::free(b.cast()) };
 }

@@ -294,7 +294,8 @@ pub unsafe fn mortal_header<'a>(p: *mut PyObject) -> Option<&'a mut PreHeader> {
 /// Allocates a zeroed object of `size` bytes (plus pre-header) with refcount 1.
 pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObjectRef>) -> *mut PyObject {
     let class = addrmap::class_of(PRE + size);
-    // Zeroed, 16-byte aligned memory (calloc, or a pooled block of the class).
+    // Zeroed, 16-byte aligned memory (a block of its size class, pooled or
+    // from the global allocator; calloc for larger objects).
     let base = addrmap::alloc_block(PRE + size, class);
     if base.is_null() {
         std::process::abort();
