@@ -384,7 +384,11 @@ fn vectorcall_method(zelf: &RpObject, args: Vec<PyObjectRef>, nargs: usize, kwna
     if let Some(d) = zelf.downcast_ref::<rustpython_vm::builtins::descriptor::PyMethodDescriptor>()
         && let Some(t) = target_of(d.method.func)
     {
-        if let Some(obj) = args.first().filter(|_| nargs > 0)
+        if nargs == 0 {
+            // CPython names the method by its qualified name here.
+            return Err(type_error(vm, format!("unbound method {}.{}() needs an argument", d.common.typ.name(), d.common.name.as_str())));
+        }
+        if let Some(obj) = args.first()
             && !obj.fast_isinstance(d.common.typ)
         {
             return Err(type_error(vm, format!("descriptor '{}' for '{}' objects doesn't apply to a '{}' object", d.common.name.as_str(), d.common.typ.name(), obj.class().name())));
