@@ -212,16 +212,8 @@ fn call_c(vm: &VirtualMachine, ml: *const PyMethodDef, slf: *mut PyObject, cls: 
             if c == METH_VARARGS && nkw != 0 {
                 return Err(type_error(vm, format!("{name}() takes no keyword arguments")));
             }
+            let kw = c_kwargs(vm, names.iter().zip(&args[nargs..]))?;
             let t = c_tuple(vm, &args[..nargs]);
-            let kw = if nkw == 0 {
-                std::ptr::null_mut()
-            } else {
-                let d = vm.ctx.new_dict();
-                for (k, v) in names.iter().zip(&args[nargs..]) {
-                    d.set_item(&*vm.ctx.new_str(k), v.clone(), vm)?;
-                }
-                bridge::to_c(vm, d.as_object())
-            };
             // SAFETY: the convention is METH_VARARGS[|METH_KEYWORDS].
             let r = unsafe { call_varargs(meth, c, slf, t, kw) };
             // SAFETY: we own both.
@@ -275,7 +267,7 @@ impl CTarget {
                 let (first, args, nargs) = match bound {
                     Some(b) => (b, args, nargs),
                     None if nargs > 0 => (&*args[0], &args[1..], nargs - 1),
-                    None => return Err(type_error(vm, format!("unbound method {}() needs an argument", MethName(ml as *const PyMethodDef)))),
+                    None => return Err(unbound_without_self(vm, ml as *const PyMethodDef, cls as *mut PyTypeObject)),
                 };
                 let slf = bridge::to_c(vm, first);
                 let r = call_c(vm, ml as *const PyMethodDef, slf, cls as *mut PyTypeObject, args, nargs, names);
@@ -346,6 +338,13 @@ fn target_of(f: &'static dyn PyNativeFn) -> Option<&'static CTarget> {
     (TARGET_VTABLE.get() == Some(&meta)).then(|| unsafe { &*data.cast::<CTarget>() })
 }
 
+/// CPython's error for a method called without `self`, naming it by its
+/// class: `unbound method Counter.incr() needs an argument`.
+fn unbound_without_self(vm: &VirtualMachine, ml: *const PyMethodDef, cls: *mut PyTypeObject) -> rustpython_vm::builtins::PyBaseExceptionRef {
+    let class = rp(vm, cls.cast()).ok().and_then(|t| t.downcast::<rustpython_vm::builtins::PyType>().ok()).map(|t| format!("{}.", t.name()));
+    type_error(vm, format!("unbound method {}{}() needs an argument", class.unwrap_or_default(), MethName(ml)))
+}
+
 /// RustPython's own vectorcall slots of `builtin_function_or_method` and
 /// `method_descriptor`, called for callables that are not the facade's, and
 /// the reader of a builtin function's definition and `__self__`.
@@ -384,11 +383,7 @@ fn vectorcall_method(zelf: &RpObject, args: Vec<PyObjectRef>, nargs: usize, kwna
     if let Some(d) = zelf.downcast_ref::<rustpython_vm::builtins::descriptor::PyMethodDescriptor>()
         && let Some(t) = target_of(d.method.func)
     {
-        if nargs == 0 {
-            // CPython names the method by its qualified name here.
-            return Err(type_error(vm, format!("unbound method {}.{}() needs an argument", d.common.typ.name(), d.common.name.as_str())));
-        }
-        if let Some(obj) = args.first()
+        if let Some(obj) = args.first().filter(|_| nargs > 0)
             && !obj.fast_isinstance(d.common.typ)
         {
             return Err(type_error(vm, format!("descriptor '{}' for '{}' objects doesn't apply to a '{}' object", d.common.name.as_str(), d.common.typ.name(), obj.class().name())));
@@ -467,18 +462,22 @@ unsafe fn call_varargs(meth: *mut c_void, conv: std::ffi::c_int, slf: *mut PyObj
 /// RustPython call arguments as a C tuple (new reference) and a C keyword
 /// dict (new reference, or NULL when there are no keywords).
 pub(crate) fn c_args_kwargs(vm: &VirtualMachine, args: FuncArgs) -> PyResult<(*mut PyObject, *mut PyObject)> {
-    let kwargs = if args.kwargs.is_empty() {
-        None
-    } else {
-        let d = vm.ctx.new_dict();
-        for (key, v) in args.kwargs {
-            d.set_item(&*vm.ctx.new_str(key), v, vm)?;
-        }
-        Some(d)
-    };
-    let a = c_tuple(vm, &args.args);
-    let k = kwargs.map_or(std::ptr::null_mut(), |d| bridge::to_c(vm, d.as_object()));
-    Ok((a, k))
+    let k = c_kwargs(vm, args.kwargs.iter().map(|(name, v)| (&**name, v)))?;
+    Ok((c_tuple(vm, &args.args), k))
+}
+
+/// A new C keyword dict of `(name, value)` pairs, NULL when there are none
+/// (as CPython passes `kwargs` to `tp_new`/`tp_call`/`METH_KEYWORDS`).
+fn c_kwargs<'a>(vm: &VirtualMachine, items: impl Iterator<Item = (&'a Wtf8, &'a PyObjectRef)>) -> PyResult<*mut PyObject> {
+    let mut items = items.peekable();
+    if items.peek().is_none() {
+        return Ok(std::ptr::null_mut());
+    }
+    let d = vm.ctx.new_dict();
+    for (name, v) in items {
+        d.set_item(&*vm.ctx.new_str(name), v.clone(), vm)?;
+    }
+    Ok(bridge::to_c(vm, d.as_object()))
 }
 
 /// A new C tuple of `items`, for a C callee (`tp_new`, `METH_VARARGS`):
