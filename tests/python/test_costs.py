@@ -324,3 +324,46 @@ def test_replacing_a_nested_list_through_c():
     # The outer list crosses again: nothing stale is re-checked.
     assert f.tuple_list_sum(([5, 6],)) == 11
     assert f.list_get(outer, 1) == 0
+
+
+def test_identity_of_new_objects_c_keeps():
+    # Objects C makes through the API (here a hundred ints and strs, more
+    # than the bridge's list of escaped unregistered mirrors holds) and keeps
+    # while Python gets them in a list, a tuple and a dict: each crossing
+    # back into C is the very pointer C keeps.
+    f.release_kept()
+    try:
+        l, t, d = f.make_and_keep(100)
+        assert l == [1_000_000 + i for i in range(100)]
+        assert t == tuple(f"s{i}" for i in range(100))
+        for i in range(100):
+            assert f.is_kept(l[i], 2 * i)
+            assert f.is_kept(t[i], 2 * i + 1)
+            assert f.is_kept(d[t[i]], 2 * i)
+            assert f.same(f.echo(l[i]), l[i])
+        assert all(f.is_kept(k, 2 * i + 1) for i, k in enumerate(d))
+    finally:
+        f.release_kept()
+
+
+def test_new_objects_returned_to_python_are_the_same_objects():
+    # A result C made and returned crosses back as one object with one identity.
+    l = f.build_list(50)
+    assert all(f.same(x, y) for x, y in zip(l, f.tuple_items(tuple(l))))
+    assert f.echo(l) is l
+    assert [f.echo(x) for x in l] == list(range(50))
+
+
+def test_no_growth_building_containers_in_c():
+    def churn(n):
+        for i in range(n):
+            f.build_list(20)
+            f.nested()
+            f.make_dict()
+            f.make_tuple()
+            f.str_chars("abc")
+            f.make_and_keep(3)
+            f.release_kept()
+
+    grown = rss_growth_kib(churn, warm=5_000, n=50_000)
+    assert grown < 8 * 1024, f"RSS grew by {grown} KiB"

@@ -48,7 +48,7 @@ impl Drop for Pool {
             for b in blocks.drain(..) {
                 // SAFETY: pooled blocks of this class came from the global
                 // allocator with its layout and are unused.
-                unsafe { std::alloc::dealloc(b as *mut u8, class_layout(class as u16)) };
+                unsafe { std::alloc::dealloc(b as *mut u8, class_layout(class as u8)) };
             }
         }
     }
@@ -63,12 +63,12 @@ thread_local! {
 static POOLING: std::sync::LazyLock<bool> = std::sync::LazyLock::new(|| std::env::var_os("PYFACADE_NO_POOL").is_none());
 
 /// The size class of a `total`-byte block (0: not pooled).
-pub(super) fn class_of(total: usize) -> u16 {
-    if total <= POOLED_MAX && *POOLING { total.div_ceil(STEP) as u16 } else { 0 }
+pub(super) fn class_of(total: usize) -> u8 {
+    if total <= POOLED_MAX && *POOLING { total.div_ceil(STEP) as u8 } else { 0 }
 }
 
 /// A zeroed block for `total` bytes of class `class` (as [`class_of`]).
-pub(super) fn alloc_block(total: usize, class: u16) -> *mut u8 {
+pub(super) fn alloc_block(total: usize, class: u8) -> *mut u8 {
     if class != 0 {
         let reused = POOL.try_with(|p| p.borrow_mut().0[class as usize].pop()).ok().flatten();
         if let Some(b) = reused {
@@ -88,7 +88,7 @@ pub(super) fn alloc_block(total: usize, class: u16) -> *mut u8 {
 }
 
 /// The layout of a pooled block of `class` (non-zero).
-fn class_layout(class: u16) -> std::alloc::Layout {
+fn class_layout(class: u8) -> std::alloc::Layout {
     std::alloc::Layout::from_size_align(class as usize * STEP, 16).expect("a valid size class")
 }
 
@@ -96,7 +96,7 @@ fn class_layout(class: u16) -> std::alloc::Layout {
 ///
 /// # Safety
 /// `b` must be such a block, no longer used.
-pub(super) unsafe fn free_block(b: *mut u8, class: u16) {
+pub(super) unsafe fn free_block(b: *mut u8, class: u8) {
     if class != 0 {
         let kept = POOL
             .try_with(|p| {

@@ -37,6 +37,35 @@ pub fn new_list(ty: *mut PyTypeObject, n: usize) -> *mut PyObject {
     p
 }
 
+/// `PyList_Insert(p, at, item)` (`at` clamped as `list.insert` does;
+/// `None`: `PyList_Append`) on list builder `p`, in its item array with
+/// CPython's cost: the array takes a new reference to `item`, which stays
+/// C's until the list is realised.
+pub fn list_builder_insert(p: *mut PyObject, at: Option<isize>, item: *mut PyObject) {
+    let l = p.cast::<PyListObject>();
+    // SAFETY: p is a list builder (list layout, C-owned item array).
+    unsafe {
+        let n = (*l).ob_base.ob_size;
+        let at = match at {
+            None => n,
+            Some(i) if i < 0 => (i + n).max(0),
+            Some(i) => i.min(n),
+        } as usize;
+        super::mirror::reserve(l, n as usize + 1);
+        let a = (*l).ob_item.add(at);
+        std::ptr::copy(a, a.add(1), n as usize - at);
+        super::incref(item);
+        *a = item;
+        (*l).ob_base.ob_size = n + 1;
+    }
+}
+
+/// Whether `p` is a list builder not yet realised.
+pub fn is_list_builder(p: *mut PyObject) -> bool {
+    // SAFETY: callers pass valid objects.
+    unsafe { super::mortal_header(p) }.is_some_and(|h| h.rp.is_none() && h.kind == Kind::List)
+}
+
 /// A bytes builder of type `ty` (`PyBytes_Type`) of `n` bytes (zeroed, NUL-terminated).
 pub fn new_bytes(ty: *mut PyTypeObject, n: usize) -> *mut PyObject {
     let p = alloc(BYTES_SVAL_OFFSET + n + 1, Kind::Bytes, ty, None);
@@ -142,6 +171,21 @@ pub fn is_unrealised(p: *mut PyObject) -> bool {
 
 /// Turns a builder into a real RustPython object; `p` becomes its mirror.
 pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    realise_with(vm, p, false)
+}
+
+/// [`realise`] for an exact tuple or list builder whose last reference C is
+/// handing over ([`super::dying_object`]): items only the builder holds are
+/// taken without identity entries, and so is the builder, as all of them
+/// are freed with it. `None` for other builders.
+pub(super) fn realise_dying(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyResult<PyObjectRef>> {
+    // SAFETY: a builder keeps its type pointer.
+    let tp = unsafe { (*p).ob_type };
+    let exact = tp == crate::types::static_type!(PyTuple_Type) || tp == crate::types::static_type!(PyList_Type);
+    exact.then(|| realise_with(vm, p, true))
+}
+
+fn realise_with(vm: &VirtualMachine, p: *mut PyObject, dying: bool) -> PyResult<PyObjectRef> {
     // SAFETY: callers checked that p is facade-allocated with no rp yet.
     let h = unsafe { header(p) };
     let obj: PyObjectRef = match h.kind {
@@ -149,7 +193,7 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
             // SAFETY: tuple layout with ob_size slots.
             let items = unsafe {
                 let n = (*p.cast::<PyVarObject>()).ob_size as usize;
-                item_objects(vm, p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n, "tuple")?
+                item_objects(vm, p.cast::<u8>().add(TUPLE_ITEMS_OFFSET).cast(), n, "tuple", dying)?
             };
             super::mirror::adopt_tuple(p);
             // SAFETY: a builder keeps its type pointer.
@@ -165,7 +209,7 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
             // SAFETY: list layout.
             let items = unsafe {
                 let l = p.cast::<PyListObject>();
-                item_objects(vm, (*l).ob_item, (*l).ob_base.ob_size as usize, "list")?
+                item_objects(vm, (*l).ob_item, (*l).ob_base.ob_size as usize, "list", dying)?
             };
             let l = vm.ctx.new_list(items);
             super::mirror::adopt_list(p, &l);
@@ -183,11 +227,20 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
         k => return Err(system_error(vm, format!("cannot realise a {k:?} object"))),
     };
     h.rp = Some(obj.clone());
-    // RustPython may hand back a cached object (the empty tuple, a one-character
-    // str) that already has a mirror: that mirror keeps the identity entry and
-    // `p` stays a valid alias of it, as a filled `PyUnicode_New` result is a
-    // distinct object in CPython too.
-    register_mirror_if_absent(&obj, p);
+    if dying {
+        super::hide(p);
+    } else if obj.strong_count() == 2 {
+        // A new object (held here and by `p`), handed to Python: an escaped
+        // hidden mirror, registered only if it lives on.
+        super::hide(p);
+        super::escape(p, h);
+    } else {
+        // RustPython may hand back a cached object (the empty tuple, a
+        // one-character str) that already has a mirror: that mirror keeps the
+        // identity entry and `p` stays a valid alias of it, as a filled
+        // `PyUnicode_New` result is a distinct object in CPython too.
+        register_mirror_if_absent(&obj, p);
+    }
     Ok(obj)
 }
 
@@ -198,15 +251,19 @@ unsafe fn item_objects(
     arr: *mut *mut PyObject,
     n: usize,
     what: &str,
+    dying: bool,
 ) -> PyResult<Vec<PyObjectRef>> {
     (0..n)
         .map(|i| {
             // SAFETY: i < n.
             let it = unsafe { *arr.add(i) };
             if it.is_null() {
-                Err(system_error(vm, format!("{what} item {i} is NULL when the {what} is used")))
-            } else {
-                to_rp(vm, it)
+                return Err(system_error(vm, format!("{what} item {i} is NULL when the {what} is used")));
+            }
+            // An item only a dying builder holds dies with it.
+            match dying.then(|| super::dying_object(vm, it)).flatten() {
+                Some(o) => o,
+                None => to_rp(vm, it),
             }
         })
         .collect()

@@ -81,6 +81,19 @@ pub fn inline_data(p: *mut PyObject) -> *mut u8 {
     unsafe { p.cast::<u8>().add(if ascii { ASCII_DATA } else { COMPACT_DATA }) }
 }
 
+/// The characters of `p` if it is a mortal compact-ASCII str mirror or
+/// builder of the facade (whose inline data is the string's, UTF-8 too);
+/// `None` for anything else.
+pub fn ascii_chars<'a>(p: *mut PyObject) -> Option<&'a [u8]> {
+    // SAFETY: callers pass NULL or a readable object.
+    let h = unsafe { super::mortal_header(p) }?;
+    if h.kind != Kind::Str || !state(p).1 {
+        return None;
+    }
+    // SAFETY: a compact-ASCII str carries `length` bytes inline.
+    Some(unsafe { std::slice::from_raw_parts(inline_data(p), (*p.cast::<PyASCIIObject>()).length as usize) })
+}
+
 /// Builds the RustPython str from a `PyUnicode_New` builder's inline data.
 pub fn realise_str(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     let (kind, _) = state(p);

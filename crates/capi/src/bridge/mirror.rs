@@ -64,9 +64,21 @@ pub fn inline_layout(ty: &Py<PyType>) -> Option<&'static InlineLayout> {
     INLINE_LAYOUTS.read().iter().copied().find(|l| ty.fast_issubclass(&l.ty))
 }
 
-/// Creates and registers the mirror of `obj` (a new reference); `persist`
-/// allows it to be persistent (see the bridge docs).
-pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
+/// How [`create`] makes a mirror (see the bridge docs).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(super) enum Mode {
+    /// Registered, persistent if its type allows.
+    Persistent,
+    /// Registered, freed with C's last reference.
+    Transient,
+    /// Not registered (an int, float, str or bytes only the mirror holds).
+    Hidden,
+}
+
+/// Creates the mirror of `obj` (a new reference) and registers it unless
+/// `mode` is [`Mode::Hidden`].
+pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, mode: Mode) -> *mut PyObject {
+    let persist = mode == Mode::Persistent;
     if let Some(ty) = obj.downcast_ref::<PyType>() {
         let p = type_ptr(vm, ty);
         super::incref_type(p);
@@ -186,6 +198,10 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut
     };
     if persist {
         mark_persistent(vm, p, obj);
+    }
+    if mode == Mode::Hidden {
+        super::hide(p);
+        return p;
     }
     register_mirror(obj, p);
     // SAFETY: p was just allocated by the facade.
@@ -476,7 +492,7 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
 ///
 /// # Safety
 /// `l` must be a facade list object.
-unsafe fn reserve(l: *mut PyListObject, n: usize) {
+pub(super) unsafe fn reserve(l: *mut PyListObject, n: usize) {
     // SAFETY: per the contract.
     unsafe {
         if n as isize <= (*l).allocated && !(*l).ob_item.is_null() {

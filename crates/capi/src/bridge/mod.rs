@@ -13,7 +13,28 @@
 //! * **native objects** (instances of extension types), see [`native`].
 //!
 //! Identity: one map from RustPython object address to `PyObject*`; an entry
-//! lives exactly as long as its mirror.
+//! lives exactly as long as its mirror, except for hidden mirrors.
+//!
+//! # Hidden mirrors
+//!
+//! Identity only matters for an object Python can hand back to C while C
+//! holds its mirror. An object C makes through the API (`PyLong_FromLong`,
+//! `PyUnicode_FromStringAndSize`, a call's result) that nothing but its
+//! mirror holds cannot be handed back: when it is an exact int, float, str
+//! or bytes (no references, no weak references, not tracked by RustPython's
+//! collector), its mirror is *hidden* ([`to_c_new`]): it has no identity
+//! entry, which saves two operations on a large hash map per object. The
+//! object escapes when C hands it to Python ([`to_rp`]): the mirror is then
+//! listed as *escaped* (a short list that lookups search after the map, so
+//! identity stays exact) and registered for good only if it lives on while
+//! the list fills up; most such mirrors are freed first (C set the object
+//! into a dict and released it). A result C returns with its last reference
+//! ([`to_rp_steal`]) needs no entry at all, and neither do the items of a
+//! tuple or list builder that C returns so, when only the builder held them:
+//! they are freed with it, before Python runs. Together with builders
+//! (`PyList_New` + `PyList_Append` fills the C item array; the RustPython
+//! list is made once, when the list crosses), a list of new objects built by
+//! C and returned costs no identity-map operation at all.
 //!
 //! # Mirror lifetime and cost model
 //!
@@ -136,23 +157,29 @@ pub enum Kind {
 const MAGIC: u32 = 0x5046_4143; // "PFAC"
 
 /// `PreHeader::flags`: the mirror is parked at refcount 0 instead of freed.
-pub(crate) const PERSISTENT: u8 = 1;
+pub(crate) const PERSISTENT: u16 = 1;
 /// `PreHeader::flags`: the mirror is in the parked queue (owned by the sweep).
-pub(crate) const QUEUED: u8 = 2;
+pub(crate) const QUEUED: u16 = 2;
 /// `PreHeader::flags`: `Aux::nested` lists items to re-check on crossing.
-pub(crate) const NESTED: u8 = 4;
+pub(crate) const NESTED: u16 = 4;
 /// `PreHeader::flags`: a list mirror in [`recent`]'s ring.
-pub(crate) const RECENT: u8 = 8;
+pub(crate) const RECENT: u16 = 8;
 /// `PreHeader::flags`: a native object whose `tp_finalize` has run (CPython's
 /// `_PyGC_FINALIZED`), so that the twin's `__del__` and
 /// `PyObject_CallFinalizer` run it once between them.
-pub(crate) const FINALIZED: u8 = 16;
+pub(crate) const FINALIZED: u16 = 16;
 /// `PreHeader::flags`: the type object of a class created at run time,
 /// freed with its class (see [`typemirror`]).
-pub(crate) const MORTAL_TYPE: u8 = 32;
+pub(crate) const MORTAL_TYPE: u16 = 32;
 /// `PreHeader::flags`: a new frozenset C is filling with `PySet_Add`; its
 /// items wait in `Aux::pending` (see [`builders::add_to_new_frozenset`]).
-pub(crate) const FROZEN_PENDING: u8 = 64;
+pub(crate) const FROZEN_PENDING: u16 = 64;
+/// `PreHeader::flags`: the mirror is not in the identity map (see
+/// "Hidden mirrors" in the module docs).
+pub(crate) const HIDDEN: u16 = 128;
+/// `PreHeader::flags`: a hidden mirror whose object Python may have seen,
+/// listed in `Maps::escaped` until it is registered or freed.
+pub(crate) const ESCAPED: u16 = 256;
 
 /// Marks native object `p` finalised; false if it already was.
 pub(crate) fn set_finalized(p: *mut PyObject) -> bool {
@@ -168,9 +195,9 @@ pub(crate) fn set_finalized(p: *mut PyObject) -> bool {
 pub struct PreHeader {
     magic: u32,
     kind: Kind,
-    flags: u8,
     /// Size class of the allocation (`addrmap::class_of`; 0: not pooled).
-    class: u16,
+    class: u8,
+    flags: u16,
     /// Epoch of the last refresh of the inline fields (containers). Wraps
     /// after 2^32 entries into extension code; a mirror untouched for exactly
     /// that long skips one refresh.
@@ -239,10 +266,54 @@ struct Maps {
     rp2c: AddrMap<usize>,
     /// Static objects (no pre-header): `PyObject*` -> RustPython object.
     statics: AddrMap<PyObjectRef>,
+    /// Hidden mirrors whose objects escaped to Python and may be looked up:
+    /// `(RustPython address, PyObject*)`, oldest first, at most [`ESCAPED_MAX`].
+    escaped: Vec<(usize, usize)>,
 }
 
+/// How many escaped hidden mirrors wait before the oldest half is registered.
+const ESCAPED_MAX: usize = 32;
+
+impl Maps {
+    /// The `PyObject*` of the RustPython object at `key`: its identity
+    /// entry, or an escaped hidden mirror, which is registered now that
+    /// Python shares it with C.
+    fn get(&mut self, key: usize) -> Option<usize> {
+        if let Some(&p) = self.rp2c.get(&key) {
+            return Some(p);
+        }
+        let i = self.escaped.iter().rposition(|&(k, _)| k == key)?;
+        let (_, p) = self.escaped.remove(i);
+        self.settle(key, p);
+        Some(p)
+    }
+
+    /// Gives hidden mirror `p` of the object at `key` its identity entry.
+    fn settle(&mut self, key: usize, p: usize) {
+        // SAFETY: hidden mirrors in `escaped` are alive (free removes them).
+        unsafe { header(p as *mut PyObject) }.flags &= !(HIDDEN | ESCAPED);
+        HIDDEN_LIVE.fetch_sub(1, Ordering::Relaxed);
+        self.rp2c.insert(key, p);
+    }
+
+    /// Lists hidden mirror `p` of the object at `key` as escaped; when the
+    /// list is full, its older half is registered.
+    fn escape(&mut self, key: usize, p: usize) {
+        if self.escaped.len() == ESCAPED_MAX {
+            let old: Vec<(usize, usize)> = self.escaped.drain(..ESCAPED_MAX / 2).collect();
+            for (k, q) in old {
+                self.settle(k, q);
+            }
+        }
+        self.escaped.push((key, p));
+    }
+}
+
+/// Number of live hidden mirrors (not in `rp2c`), for [`live_mirrors`].
+static HIDDEN_LIVE: AtomicUsize = AtomicUsize::new(0);
+
 static MAPS: LazyLock<Mutex<Maps>> =
-    LazyLock::new(|| Mutex::new(Maps { rp2c: AddrMap::default(), statics: AddrMap::default() }));
+    LazyLock::new(|| Mutex::new(Maps { rp2c: AddrMap::default(), statics: AddrMap::default(), escaped: Vec::new() }));
 static EPOCH: AtomicU32 = AtomicU32::new(1);
 
 /// Starts a new refresh epoch (each entry into extension code): mirrors
@@ -305,8 +376,8 @@ pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObject
         base.cast::<PreHeader>().write(PreHeader {
             magic: MAGIC,
             kind,
-            flags: 0,
             class,
+            flags: 0,
             epoch: EPOCH.load(Ordering::Relaxed),
             version: 0,
             rp,
@@ -491,7 +562,29 @@ pub(crate) fn register_mirror(rp: &RpObject, p: *mut PyObject) {
 
 /// Registers `p` as the mirror of `rp` unless `rp` already has one.
 pub(crate) fn register_mirror_if_absent(rp: &RpObject, p: *mut PyObject) {
-    MAPS.lock().rp2c.entry(rp_key(rp)).or_insert(p as usize);
+    let mut m = MAPS.lock();
+    if m.get(rp_key(rp)).is_none() {
+        m.rp2c.insert(rp_key(rp), p as usize);
+    }
+}
+
+/// Makes `p`, a new mirror of a RustPython object that only it holds (or
+/// a builder about to be freed), hidden: not registered (see the module docs).
+pub(crate) fn hide(p: *mut PyObject) {
+    // SAFETY: p is a live facade mirror.
+    unsafe { header(p) }.flags |= HIDDEN;
+    HIDDEN_LIVE.fetch_add(1, Ordering::Relaxed);
+}
+
+/// Hidden mirror `p` hands its object to Python: from now on a lookup of
+/// the object must find `p`.
+pub(super) fn escape(p: *mut PyObject, h: &mut PreHeader) {
+    if h.flags & ESCAPED == 0 {
+        if let Some(rp) = &h.rp {
+            h.flags |= ESCAPED;
+            MAPS.lock().escape(rp_key(rp), p as usize);
+        }
+    }
 }
 
 /// Removes `rp`'s identity entry if it still names `p`.
@@ -508,7 +601,7 @@ pub(crate) fn unregister_addr(key: usize, p: *mut PyObject) {
 }
 
 fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
-    MAPS.lock().rp2c.get(&rp_key(rp)).map(|&p| p as *mut PyObject)
+    MAPS.lock().get(rp_key(rp)).map(|p| p as *mut PyObject)
 }
 
 /// `sys.getrefcount(obj)` as CPython counts: RustPython's strong count, less
@@ -543,6 +636,26 @@ pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
     to_c_with(vm, obj, false)
 }
 
+/// Like [`to_c_transient`] for an object handed over to C: if nothing else
+/// holds it and it is an exact int, float, str or bytes, its mirror is
+/// hidden (no identity entry until Python can see the object again).
+pub fn to_c_new(vm: &VirtualMachine, obj: PyObjectRef) -> *mut PyObject {
+    if obj.strong_count() == 1 && is_hideable(vm, &obj) {
+        return mirror::create(vm, &obj, mirror::Mode::Hidden);
+    }
+    to_c_transient(vm, &obj)
+}
+
+/// Exact builtin types whose instances hold nothing, cannot be weakly
+/// referenced and are not tracked by RustPython's collector: an instance
+/// only its mirror holds is unreachable from Python.
+fn is_hideable(vm: &VirtualMachine, obj: &RpObject) -> bool {
+    let t = obj.class();
+    let ts = &vm.ctx.types;
+    use rustpython_vm::AsObject;
+    t.is(ts.int_type) || t.is(ts.str_type) || t.is(ts.float_type) || t.is(ts.bytes_type)
+}
+
 fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
     if let Some(p) = fast_lookup(obj) {
         return p;
@@ -555,7 +668,7 @@ fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObjec
         hold_again(p, obj);
         p
     } else {
-        mirror::create(vm, obj, persist)
+        mirror::create(vm, obj, if persist { mirror::Mode::Persistent } else { mirror::Mode::Transient })
     };
     if obj.downcast_ref::<rustpython_vm::builtins::PyList>().is_some() {
         recent::note(p);
@@ -625,11 +738,50 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     };
     match &h.rp {
         Some(_) if h.flags & FROZEN_PENDING != 0 => builders::finish_frozenset(vm, p),
-        Some(o) => Ok(o.clone()),
+        Some(o) => {
+            let o = o.clone();
+            if h.flags & HIDDEN != 0 {
+                escape(p, h);
+            }
+            Ok(o)
+        }
         None if h.kind == Kind::Native => native::realise(vm, p),
         None if h.kind == Kind::Type => typemirror::class_of(p)
             .ok_or_else(|| system_error(vm, format!("type object at {p:p} was used after its class was freed"))),
         None => builders::realise(vm, p),
+    }
+}
+
+/// The RustPython object behind `p`, taking over C's reference to `p` (a
+/// result C returned). A hidden mirror or a builder that C no longer holds
+/// otherwise is freed here without ever being registered, and the items
+/// only such a builder held with it.
+pub fn to_rp_steal(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    let o = match dying_object(vm, p) {
+        Some(o) => o,
+        None => to_rp(vm, p),
+    };
+    // SAFETY: the caller's reference, handed over.
+    unsafe { xdecref(p) };
+    o
+}
+
+/// The RustPython object of `p` when C's reference about to be released
+/// is its last one and `p` is a hidden mirror or a tuple or list builder
+/// (realised with its dying items, see [`builders::realise_dying`]); `None`
+/// otherwise. The caller releases that reference at once, with no Python
+/// code in between, so the object never needs an identity entry.
+pub(crate) fn dying_object(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyResult<PyObjectRef>> {
+    // SAFETY: p is NULL or a live object.
+    if p.is_null() || is_immortal(p) || unsafe { (*p).ob_refcnt } != 1 {
+        return None;
+    }
+    // SAFETY: a mortal object given to the bridge.
+    let h = unsafe { try_header(p) }?;
+    match &h.rp {
+        Some(o) if h.flags & HIDDEN != 0 => Some(Ok(o.clone())),
+        None if matches!(h.kind, Kind::Tuple | Kind::List) => builders::realise_dying(vm, p),
+        _ => None,
     }
 }
 
@@ -787,7 +939,15 @@ pub unsafe extern "C" fn dealloc(p: *mut PyObject) {
 pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     // SAFETY: guaranteed by the caller.
     let h = unsafe { header(p) };
-    if let Some(rp) = &h.rp {
+    if h.flags & HIDDEN != 0 {
+        HIDDEN_LIVE.fetch_sub(1, Ordering::Relaxed);
+        if h.flags & ESCAPED != 0 {
+            let mut m = MAPS.lock();
+            if let Some(i) = m.escaped.iter().rposition(|&(_, q)| q == p as usize) {
+                m.escaped.remove(i);
+            }
+        }
+    } else if let Some(rp) = &h.rp {
         unregister(rp, p);
     }
     match h.kind {
@@ -831,7 +991,7 @@ fn release_aux(h: &mut PreHeader) {
 /// Number of live mirrors, parked ones included (for leak tests).
 pub fn live_mirrors() -> usize {
     let m = MAPS.lock();
-    m.rp2c.len() - m.statics.len()
+    m.rp2c.len() - m.statics.len() + HIDDEN_LIVE.load(Ordering::Relaxed)
 }
 
 /// Marks `p` as immortal (types, pinned modules).

@@ -47,7 +47,7 @@ pub(super) fn note(p: *mut PyObject) {
 }
 
 /// Forgets list mirror `p` (being freed; `flags` its header's flags).
-pub(super) fn forget(p: *mut PyObject, flags: u8) {
+pub(super) fn forget(p: *mut PyObject, flags: u16) {
     if flags & RECENT == 0 {
         return;
     }

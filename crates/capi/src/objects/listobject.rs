@@ -44,15 +44,23 @@ fn mutate<R>(vm: &VirtualMachine, o: *mut PyObject, name: &str, f: impl FnOnce(&
 
 #[unsafe(no_mangle)]
 pub extern "C" fn PyList_Size(o: *mut PyObject) -> Py_ssize_t {
-    api("PyList_Size", |vm| Ok(list(vm, o, "PyList_Size")?.borrow_vec().len() as isize))
+    api("PyList_Size", |vm| {
+        if builders::is_list_builder(o) {
+            // SAFETY: list builder layout.
+            return Ok(unsafe { (*o.cast::<PyListObject>()).ob_base.ob_size });
+        }
+        Ok(list(vm, o, "PyList_Size")?.borrow_vec().len() as isize)
+    })
 }
 
 /// Borrowed reference to item `i` (owned by the list's item array).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyList_GetItem(o: *mut PyObject, i: Py_ssize_t) -> *mut PyObject {
     api("PyList_GetItem", |vm| {
-        let l = list(vm, o, "PyList_GetItem")?;
-        bridge::mirror::ensure_synced(vm, o, l.as_ref());
+        if !builders::is_list_builder(o) {
+            let l = list(vm, o, "PyList_GetItem")?;
+            bridge::mirror::ensure_synced(vm, o, l.as_ref());
+        }
         // SAFETY: list layout, just checked.
         let (n, items) = unsafe { ((*o.cast::<PyListObject>()).ob_base.ob_size, (*o.cast::<PyListObject>()).ob_item) };
         if i < 0 || i >= n {
@@ -110,6 +118,10 @@ pub unsafe extern "C" fn PyList_SetItem(o: *mut PyObject, i: Py_ssize_t, v: *mut
 #[unsafe(no_mangle)]
 pub extern "C" fn PyList_Append(o: *mut PyObject, v: *mut PyObject) -> i32 {
     api("PyList_Append", |vm| {
+        if builders::is_list_builder(o) && !v.is_null() {
+            builders::list_builder_insert(o, None, v);
+            return Ok(0);
+        }
         let value = rp(vm, v)?;
         let l = list(vm, o, "PyList_Append")?;
         let _ = bridge::mirror::list_edit(vm, o, &l, ListEdit::Append, value, v);
@@ -120,6 +132,10 @@ pub extern "C" fn PyList_Append(o: *mut PyObject, v: *mut PyObject) -> i32 {
 #[unsafe(no_mangle)]
 pub extern "C" fn PyList_Insert(o: *mut PyObject, i: Py_ssize_t, v: *mut PyObject) -> i32 {
     api("PyList_Insert", |vm| {
+        if builders::is_list_builder(o) && !v.is_null() {
+            builders::list_builder_insert(o, Some(i), v);
+            return Ok(0);
+        }
         let value = rp(vm, v)?;
         let l = list(vm, o, "PyList_Insert")?;
         let _ = bridge::mirror::list_edit(vm, o, &l, ListEdit::Insert(i), value, v);

@@ -30,10 +30,7 @@ pub(crate) fn checked_result(vm: &VirtualMachine, r: *mut PyObject, what: impl s
 /// Converts the C result of an extension call into a RustPython result.
 pub(crate) fn c_result(vm: &VirtualMachine, r: *mut PyObject, what: impl std::fmt::Display) -> PyResult {
     let r = checked_result(vm, r, what)?;
-    let o = rp(vm, r);
-    // SAFETY: we own the result reference.
-    unsafe { bridge::decref(r) };
-    o
+    bridge::to_rp_steal(vm, r)
 }
 
 /// C references to call arguments, on the stack for up to 8 of them;

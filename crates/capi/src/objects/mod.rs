@@ -82,7 +82,7 @@ use crate::runtime::{api, system_error};
 
 /// Body of a C-API function returning a new reference.
 pub(crate) fn new_ref(name: &str, f: impl FnOnce(&VirtualMachine) -> PyResult<PyObjectRef>) -> *mut PyObject {
-    api(name, |vm| f(vm).map(|o| bridge::to_c_transient(vm, &o)))
+    api(name, |vm| f(vm).map(|o| bridge::to_c_new(vm, o)))
 }
 
 /// Runs a RustPython operation that may execute Python code (`__getattr__`,

@@ -274,6 +274,12 @@ pub extern "C" fn PyUnicode_InternFromString(s: *const c_char) -> *mut PyObject 
 /// 1 if `o` equals the UTF-8 string `s[:size]`, else 0; never raises.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnicode_EqualToUTF8AndSize(o: *mut PyObject, s: *const c_char, size: Py_ssize_t) -> c_int {
+    // An ASCII str compares its inline characters (jiter's key cache asks
+    // this for every object key it parses).
+    if let Some(chars) = bridge::layout::ascii_chars(o).filter(|_| !s.is_null() && size >= 0) {
+        // SAFETY: s points to size readable bytes (the caller's contract).
+        return cbool(chars == unsafe { std::slice::from_raw_parts(s.cast::<u8>(), size as usize) });
+    }
     api_noerr("PyUnicode_EqualToUTF8AndSize", 0, |vm| {
         let (Ok(obj), Ok(b)) = (rp(vm, o), bytes_arg(vm, s, size)) else { return 0 };
         obj.downcast_ref::<PyStr>().map_or(0, |x| cbool(x.as_bytes() == b && x.to_str().is_some()))

@@ -441,6 +441,34 @@ mod facadetest {
         KEPT.lock().unwrap().iter().map(|o| o.clone_ref(py)).collect()
     }
 
+    /// Makes `n` new ints and strs that C keeps (a reference each, in the
+    /// kept list: int `i` at `2i`, str `i` at `2i + 1`) and returns them in
+    /// a new list (ints), a new tuple (strs) and a new dict (str -> int).
+    #[pyfunction]
+    fn make_and_keep(py: Python<'_>, n: usize) -> PyResult<(Bound<'_, PyList>, Bound<'_, PyTuple>, Bound<'_, PyDict>)> {
+        let l = PyList::empty(py);
+        let d = PyDict::new(py);
+        let mut strs = Vec::with_capacity(n);
+        for i in 0..n {
+            let x = (1_000_000 + i).into_pyobject(py)?.into_any();
+            let s = PyString::new(py, &format!("s{i}")).into_any();
+            let mut kept = KEPT.lock().unwrap();
+            kept.push(x.clone().unbind());
+            kept.push(s.clone().unbind());
+            drop(kept);
+            l.append(&x)?;
+            d.set_item(&s, &x)?;
+            strs.push(s);
+        }
+        Ok((l, PyTuple::new(py, strs)?, d))
+    }
+
+    /// Whether `obj` is, as a C pointer, the object kept at `i`.
+    #[pyfunction]
+    fn is_kept(obj: &Bound<'_, PyAny>, i: usize) -> bool {
+        KEPT.lock().unwrap().get(i).is_some_and(|k| k.as_ptr() == obj.as_ptr())
+    }
+
     /// Releases the objects kept so far.
     #[pyfunction]
     fn release_kept() {
