@@ -84,12 +84,6 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, mode: Mode) -> *mut Py
         super::incref_type(p);
         return p.cast();
     }
-    if let Some(p) = super::native::native_of(obj) {
-        // A twin whose identity entry is gone (never expected): its native object.
-        // SAFETY: the twin holds a reference, so p is alive.
-        unsafe { super::incref(p) };
-        return p;
-    }
     let ty = type_ptr(vm, obj.class());
     let owned = Some(obj.to_owned());
     let p = if let Some(t) = obj.downcast_ref::<PyTuple>() {

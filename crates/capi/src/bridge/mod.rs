@@ -180,6 +180,9 @@ pub(crate) const HIDDEN: u16 = 128;
 /// `PreHeader::flags`: a hidden mirror whose object Python may have seen,
 /// listed in `Maps::escaped` until it is registered or freed.
 pub(crate) const ESCAPED: u16 = 256;
+/// `PreHeader::flags`: a native object tracked for cycle collection (a GC
+/// type's instance, see [`native`]).
+pub(crate) const TRACKED: u16 = 512;
 
 /// Marks native object `p` finalised; false if it already was.
 pub(crate) fn set_finalized(p: *mut PyObject) -> bool {
@@ -224,12 +227,18 @@ impl PreHeader {
         self.flags & PERSISTENT != 0 && matches!(self.kind, Kind::Int | Kind::Float | Kind::Str | Kind::Bytes)
     }
 
-    /// Makes a recycled allocation a fresh native object (no twin yet).
-    pub fn reset_native(&mut self) {
+    /// Makes a recycled native allocation (a `tp_alloc` result that
+    /// `tp_dealloc` kept, as PyO3's freelists do) a fresh native object with
+    /// no twin; false for memory the facade did not allocate as a native object.
+    pub fn reset_native(&mut self) -> bool {
+        if !matches!(self.kind, Kind::Native | Kind::NativeBuiltin) {
+            return false;
+        }
         self.kind = Kind::Native;
         self.flags = 0;
         self.rp = None;
         self.epoch = EPOCH.load(Ordering::Relaxed);
+        true
     }
 }
 
@@ -364,15 +373,18 @@ pub unsafe fn mortal_header<'a>(p: *mut PyObject) -> Option<&'a mut PreHeader> {
 
 /// Allocates a zeroed object of `size` bytes (plus pre-header) with refcount 1.
 pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObjectRef>) -> *mut PyObject {
-    let class = addrmap::class_of(PRE + size);
+    let extra = extra_size(kind);
+    let class = addrmap::class_of(extra + PRE + size);
     // Zeroed, 16-byte aligned memory (a block of its size class, pooled or
-    // from the global allocator; calloc for larger objects).
-    let base = addrmap::alloc_block(PRE + size, class);
-    if base.is_null() {
+    // from the global allocator; calloc for larger objects). Native objects
+    // have their collector state in front of the pre-header (zeroed: none).
+    let block = addrmap::alloc_block(extra + PRE + size, class);
+    if block.is_null() {
         std::process::abort();
     }
-    // SAFETY: base points to PRE + size writable bytes.
+    // SAFETY: block points to extra + PRE + size writable bytes.
     unsafe {
+        let base = block.add(extra);
         base.cast::<PreHeader>().write(PreHeader {
             magic: MAGIC,
             kind,
@@ -398,6 +410,11 @@ pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObject
 /// [`free`]; a no-op for immortal types), so that C can take one inline from
 /// `Py_TYPE(o)` while a mortal type object holds its class. Native objects'
 /// references are their `tp_alloc`'s and `tp_dealloc`'s business.
+/// Bytes allocated in front of the pre-header of an object of `kind`.
+const fn extra_size(kind: Kind) -> usize {
+    if matches!(kind, Kind::Native | Kind::NativeBuiltin) { native::EXTRA } else { 0 }
+}
+
 fn holds_its_type(kind: Kind) -> bool {
     !matches!(kind, Kind::Native | Kind::NativeBuiltin | Kind::Type)
 }
@@ -482,7 +499,7 @@ const SMALL_INT_MIN: i64 = -5;
 const SMALL_INT_MAX: i64 = 256;
 static SMALL_INTS: [(AtomicUsize, AtomicUsize); (SMALL_INT_MAX - SMALL_INT_MIN + 1) as usize] =
     [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; (SMALL_INT_MAX - SMALL_INT_MIN + 1) as usize];
-static SINGLETONS: [(AtomicUsize, AtomicUsize); 5] = [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 5];
+static SINGLETONS: [(AtomicUsize, AtomicUsize); 6] = [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 6];
 
 /// Registers a static object (singleton or exported type) for `rp`.
 pub fn register_static(p: *mut PyObject, rp: PyObjectRef) {
@@ -497,6 +514,15 @@ pub fn register_static(p: *mut PyObject, rp: PyObjectRef) {
 pub fn register_singleton(p: *mut PyObject, rp: PyObjectRef) {
     fill_slot(&SINGLETONS, p, &rp);
     register_static(p, rp);
+}
+
+/// Makes the mirror of RustPython singleton `obj` (the empty tuple)
+/// immortal, as CPython's is, and found without the map.
+pub fn pin_singleton(vm: &VirtualMachine, obj: &RpObject) {
+    let p = to_c(vm, obj);
+    // SAFETY: p is a live mirror; immortal from now on, it is never freed.
+    unsafe { make_immortal(p) };
+    fill_slot(&SINGLETONS, p, obj);
 }
 
 /// Type objects found without the map: the builtin types whose instances
@@ -613,8 +639,9 @@ pub fn cpython_refcount(obj: &RpObject) -> usize {
     if obj.is_immortal() {
         return n;
     }
-    let Some(p) = lookup(obj) else { return n };
-    // SAFETY: a registered mirror is alive while its object is.
+    let Some(p) = native::native_of(obj).or_else(|| lookup(obj)) else { return n };
+    // SAFETY: a registered mirror is alive while its object is (a twin's
+    // native object while the twin is).
     let Some(h) = (unsafe { mortal_header(p) }) else { return n };
     let held = h.rp.as_ref().is_some_and(|r| rustpython_vm::AsObject::is(r, obj)) as usize;
     // SAFETY: as above.
@@ -658,6 +685,13 @@ fn is_hideable(vm: &VirtualMachine, obj: &RpObject) -> bool {
 
 fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
     if let Some(p) = fast_lookup(obj) {
+        return p;
+    }
+    if let Some(p) = native::native_of(obj) {
+        // A twin points to its native object, which needs no identity entry.
+        // SAFETY: the twin keeps its native object's memory alive.
+        unsafe { incref(p) };
+        hold_again(p, obj);
         return p;
     }
     let p = if let Some(p) = lookup(obj) {
@@ -767,9 +801,10 @@ pub fn to_rp_steal(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRe
 }
 
 /// The RustPython object of `p` when C's reference about to be released
-/// is its last one and `p` is a hidden mirror or a tuple or list builder
-/// (realised with its dying items, see [`builders::realise_dying`]); `None`
-/// otherwise. The caller releases that reference at once, with no Python
+/// is its last one and `p` is a hidden mirror, a tuple or list builder
+/// (realised with its dying items, see [`builders::realise_dying`]) or a
+/// native object with no twin yet (whose twin is made in the weak state,
+/// [`native::realise_dying`]); `None` otherwise. The caller releases that reference at once, with no Python
 /// code in between, so the object never needs an identity entry.
 pub(crate) fn dying_object(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyResult<PyObjectRef>> {
     // SAFETY: p is NULL or a live object.
@@ -781,6 +816,7 @@ pub(crate) fn dying_object(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyRe
     match &h.rp {
         Some(o) if h.flags & HIDDEN != 0 => Some(Ok(o.clone())),
         None if matches!(h.kind, Kind::Tuple | Kind::List) => builders::realise_dying(vm, p),
+        None if h.kind == Kind::Native => native::realise_dying(vm, p),
         _ => None,
     }
 }
@@ -951,9 +987,7 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
         unregister(rp, p);
     }
     match h.kind {
-        // SAFETY: a native object's type outlives it (tp_dealloc releases
-        // the instance's reference after tp_free). Only GC types are tracked.
-        Kind::Native if unsafe { (*(*p).ob_type).tp_flags } & crate::abi::Py_TPFLAGS_HAVE_GC != 0 => native::untrack(p),
+        Kind::Native | Kind::NativeBuiltin => native::forget(p),
         Kind::List => recent::forget(p, h.flags),
         _ => {}
     }
@@ -966,8 +1000,9 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     let held_type = holds_its_type(h.kind) && !tp.is_null();
     h.magic = 0;
     let class = h.class;
-    // SAFETY: base was allocated by alloc() with this class.
-    unsafe { addrmap::free_block(p.cast::<u8>().sub(PRE), class) };
+    // SAFETY: the block was allocated by alloc() with this class, `extra`
+    // bytes in front of the pre-header for its kind.
+    unsafe { addrmap::free_block(p.cast::<u8>().sub(PRE + extra_size(h.kind)), class) };
     if held_type {
         // SAFETY: the reference alloc() took (a no-op for immortal types).
         // The class is still held by `rp`, so this cannot free the type object.

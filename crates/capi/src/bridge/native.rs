@@ -41,12 +41,33 @@ use parking_lot::Mutex;
 use rustpython_vm::builtins::PyType;
 use rustpython_vm::types::PyTypeFlags;
 use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyRef, PyResult, VirtualMachine};
-use std::sync::LazyLock;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{AddrMap, AddrSet, PreHeader, header, register_mirror};
+use super::{PRE, PreHeader, TRACKED, header, register_mirror};
 use crate::abi::PyObject;
 use crate::runtime::{gil, system_error};
+
+/// The collector's state of a native object, allocated in front of its
+/// pre-header (zeroed by `alloc`: no twin in the weak state, no slot).
+#[repr(C)]
+pub(super) struct NativeExtra {
+    /// The twin's address while the object is in the weak state, else 0.
+    weak: usize,
+    /// 1 + the object's index in [`CANDIDATES`], or 0.
+    slot: usize,
+}
+
+/// Size of [`NativeExtra`]; keeps objects 16-byte aligned.
+pub(super) const EXTRA: usize = size_of::<NativeExtra>();
+const _: () = assert!(EXTRA % 16 == 0);
+
+/// # Safety
+/// `p` must be a native object allocated by `alloc` (kind `Native` or
+/// `NativeBuiltin`), alive or kept by its twin.
+unsafe fn extra<'a>(p: *mut PyObject) -> &'a mut NativeExtra {
+    // SAFETY: alloc() places a NativeExtra EXTRA bytes before such an object's pre-header.
+    unsafe { &mut *p.cast::<u8>().sub(PRE + EXTRA).cast::<NativeExtra>() }
+}
 
 /// The payload of a twin: its native object, whose memory it keeps.
 #[rustpython_vm::pyclass(module = false, name = "pyfacade_native")]
@@ -67,12 +88,10 @@ impl Drop for NativeTwin {
         // tp_dealloc runs extension code: hold the GIL for it.
         gil::with_gil_if_attached(|| {
             // A weak-state native forgets this twin before it is released.
-            let forgotten = {
-                let mut weak = WEAK.lock();
-                weak.get(&(p as usize)) == Some(&me) && weak.remove(&(p as usize)).is_some()
-            };
-            if forgotten {
-                super::unregister_addr(me, p);
+            // SAFETY: the twin keeps p's memory.
+            let e = unsafe { extra(p) };
+            if e.weak == me {
+                e.weak = 0;
             }
             // SAFETY: the twin keeps p's memory. At refcount 0 with no other
             // twin, nothing else can reach p: deallocate it.
@@ -85,31 +104,65 @@ impl Drop for NativeTwin {
     }
 }
 
-/// Native objects whose pre-header holds their twin.
-static LINKED: LazyLock<Mutex<AddrSet>> = LazyLock::new(Default::default);
-/// Native objects of GC types tracked for cycle collection.
-static TRACKED: LazyLock<Mutex<AddrSet>> = LazyLock::new(Default::default);
-/// Native objects in the weak state: native address -> twin address.
-static WEAK: LazyLock<Mutex<AddrMap<usize>>> = LazyLock::new(Default::default);
+/// The collector's candidates: native objects linked to their twin (the
+/// pre-header holds it) or tracked for cycle collection (GC types). Each
+/// knows its index ([`NativeExtra::slot`]): O(1) to add and remove.
+static CANDIDATES: Mutex<Vec<usize>> = Mutex::new(Vec::new());
 static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
 const MIN_THRESHOLD: usize = 1024;
+
+/// Adds native `p` to [`CANDIDATES`] or removes it, as its state says;
+/// returns the number of candidates.
+fn update(p: *mut PyObject) -> usize {
+    // SAFETY: p is a live native object.
+    let (h, e) = unsafe { (header(p), extra(p)) };
+    let wanted = h.rp.is_some() || h.flags & TRACKED != 0;
+    let mut c = CANDIDATES.lock();
+    if wanted && e.slot == 0 {
+        c.push(p as usize);
+        e.slot = c.len();
+    } else if !wanted && e.slot != 0 {
+        remove_candidate(&mut c, e);
+    }
+    c.len()
+}
+
+fn remove_candidate(c: &mut Vec<usize>, e: &mut NativeExtra) {
+    let i = e.slot - 1;
+    c.swap_remove(i);
+    if let Some(&moved) = c.get(i) {
+        // SAFETY: candidates are live native objects.
+        unsafe { extra(moved as *mut PyObject) }.slot = i + 1;
+    }
+    e.slot = 0;
+}
+
+/// The twin of native object `p` in the weak state, if it is still alive.
+fn weak_twin(p: *mut PyObject) -> Option<PyObjectRef> {
+    // SAFETY: p is a live native object.
+    let e = unsafe { extra(p) };
+    if e.weak == 0 {
+        return None;
+    }
+    // SAFETY: a weak-state twin is alive or inside its own drop, which
+    // needs the GIL we hold to free it: its memory is still there.
+    let t = unsafe { rustpython_vm::PyObject::try_to_owned_from_ptr(e.weak as *mut rustpython_vm::PyObject) };
+    if t.is_none() {
+        // The twin is being destroyed: its drop will find the field changed.
+        e.weak = 0;
+    }
+    t
+}
 
 /// The twin of native object `p`: its existing twin if it is in the weak
 /// state and the twin is alive, else a new one.
 pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
-    if let Some(twin) = WEAK.lock().get(&(p as usize)).copied() {
-        // SAFETY: a twin in WEAK is alive or inside its own drop, which
-        // needs the GIL we hold to free it: its memory is still there.
-        if let Some(t) = unsafe { rustpython_vm::PyObject::try_to_owned_from_ptr(twin as *mut rustpython_vm::PyObject) } {
-            // SAFETY: p is a live native object.
-            if unsafe { (*p).ob_refcnt } > 0 {
-                promote(p, &t);
-            }
-            return Ok(t);
+    if let Some(t) = weak_twin(p) {
+        // SAFETY: p is a live native object.
+        if unsafe { (*p).ob_refcnt } > 0 {
+            promote(p, &t);
         }
-        // The twin is being destroyed: its drop will find WEAK changed.
-        WEAK.lock().remove(&(p as usize));
-        super::unregister_addr(twin, p);
+        return Ok(t);
     }
     // SAFETY: p is a live or dying native object.
     if unsafe { (*p).ob_refcnt } == 0 {
@@ -117,6 +170,31 @@ pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjec
         // a new twin would keep memory about to be freed.
         return Err(system_error(vm, format!("the native object at {p:p} is being deallocated")));
     }
+    let twin = new_twin(vm, p)?;
+    // SAFETY: p is facade-allocated.
+    unsafe { header(p) }.set_rp(twin.clone());
+    link(vm, p);
+    Ok(twin)
+}
+
+/// The twin of native object `p` whose last C reference the caller is
+/// about to release (a new object C returns, see `dying_object`): made in
+/// the weak state at once, rather than linked and then let go. `None` if
+/// `p` already has a twin.
+pub(super) fn realise_dying(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyResult<PyObjectRef>> {
+    // SAFETY: p is a live native object.
+    if unsafe { header(p) }.rp.is_some() || unsafe { extra(p) }.weak != 0 {
+        return None;
+    }
+    Some(new_twin(vm, p).inspect(|t| {
+        // SAFETY: as above.
+        unsafe { extra(p) }.weak = t.as_object() as *const rustpython_vm::PyObject as usize;
+    }))
+}
+
+/// A new twin for native object `p`; a twin needs no identity entry (it
+/// points to `p`).
+fn new_twin(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
     // SAFETY: p is a native object; its type pointer is a full type object.
     let tp = unsafe { (*p).ob_type };
     let cls = super::to_rp(vm, tp.cast())?
@@ -127,11 +205,6 @@ pub(super) fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjec
     if let Some(t) = twin.downcast_ref::<NativeTwin>() {
         t.me.store(twin.as_object() as *const rustpython_vm::PyObject as usize, Ordering::Relaxed);
     }
-    // SAFETY: p is facade-allocated.
-    let h = unsafe { header(p) };
-    h.set_rp(twin.clone());
-    register_mirror(&twin, p);
-    link(vm, p);
     Ok(twin)
 }
 
@@ -144,45 +217,44 @@ pub(super) fn release_twin(p: *mut PyObject) -> bool {
     // SAFETY: p is a native object at refcount 0.
     match unsafe { header(p) }.rp.take() {
         Some(twin) => {
-            LINKED.lock().remove(&(p as usize));
             weaken(p, &twin);
             drop(twin);
             true
         }
-        None => WEAK.lock().contains_key(&(p as usize)),
+        // SAFETY: as above.
+        None => unsafe { extra(p) }.weak != 0,
     }
 }
 
-/// Puts native `p` in the weak state: it no longer holds `twin` (the
-/// caller drops that reference), and finds it again through [`WEAK`].
+/// Puts native `p`, whose link to `twin` the caller has taken, in the weak
+/// state: it no longer holds `twin` (the caller drops that reference), and
+/// finds it again through [`NativeExtra::weak`].
 fn weaken(p: *mut PyObject, twin: &PyObjectRef) {
-    WEAK.lock().insert(p as usize, twin.as_object() as *const rustpython_vm::PyObject as usize);
+    // SAFETY: p is a live native object.
+    unsafe { extra(p) }.weak = twin.as_object() as *const rustpython_vm::PyObject as usize;
+    update(p);
 }
 
 /// Whether native `p` has a twin (held, or alive in the weak state).
 pub(super) fn has_twin(p: *mut PyObject) -> bool {
-    // SAFETY: p is a facade object.
-    unsafe { header(p) }.rp.is_some() || WEAK.lock().contains_key(&(p as usize))
+    // SAFETY: p is a native object.
+    unsafe { header(p) }.rp.is_some() || unsafe { extra(p) }.weak != 0
 }
 
 /// Restores the link of weak-state native `p` to its live twin `twin`.
 pub(super) fn promote(p: *mut PyObject, twin: &rustpython_vm::PyObject) {
-    // SAFETY: p is a live facade object.
-    let h = unsafe { header(p) };
-    if h.rp.is_none() && WEAK.lock().remove(&(p as usize)).is_some() {
+    // SAFETY: p is a live native object.
+    let (h, e) = unsafe { (header(p), extra(p)) };
+    if h.rp.is_none() && e.weak != 0 {
+        e.weak = 0;
         h.set_rp(twin.to_owned());
-        LINKED.lock().insert(p as usize);
+        update(p);
     }
 }
 
 /// Records that `p` holds its twin (and the twin, really or virtually, `p`).
 fn link(vm: &VirtualMachine, p: *mut PyObject) {
-    let n = {
-        let mut l = LINKED.lock();
-        l.insert(p as usize);
-        l.len()
-    } + TRACKED.lock().len();
-    if n >= THRESHOLD.load(Ordering::Relaxed) {
+    if update(p) >= THRESHOLD.load(Ordering::Relaxed) {
         collect(vm);
     }
 }
@@ -245,6 +317,7 @@ impl Unlinked {
         if let Some(t) = h.rp.take() {
             if h.kind == super::Kind::NativeBuiltin {
                 super::unregister(&t, p);
+                update(p);
                 self.virtual_refs.push(p);
             } else {
                 // Weak state: released C references cannot free p before
@@ -303,8 +376,7 @@ fn traverse(p: *mut PyObject, visit: crate::abi::visitproc, arg: *mut std::ffi::
 /// another native object) are kept. The caller ([`collect`]) holds the GIL.
 fn collect_cycles(vm: &VirtualMachine) -> usize {
     use std::collections::{HashMap, HashSet};
-    let mut candidates: HashSet<usize> = LINKED.lock().iter().copied().collect();
-    candidates.extend(TRACKED.lock().iter().copied());
+    let candidates: HashSet<usize> = CANDIDATES.lock().iter().copied().collect();
     if candidates.is_empty() {
         return 0;
     }
@@ -318,7 +390,8 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
         // builtin-payload instance's virtual reference is counted in ob_refcnt.
         let external_twin = match &h.rp {
             Some(t) => t.strong_count() > 1,
-            None => WEAK.lock().contains_key(&a),
+            // SAFETY: as above.
+            None => unsafe { extra(p) }.weak != 0,
         } as isize;
         let virtual_ref = (h.kind == super::Kind::NativeBuiltin) as isize;
         // SAFETY: as above.
@@ -342,8 +415,6 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
     if garbage.is_empty() {
         return 0;
     }
-    let dead: HashSet<usize> = garbage.iter().map(|&p| p as usize).collect();
-    LINKED.lock().retain(|a| !dead.contains(a));
     // As CPython's delete_garbage: every object stays alive (our reference)
     // while the cycles are broken, then goes as its count reaches 0 (twinless
     // ones at once, the others when their twins are released).
@@ -372,22 +443,45 @@ fn collect_cycles(vm: &VirtualMachine) -> usize {
 
 /// Tracks native `p` for cycle collection (a GC type's instance).
 pub fn track(p: *mut PyObject) {
-    TRACKED.lock().insert(p as usize);
+    set_tracked(p, true);
 }
 
-/// Stops tracking native `p` (`PyObject_GC_UnTrack`, freeing).
+/// Stops tracking native `p` (`PyObject_GC_UnTrack`).
 pub fn untrack(p: *mut PyObject) {
-    TRACKED.lock().remove(&(p as usize));
+    set_tracked(p, false);
+}
+
+fn set_tracked(p: *mut PyObject, on: bool) {
+    if !super::is_native(p) {
+        return;
+    }
+    // SAFETY: p is a live native object.
+    let h = unsafe { header(p) };
+    if on {
+        h.flags |= TRACKED;
+    } else {
+        h.flags &= !TRACKED;
+    }
+    update(p);
 }
 
 /// Whether native `p` is tracked for cycle collection.
 pub fn is_tracked(p: *mut PyObject) -> bool {
-    TRACKED.lock().contains(&(p as usize))
+    // SAFETY: callers pass live objects.
+    super::is_native(p) && unsafe { header(p) }.flags & TRACKED != 0
+}
+
+/// Native `p` is being freed: it leaves the candidates.
+pub(super) fn forget(p: *mut PyObject) {
+    // SAFETY: p is a native object being freed.
+    let e = unsafe { extra(p) };
+    if e.slot != 0 {
+        remove_candidate(&mut CANDIDATES.lock(), e);
+    }
 }
 
 fn collect_pass(vm: &VirtualMachine) -> usize {
-    let candidates: Vec<usize> = std::mem::take(&mut *LINKED.lock()).into_iter().collect();
-    let mut survivors = Vec::with_capacity(candidates.len());
+    let candidates: Vec<usize> = CANDIDATES.lock().clone();
     let mut unlinked = Unlinked::default();
     for addr in candidates {
         let p = addr as *mut PyObject;
@@ -402,21 +496,18 @@ fn collect_pass(vm: &VirtualMachine) -> usize {
             && h.rp.as_ref().is_some_and(|t| t.strong_count() == 1);
         if dead {
             unlinked.take(p);
-        } else {
-            survivors.push(addr);
         }
     }
     let freed = unlinked.twins.len();
-    let kept = survivors.len();
-    LINKED.lock().extend(survivors);
-    let tracked = TRACKED.lock().len();
-    THRESHOLD.store(((kept + tracked) * 2).max(MIN_THRESHOLD), Ordering::Relaxed);
+    let kept = CANDIDATES.lock().len();
+    THRESHOLD.store((kept * 2).max(MIN_THRESHOLD), Ordering::Relaxed);
     unlinked.release(vm);
     freed
 }
 
 /// Number of native objects linked to a twin (for tests).
 pub fn linked() -> usize {
-    LINKED.lock().len()
+    // SAFETY: candidates are live native objects.
+    CANDIDATES.lock().iter().filter(|&&a| unsafe { header(a as *mut PyObject) }.rp.is_some()).count()
 }
 

@@ -111,7 +111,9 @@ pub unsafe extern "C" fn PyObject_Init(o: *mut PyObject, tp: *mut PyTypeObject) 
         let Some(h) = (unsafe { bridge::try_header(o) }) else {
             return Err(crate::runtime::not_implemented(vm, "PyObject_Init on memory not allocated by tp_alloc"));
         };
-        h.reset_native();
+        if !h.reset_native() {
+            return Err(crate::runtime::not_implemented(vm, "PyObject_Init on memory not allocated by tp_alloc"));
+        }
         // SAFETY: o is facade memory of at least tp_basicsize bytes (it came from tp_alloc of this type).
         unsafe {
             (*o).ob_type = tp;
@@ -183,7 +185,16 @@ pub(super) fn native_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) ->
     // SAFETY: newfunc contract; a/k are new references we release below.
     let r = unsafe { new(tp, a, k) };
     release2(a, k);
-    c_result(vm, r, format_args!("{}.__new__", cls.slot_name()))
+    c_result(vm, r, NewOf(&cls))
+}
+
+/// Names `cls.__new__` in an error message, formatted only if one is made.
+struct NewOf<'a>(&'a PyTypeRef);
+
+impl std::fmt::Display for NewOf<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.__new__", self.0.slot_name())
+    }
 }
 
 pub(super) fn release2(a: *mut PyObject, b: *mut PyObject) {

@@ -11,7 +11,6 @@ use rustpython_vm::builtins::{PyTuple, PyType, PyTypeRef};
 use rustpython_vm::function::{FuncArgs, ItemDoc};
 use rustpython_vm::types::{PyTypeFlags, PyTypeSlots};
 use rustpython_vm::{AsObject, Py, PyObjectRef, PyResult, VirtualMachine};
-use std::collections::HashSet;
 use std::ffi::{CStr, c_char, c_int, c_void};
 use std::mem::offset_of;
 use std::sync::LazyLock;
@@ -60,7 +59,7 @@ pub(super) const Py_READONLY: c_int = 1;
 
 /// C type objects whose instances are native objects (created by
 /// `PyType_FromSpec*`, or Python classes deriving from one).
-pub(super) static NATIVE_TYPES: LazyLock<Mutex<HashSet<usize>>> = LazyLock::new(|| Mutex::new(HashSet::new()));
+pub(super) static NATIVE_TYPES: LazyLock<Mutex<bridge::AddrSet>> = LazyLock::new(Default::default);
 
 pub fn is_native_type(tp: *mut PyTypeObject) -> bool {
     NATIVE_TYPES.lock().contains(&(tp as usize))
