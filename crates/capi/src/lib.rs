@@ -36,6 +36,8 @@ pub fn install(vm: &VirtualMachine) -> PyResult<()> {
         runtime::set_seed(vm);
         objects::datetime::install(vm)?;
         objects::codeobject::install(vm);
+        objects::frameobject::install(vm);
+        objects::structseq::install();
         objects::pydebug::install(vm);
     }
     // Per interpreter (a host may initialise again after finalising).

@@ -9,9 +9,20 @@
 
 use rustpython_vm::{AsObject, PyObjectRef, PyPayload, PyResult, VirtualMachine};
 
-use super::{Kind, alloc, header, register_mirror_if_absent, to_rp};
+use super::{Kind, alloc, header, register_mirror_if_absent, to_rp, type_ptr};
 use crate::abi::*;
 use crate::runtime::system_error;
+
+/// Makes the struct sequence (`PyStructSequence_New`, the one tuple subclass
+/// built in place) of type `tp` from a realised builder's items.
+pub type StructSeqMaker = fn(&VirtualMachine, *mut PyObject, *mut PyTypeObject, Vec<PyObjectRef>) -> PyResult<PyObjectRef>;
+
+static STRUCT_SEQ: std::sync::OnceLock<StructSeqMaker> = std::sync::OnceLock::new();
+
+/// Installs the maker of struct sequences (by the objects layer, at start).
+pub fn set_struct_seq_maker(make: StructSeqMaker) {
+    let _ = STRUCT_SEQ.set(make);
+}
 
 /// A tuple builder of type `ty` (`PyTuple_Type`) with `n` NULL items.
 pub fn new_tuple(ty: *mut PyTypeObject, n: usize) -> *mut PyObject {
@@ -181,7 +192,7 @@ pub fn realise(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
 pub(super) fn realise_dying(vm: &VirtualMachine, p: *mut PyObject) -> Option<PyResult<PyObjectRef>> {
     // SAFETY: a builder keeps its type pointer.
     let tp = unsafe { (*p).ob_type };
-    let exact = tp == crate::types::static_type!(PyTuple_Type) || tp == crate::types::static_type!(PyList_Type);
+    let exact = tp == type_ptr(vm, vm.ctx.types.tuple_type) || tp == type_ptr(vm, vm.ctx.types.list_type);
     exact.then(|| realise_with(vm, p, true))
 }
 
@@ -198,11 +209,11 @@ fn realise_with(vm: &VirtualMachine, p: *mut PyObject, dying: bool) -> PyResult<
             super::mirror::adopt_tuple(p);
             // SAFETY: a builder keeps its type pointer.
             let tp = unsafe { (*p).ob_type };
-            if tp == crate::types::static_type!(PyTuple_Type) {
+            if tp == type_ptr(vm, vm.ctx.types.tuple_type) {
                 vm.ctx.new_tuple(items).into()
             } else {
-                // A struct sequence (`PyStructSequence_New`), the one tuple subclass built in place.
-                crate::objects::structseq::realise(vm, p, tp, items)?
+                let make = STRUCT_SEQ.get().ok_or_else(|| system_error(vm, "a tuple builder of a subclass of tuple"))?;
+                make(vm, p, tp, items)?
             }
         }
         Kind::List => {

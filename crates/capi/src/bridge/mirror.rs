@@ -178,11 +178,6 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, mode: Mode) -> *mut Py
     } else if obj.downcast_ref::<rustpython_vm::builtins::PyModule>().is_some() {
         // Room for PyModuleObject (md_dict, md_def, md_state, ...).
         alloc(80, Kind::Module, ty, owned)
-    } else if obj.downcast_ref::<rustpython_vm::frame::FrameObject>().is_some() {
-        // PyFrameObject's layout: C writes f_lineno in place.
-        let p = alloc(crate::objects::frameobject::FRAME_MIRROR_SIZE, Kind::Plain, ty, owned);
-        crate::objects::frameobject::init_mirror(p);
-        p
     } else if let Some(l) = inline_layout(obj.class()) {
         let p = alloc(l.size, Kind::Plain, ty, owned);
         (l.fill)(vm, obj, p);

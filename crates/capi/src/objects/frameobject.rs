@@ -30,13 +30,20 @@ pub struct PyFrameObject {
     pub _f_frame_data: [*mut PyObject; 1],
 }
 
-/// Size of a frame mirror.
-pub(crate) const FRAME_MIRROR_SIZE: usize = size_of::<PyFrameObject>();
-
-/// Fills a new frame mirror `p` (zeroed, `FRAME_MIRROR_SIZE` bytes).
-pub(crate) fn init_mirror(p: *mut PyObject) {
+/// Fills a new frame mirror `p` (zeroed, `PyFrameObject`'s size): C writes
+/// `f_lineno` in place.
+fn init_mirror(_vm: &VirtualMachine, _frame: &rustpython_vm::PyObject, p: *mut PyObject) {
     // SAFETY: the bridge allocated p with the PyFrameObject layout.
     unsafe { (*p.cast::<PyFrameObject>()).f_frame = p.cast() };
+}
+
+/// Registers the frame objects' inline layout with the bridge.
+pub(crate) fn install(vm: &VirtualMachine) {
+    crate::bridge::set_inline_layouts(vec![crate::bridge::InlineLayout {
+        ty: vm.ctx.types.frame_type.to_owned(),
+        size: size_of::<PyFrameObject>(),
+        fill: init_mirror,
+    }]);
 }
 
 /// `p` as a frame, or `TypeError`.
