@@ -78,8 +78,17 @@
 //!   containers (`nested`); only those are re-checked when the container
 //!   crosses (once per epoch);
 //! * `PyList_Append`/`Insert`/`SetItem` edit the mirror in place (amortised
-//!   O(1) / O(n) / O(1), as CPython); `PyList_GetItem` is O(1);
-//!   `PyDict_Next` is O(1) per step; dict and set sizes are O(1).
+//!   O(1) / O(n) / O(1), as CPython; on a list builder only its C array);
+//!   `PyList_GetItem` is O(1); `PyDict_Next` is O(1) per step; dict and set
+//!   sizes are O(1);
+//! * a new object C makes and returns, or puts in a list or tuple it
+//!   returns: no identity-map operation (hidden mirrors, above); an
+//!   extension object's creation and release: none either ([`native`]).
+//!
+//! What remains costly is the identity map itself in a process with many
+//! live mirrors: each insertion, removal or lookup of an object that is not
+//! hidden is a hash-table access that misses the cache once the table
+//! outgrows it (a dict C creates, the items `PyDict_Next` lends).
 //!
 //! Borrowed references (`PyDict_GetItem`, `PyDict_Next`, `PyModule_GetDict`,
 //! ...) to persistent int/float/str/bytes mirrors need no owner: those
