@@ -520,6 +520,24 @@ def test_call_forms_reach_the_same_c_function():
         c.Counter.incr()
     with pytest.raises(TypeError):
         x.incr(1)
+    # Instantiation in every form (the type's constructor takes the argument
+    # vector straight to tp_new), and Python subclasses keep their __init__.
+    assert c.Counter().count == 0 and c.Counter(3).count == 3
+    assert c.Counter(start=2, step=5).incr() == 7 and c.Counter(1, step=2).incr() == 3
+    assert c.Counter(*(4,), **{"step": 3}).incr() == 7
+    assert [k.count for k in map(c.Counter, [5, 6])] == [5, 6]
+    assert functools.partial(c.Counter, step=10)(1).incr() == 11
+    with pytest.raises(TypeError):
+        c.Counter(1, 2, 3)
+    with pytest.raises(TypeError):
+        c.Counter(nope=1)
+
+    class Sub(c.Base):
+        def __init__(self, value):
+            self.seen = value
+
+    sub = Sub(9)
+    assert sub.seen == 9 and sub.value == 9 and type(sub) is Sub
     # A base's method on a subclass instance; a subclass's on a base instance.
     ch = c.Child(4, 5)
     assert c.Base.doubled(ch) == 8

@@ -10,7 +10,7 @@ use std::ffi::c_void;
 
 use crate::abi::*;
 use crate::bridge::{self, Kind};
-use crate::objects::methodobject::{c_args_kwargs, c_result};
+use crate::objects::methodobject::{c_args_kwargs, c_result, c_vector_args};
 use crate::runtime::{api, gil, type_error};
 use super::heaptype::*;
 
@@ -173,7 +173,29 @@ pub unsafe extern "C" fn PyObject_GC_Del(o: *mut c_void) {
 pub extern "C" fn PyObject_ClearWeakRefs(_o: *mut PyObject) {}
 
 pub(super) fn native_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) -> PyResult {
-    let tp = bridge::type_ptr(vm, &cls);
+    new_with(vm, &cls, || c_args_kwargs(vm, args))
+}
+
+/// The constructor vectorcall of an extension type whose instantiation is
+/// its C `tp_new` alone (solid base `object`, no `tp_init`, instances not
+/// callable; RustPython's `type.__call__` uses it for such a type, not for
+/// its subclasses): the argument vector becomes the C argument tuple and
+/// keyword dict directly, with no `FuncArgs` in between.
+pub(super) fn native_new_vectorcall(
+    zelf: &rustpython_vm::PyObject,
+    args: Vec<rustpython_vm::PyObjectRef>,
+    nargs: usize,
+    kwnames: Option<&[rustpython_vm::PyObjectRef]>,
+    vm: &VirtualMachine,
+) -> PyResult {
+    let cls = zelf.downcast_ref::<PyType>().ok_or_else(|| type_error(vm, "descriptor '__call__' requires a type"))?;
+    new_with(vm, cls, || c_vector_args(vm, &args, nargs, kwnames))
+}
+
+/// Calls the C `tp_new` of `cls` with the argument tuple and keyword dict
+/// `make_args` returns.
+fn new_with(vm: &VirtualMachine, cls: &rustpython_vm::Py<PyType>, make_args: impl FnOnce() -> PyResult<(*mut PyObject, *mut PyObject)>) -> PyResult {
+    let tp = bridge::type_ptr(vm, cls);
     // SAFETY: tp is a full type object.
     let Some(new) = (unsafe { (*tp).tp_new }) else {
         return Err(type_error(vm, format!("cannot create '{}' instances", cls.slot_name())));
@@ -181,15 +203,15 @@ pub(super) fn native_new(cls: PyTypeRef, args: FuncArgs, vm: &VirtualMachine) ->
     // Every crossing and refcount change below happens under the GIL.
     let _g = gil::ensure(vm);
     bridge::bump_epoch();
-    let (a, k) = c_args_kwargs(vm, args)?;
+    let (a, k) = make_args()?;
     // SAFETY: newfunc contract; a/k are new references we release below.
     let r = unsafe { new(tp, a, k) };
     release2(a, k);
-    c_result(vm, r, NewOf(&cls))
+    c_result(vm, r, NewOf(cls))
 }
 
 /// Names `cls.__new__` in an error message, formatted only if one is made.
-struct NewOf<'a>(&'a PyTypeRef);
+struct NewOf<'a>(&'a rustpython_vm::Py<PyType>);
 
 impl std::fmt::Display for NewOf<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

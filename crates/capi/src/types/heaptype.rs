@@ -510,6 +510,12 @@ pub(super) fn make_twin(
     let object_init = vm.ctx.types.object_type.slots.init.load().map(|f| f as usize);
     if twin.slots.new.load().map(|f| f as usize) == Some(native_new as *const () as usize) && twin.slots.init.load().map(|f| f as usize) == object_init {
         twin.slots.init.store(None);
+        // Nothing but `tp_new` to call: instantiation takes the argument
+        // vector straight to it (a vectorcall slot of a type whose instances
+        // are not callable is its constructor's, and is not inherited).
+        if twin.slots.call.load().is_none() {
+            twin.slots.vectorcall.store(Some(native_new_vectorcall));
+        }
     }
     // Static types are immutable, as in CPython; heap types when their spec
     // says so (Cython's shared types do). Set last: the attributes and slot
