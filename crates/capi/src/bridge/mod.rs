@@ -676,10 +676,22 @@ pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
 /// holds it and it is an exact int, float, str or bytes, its mirror is
 /// hidden (no identity entry until Python can see the object again).
 pub fn to_c_new(vm: &VirtualMachine, obj: PyObjectRef) -> *mut PyObject {
-    if obj.strong_count() == 1 && is_hideable(vm, &obj) {
+    if obj.strong_count() != 1 || native::native_of(&obj).is_some() {
+        return to_c_transient(vm, &obj);
+    }
+    if is_hideable(vm, &obj) {
         return mirror::create(vm, &obj, mirror::Mode::Hidden);
     }
-    to_c_transient(vm, &obj)
+    if let Some(p) = fast_lookup(&obj) {
+        return p;
+    }
+    // Only the caller held it: it has no mirror (a mirror holds its object),
+    // so there is nothing to look up.
+    let p = mirror::create(vm, &obj, mirror::Mode::Transient);
+    if obj.downcast_ref::<rustpython_vm::builtins::PyList>().is_some() {
+        recent::note(p);
+    }
+    p
 }
 
 /// Exact builtin types whose instances hold nothing, cannot be weakly
