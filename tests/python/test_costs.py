@@ -367,3 +367,32 @@ def test_no_growth_building_containers_in_c():
 
     grown = rss_growth_kib(churn, warm=5_000, n=50_000)
     assert grown < 8 * 1024, f"RSS grew by {grown} KiB"
+
+
+def test_dict_iteration_follows_changes_and_releases_values():
+    # PyDict_Next lends each entry's key and value; a dict iterated again
+    # after Python changed it lends the new objects, and a value only the
+    # dict held is released when Python replaces it, as on CPython.
+    import classtest as c
+
+    a, b = object(), object()
+    d = {"k": a, 1: "one", 2.5: b"x"}
+    assert f.dict_items(d) == [("k", a), (1, "one"), (2.5, b"x")]
+    assert f.dict_items(d)[0][1] is a
+    d["k"] = b
+    del d[1]
+    d[3] = "three"
+    assert f.dict_items(d) == [("k", b), (2.5, b"x"), (3, "three")]
+    assert all(f.same(v, d[k]) for k, v in f.dict_items(d))
+    d.clear()
+    assert f.dict_items(d) == []
+    before = c.drops()
+    d = {i: c.Tracked(i) for i in range(50)}
+    assert f.dict_count(d) == 50 and f.dict_count(d) == 50
+    for i in range(50):
+        d[i] = None
+    assert c.drops() == before + 50
+    # A dict holding itself is lent as itself.
+    d = {}
+    d["self"] = d
+    assert f.dict_items(d)[0][1] is d

@@ -266,6 +266,13 @@ pub struct Aux {
     pub class: Option<(rustpython_vm::PyRef<rustpython_vm::object::PyWeak>, usize)>,
     /// A new frozenset being filled: a set of its items so far.
     pub pending: Option<PyObjectRef>,
+    /// Dict mirrors iterated with `PyDict_Next`: the mirrors lent for the
+    /// key (`2i`) and value (`2i + 1`) of entry `i`, one reference each (0:
+    /// none), so that the next iteration lends them without a lookup. When
+    /// the dict's mirror is parked, those of persistent ints, floats, strs
+    /// and bytes stay (they live while the dict holds their objects anyway);
+    /// the others are released, as borrowed references are.
+    pub entries: Vec<usize>,
 }
 
 impl Aux {
@@ -275,6 +282,29 @@ impl Aux {
             // SAFETY: each entry holds a reference; releasing it can park or
             // free other objects, never the owner (which it does not reference).
             unsafe { decref(b as *mut PyObject) };
+        }
+    }
+
+    /// Releases the references [`Aux::entries`] holds.
+    fn release_entries(&mut self) {
+        for e in std::mem::take(&mut self.entries) {
+            if e != 0 {
+                // SAFETY: each non-zero slot holds a reference.
+                unsafe { decref(e as *mut PyObject) };
+            }
+        }
+    }
+
+    /// What parking releases: the borrowed references, and the entries
+    /// other than persistent int/float/str/bytes mirrors.
+    pub(super) fn release_on_park(&mut self) {
+        self.release_borrowed();
+        for e in self.entries.iter_mut().filter(|e| **e != 0) {
+            // SAFETY: each non-zero slot holds a reference to a live mirror.
+            if !unsafe { header(*e as *mut PyObject) }.is_persistent_leaf() {
+                // SAFETY: as above; releasing it cannot free the owner (never lent to itself).
+                unsafe { decref(std::mem::replace(e, 0) as *mut PyObject) };
+            }
         }
     }
 }
@@ -880,6 +910,44 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
     p
 }
 
+/// Borrowed reference to `obj`, the key (`which` 0) or value (1) of entry
+/// `index` of dict mirror `owner` (`PyDict_Next`): the mirror lent for that
+/// entry before if it is still `obj`'s, found without a lookup, else
+/// `obj`'s, which `owner` keeps for that entry. Valid while C holds `owner`
+/// and the entry holds `obj`.
+pub fn borrow_entry(vm: &VirtualMachine, owner: *mut PyObject, index: usize, which: usize, obj: &RpObject) -> *mut PyObject {
+    // SAFETY: owner is a live object (the caller just used it).
+    if unsafe { mortal_header(owner) }.is_none() {
+        return borrow_from(vm, owner, obj);
+    }
+    let i = 2 * index + which;
+    // SAFETY: owner is a live facade mirror (checked above).
+    let a = unsafe { aux(owner) };
+    if let Some(&c) = a.entries.get(i).filter(|&&c| c != 0) {
+        // SAFETY: a slot's reference keeps its mirror alive.
+        let same = unsafe { header(c as *mut PyObject) }.rp.as_deref().is_some_and(|r| std::ptr::eq(r, obj));
+        if same {
+            return c as *mut PyObject;
+        }
+    }
+    let p = to_c(vm, obj);
+    if is_immortal(p) || p == owner {
+        // Immortal objects need no owner; a dict lending itself is held by C.
+        // SAFETY: to_c's reference (a no-op for immortal objects).
+        unsafe { decref(p) };
+        return p;
+    }
+    if a.entries.len() <= i {
+        a.entries.resize(i + 1, 0);
+    }
+    let old = std::mem::replace(&mut a.entries[i], p as usize);
+    if old != 0 {
+        // SAFETY: the reference the slot held; the owner is not it (above).
+        unsafe { decref(old as *mut PyObject) };
+    }
+    p
+}
+
 /// Objects lent by static owners (see [`borrow_from`]), one reference each.
 static STATIC_LENT: LazyLock<Mutex<AddrSet>> = LazyLock::new(|| Mutex::new(AddrSet::default()));
 
@@ -1042,6 +1110,7 @@ fn release_aux(h: &mut PreHeader) {
     h.aux = std::ptr::null_mut();
     h.flags &= !NESTED;
     a.release_borrowed();
+    a.release_entries();
 }
 
 /// Number of live mirrors, parked ones included (for leak tests).

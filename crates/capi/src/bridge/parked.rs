@@ -29,7 +29,7 @@ pub(super) unsafe fn park(p: *mut PyObject) {
     let h = unsafe { header(p) };
     if !h.aux.is_null() {
         // SAFETY: aux is owned by the header.
-        unsafe { (*h.aux).release_borrowed() };
+        unsafe { (*h.aux).release_on_park() };
     }
     if h.flags & QUEUED != 0 {
         return;

@@ -413,13 +413,14 @@ pub unsafe extern "C" fn PyDict_Next(o: *mut PyObject, pos: *mut Py_ssize_t, key
         }
         let Some((next, k, v)) = d.next_entry(i as usize) else { return 0 };
         // SAFETY: out pointers (each may be NULL).
+        // `next` is one past the entry's index.
         unsafe {
             *pos = next as Py_ssize_t;
             if !key.is_null() {
-                *key = borrow(vm, o, &d, &k);
+                *key = bridge::borrow_entry(vm, o, next - 1, 0, &k);
             }
             if !value.is_null() {
-                *value = borrow(vm, o, &d, &v);
+                *value = bridge::borrow_entry(vm, o, next - 1, 1, &v);
             }
         }
         1
