@@ -11,19 +11,34 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use super::{EPOCH, Kind, NESTED, PERSISTENT, alloc, aux, header, incref, lookup, register_mirror, to_c, xdecref};
 use crate::abi::*;
 
-/// The `PyTypeObject*` for a RustPython type (borrowed; types are immortal).
+/// The `PyTypeObject*` for a RustPython type (borrowed; a type object lives
+/// as long as its type). A heap type remembers it in its type data, so that
+/// instantiating an extension type or mirroring an instance of a class
+/// needs no identity lookup.
 pub fn type_ptr(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObject {
     if let Some(p) = super::common_type(ty.as_object()) {
         return p.cast();
     }
-    if let Some(p) = lookup(ty.as_object()) {
-        return p.cast();
+    if let Some(d) = ty.get_type_data::<TypeObjectOf>() {
+        return d.0 as *mut PyTypeObject;
     }
-    match TYPE_MIRROR.get() {
-        Some(make) => make(vm, ty),
-        None => std::ptr::null_mut(),
+    let p = match lookup(ty.as_object()) {
+        Some(p) => p.cast(),
+        None => match TYPE_MIRROR.get() {
+            Some(make) => make(vm, ty),
+            None => return std::ptr::null_mut(),
+        },
+    };
+    if ty.heaptype_ext.is_some() && !p.is_null() {
+        // Fails only if the type's data slot is taken (by another user): the
+        // lookup above then stays the way.
+        let _ = ty.init_type_data(TypeObjectOf(p as usize));
     }
+    p
 }
+
+/// The type data the facade gives a heap type: its type object's address.
+struct TypeObjectOf(usize);
 
 /// Makes the type object of a RustPython type that has no static one; set
 /// by the types layer when the facade is installed (the bridge does not
