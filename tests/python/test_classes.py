@@ -543,3 +543,78 @@ def test_call_forms_reach_the_same_c_function():
     assert c.Base.doubled(ch) == 8
     with pytest.raises(TypeError, match="Child"):
         c.Child.total(c.Base(1))
+
+
+def test_special_method_lookup_binds_descriptors():
+    # What PyO3 does for `__int__`, `__complex__`, ...: look the name up on
+    # the type and bind it through the attribute type's tp_descr_get (a
+    # function, a property, a classmethod), or take a plain callable as it is.
+    class SimpleInt:
+        def __int__(self):
+            return 1
+
+    class Inherited(SimpleInt):
+        pass
+
+    class CustomCallable:
+        def __call__(self):
+            return 7
+
+    class NoDescriptorInt:
+        __int__ = CustomCallable()
+
+    class ErrorInDescriptor:
+        @property
+        def __int__(self):
+            raise ValueError("uh-oh!")
+
+    class K:
+        @classmethod
+        def cm(cls):
+            return cls
+
+    assert c.lookup_special(SimpleInt(), "__int__")() == 1
+    assert c.lookup_special(Inherited(), "__int__")() == 1
+    assert c.lookup_special(NoDescriptorInt(), "__int__")() == 7
+    assert c.lookup_special(object(), "__int__") is None
+    with pytest.raises(ValueError, match="uh-oh"):
+        c.lookup_special(ErrorInDescriptor(), "__int__")
+    assert c.lookup_special(K(), "cm")() is K
+    assert c.lookup_special(3, "__add__")(4) == 7
+
+    class Prop:
+        @property
+        def __complex__(self):
+            return lambda: 3.0 + 1.2j
+
+    class MyComplex:
+        def __call__(self):
+            return 3.0 + 1.2j
+
+    class A:
+        __complex__ = MyComplex()
+
+    assert c.as_complex(Prop()) == (3.0, 1.2)
+    assert c.as_complex(A()) == (3.0, 1.2)
+    assert c.as_complex(2) == (2.0, 0.0)
+
+    class Settable:
+        def __init__(self):
+            self._v = 0
+
+        @property
+        def v(self):
+            return self._v
+
+        @v.setter
+        def v(self, x):
+            self._v = x
+
+        @v.deleter
+        def v(self):
+            self._v = None
+
+    s = Settable()
+    assert c.descr_set(s, "v", 5) and s.v == 5
+    assert c.descr_set(s, "v", None) and s.v is None
+    assert not c.descr_set(s, "__init__", 1)

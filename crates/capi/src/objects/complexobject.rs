@@ -35,7 +35,16 @@ fn as_complex(vm: &VirtualMachine, op: &PyObjectRef) -> PyResult<num_complex::Co
         return Ok(c.to_complex());
     }
     if let Some(m) = op.class().get_attr(vm.ctx.intern_str("__complex__")) {
-        let r = super::py(vm, || m.call((op.clone(),), vm))?;
+        // CPython's special-method lookup: found on the type, bound through
+        // the descriptor protocol if it is a descriptor (a function, a
+        // property), else called as it is (any callable).
+        let r = super::py(vm, || {
+            let bound = match m.class().slots.descr_get.load() {
+                Some(get) => get(&m, Some(op), Some(op.class().as_object()), vm)?,
+                None => m,
+            };
+            bound.call((), vm)
+        })?;
         return r.downcast_ref::<PyComplex>().map(|c| c.to_complex()).ok_or_else(|| {
             type_error(vm, format!("__complex__ returned non-complex (type {})", r.class().name()))
         });

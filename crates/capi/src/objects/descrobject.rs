@@ -186,3 +186,34 @@ fn check_offset(vm: &VirtualMachine, m: &PyMemberDef, name: &str) -> PyResult<()
     }
     Ok(())
 }
+
+// ---- tp_descr_get / tp_descr_set of the facade's type objects -------------------------
+
+/// `tp_descr_get` of a type object whose RustPython type is a descriptor
+/// (functions, properties, classmethods, Python classes with `__get__`):
+/// new reference to `self.__get__(obj, type)`; NULL `obj`/`type` are None.
+/// C calls it inline to bind what it found on a type (PyO3's special-method
+/// lookup does).
+pub(crate) unsafe extern "C" fn slot_descr_get(slf: *mut PyObject, obj: *mut PyObject, ty: *mut PyObject) -> *mut PyObject {
+    new_ref("tp_descr_get", |vm| {
+        let d = rp(vm, slf)?;
+        let opt = |p: *mut PyObject| if p.is_null() { Ok(None) } else { rp(vm, p).map(Some) };
+        let (o, t) = (opt(obj)?, opt(ty)?);
+        let get = d.class().slots.descr_get.load().ok_or_else(|| type_error(vm, format!("'{}' object is not a descriptor", d.class().name())))?;
+        super::py(vm, || get(&d, o.as_deref(), t.as_deref(), vm))
+    })
+}
+
+/// `tp_descr_set` of a type object whose RustPython type is a data
+/// descriptor: `self.__set__(obj, value)`, or `self.__delete__(obj)` when
+/// `value` is NULL; 0, or -1 with an exception.
+pub(crate) unsafe extern "C" fn slot_descr_set(slf: *mut PyObject, obj: *mut PyObject, value: *mut PyObject) -> c_int {
+    api("tp_descr_set", |vm| {
+        let d = rp(vm, slf)?;
+        let o = rp(vm, obj)?;
+        let v = if value.is_null() { rustpython_vm::function::PySetterValue::Delete } else { rustpython_vm::function::PySetterValue::Assign(rp(vm, value)?) };
+        let set = d.class().slots.descr_set.load().ok_or_else(|| type_error(vm, format!("'{}' object is not a data descriptor", d.class().name())))?;
+        super::py(vm, || set(&d, o, v, vm))?;
+        Ok(0)
+    })
+}

@@ -568,6 +568,12 @@ fn fill_type(vm: &VirtualMachine, tp: *mut PyTypeObject, ty: &Py<PyType>, made: 
         if s.iternext.load().is_some() {
             t.tp_iternext = Some(crate::objects::abstract_::slot_iternext);
         }
+        if s.descr_get.load().is_some() {
+            t.tp_descr_get = Some(crate::objects::descrobject::slot_descr_get);
+        }
+        if s.descr_set.load().is_some() {
+            t.tp_descr_set = Some(crate::objects::descrobject::slot_descr_set);
+        }
         // Type mirrors made by the bridge have the PyHeapTypeObject layout;
         // the exported static type objects do not (no pre-header).
         protocols::fill(tp, ty, matches!(made, Made::Heap { .. }));

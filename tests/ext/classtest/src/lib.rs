@@ -90,6 +90,56 @@ mod classtest {
         }
     }
 
+    /// CPython's special-method lookup as PyO3 does it: `name` on the type
+    /// of `obj`, bound through the attribute type's `tp_descr_get` (read
+    /// inline, which must agree with `PyType_GetSlot`) when it has one;
+    /// None when the type has no such attribute.
+    #[pyfunction]
+    fn lookup_special<'py>(obj: &Bound<'py, PyAny>, name: &str) -> PyResult<Option<Bound<'py, PyAny>>> {
+        let ty = obj.get_type();
+        let Ok(attr) = ty.getattr(name) else { return Ok(None) };
+        // SAFETY: attr's type is a live type object; descr_get follows its contract.
+        unsafe {
+            let atp = pyo3::ffi::Py_TYPE(attr.as_ptr());
+            let inline = (*atp).tp_descr_get;
+            let slot = pyo3::ffi::PyType_GetSlot(atp, pyo3::ffi::Py_tp_descr_get);
+            if inline.map_or(0, |f| f as usize) != slot as usize {
+                return Err(PyValueError::new_err("tp_descr_get and PyType_GetSlot disagree"));
+            }
+            match inline {
+                Some(get) => Bound::from_owned_ptr_or_err(obj.py(), get(attr.as_ptr(), obj.as_ptr(), ty.as_ptr())).map(Some),
+                None => Ok(Some(attr)),
+            }
+        }
+    }
+
+    /// Sets (or with None, deletes) `obj.name` through the `tp_descr_set` of
+    /// the descriptor `name` names on `obj`'s type; False if it has none.
+    #[pyfunction]
+    fn descr_set(obj: &Bound<'_, PyAny>, name: &str, value: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let attr = obj.get_type().getattr(name)?;
+        // SAFETY: as in lookup_special.
+        unsafe {
+            let Some(set) = (*pyo3::ffi::Py_TYPE(attr.as_ptr())).tp_descr_set else { return Ok(false) };
+            if set(attr.as_ptr(), obj.as_ptr(), value.map_or(std::ptr::null_mut(), |v| v.as_ptr())) < 0 {
+                return Err(PyErr::fetch(obj.py()));
+            }
+        }
+        Ok(true)
+    }
+
+    /// `obj` as a complex number (`PyComplex_AsCComplex`: `__complex__` looked
+    /// up as a special method).
+    #[pyfunction]
+    fn as_complex(obj: &Bound<'_, PyAny>) -> PyResult<(f64, f64)> {
+        // SAFETY: obj is a live object.
+        let c = unsafe { pyo3::ffi::PyComplex_AsCComplex(obj.as_ptr()) };
+        match PyErr::take(obj.py()) {
+            Some(e) if c.real == -1.0 => Err(e),
+            _ => Ok((c.real, c.imag)),
+        }
+    }
+
     #[pyfunction]
     fn drops() -> usize {
         DROPS.load(Ordering::SeqCst)
