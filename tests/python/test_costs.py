@@ -396,3 +396,16 @@ def test_dict_iteration_follows_changes_and_releases_values():
     d = {}
     d["self"] = d
     assert f.dict_items(d)[0][1] is d
+
+
+def test_dict_iteration_leaves_reference_counts_alone():
+    # What PyDict_Next lent is not a reference Python can count (ujson's
+    # suite checks this for every kind of key).
+    import sys
+
+    for key in ["key", b"key", 10**20, 2.5, (1, "x")]:
+        data = {key: "abc"}
+        before = sys.getrefcount(key)
+        assert f.dict_count(data) == 1
+        assert f.dict_items(data) == [(key, "abc")]
+        assert sys.getrefcount(key) == before, key

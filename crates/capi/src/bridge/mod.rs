@@ -214,7 +214,9 @@ pub struct PreHeader {
     /// after 2^32 entries into extension code; a mirror untouched for exactly
     /// that long skips one refresh.
     epoch: u32,
-    /// List mirrors: the list's mutation count when `ob_item` was last synced.
+    /// List mirrors: the list's mutation count when `ob_item` was last
+    /// synced. Persistent int/float/str/bytes mirrors: the references dicts'
+    /// lent-entry caches hold on them ([`PreHeader::lent`]).
     version: u32,
     /// The RustPython object; `None` for a builder not yet realised.
     rp: Option<PyObjectRef>,
@@ -234,6 +236,22 @@ impl PreHeader {
     /// A persistent mirror of an int, float, str or bytes object.
     pub(crate) fn is_persistent_leaf(&self) -> bool {
         self.flags & PERSISTENT != 0 && matches!(self.kind, Kind::Int | Kind::Float | Kind::Str | Kind::Bytes)
+    }
+
+    /// Of a persistent leaf mirror's C references, how many dict mirrors'
+    /// [`Aux::entries`] hold (kept in `version`, which only lists use):
+    /// caches, not references CPython would have, so `sys.getrefcount`
+    /// leaves them out.
+    fn lent(&self) -> usize {
+        if self.is_persistent_leaf() { self.version as usize } else { 0 }
+    }
+
+    /// Counts (`by` 1) or uncounts (`by` -1) a reference held by a dict's
+    /// entries on a persistent leaf mirror.
+    fn count_lent(&mut self, by: i32) {
+        if self.is_persistent_leaf() {
+            self.version = self.version.wrapping_add_signed(by);
+        }
     }
 
     /// Makes a recycled native allocation (a `tp_alloc` result that
@@ -290,7 +308,7 @@ impl Aux {
         for e in std::mem::take(&mut self.entries) {
             if e != 0 {
                 // SAFETY: each non-zero slot holds a reference.
-                unsafe { decref(e as *mut PyObject) };
+                unsafe { release_entry(e as *mut PyObject) };
             }
         }
     }
@@ -303,7 +321,7 @@ impl Aux {
             // SAFETY: each non-zero slot holds a reference to a live mirror.
             if !unsafe { header(*e as *mut PyObject) }.is_persistent_leaf() {
                 // SAFETY: as above; releasing it cannot free the owner (never lent to itself).
-                unsafe { decref(std::mem::replace(e, 0) as *mut PyObject) };
+                unsafe { release_entry(std::mem::replace(e, 0) as *mut PyObject) };
             }
         }
     }
@@ -685,7 +703,7 @@ pub fn cpython_refcount(obj: &RpObject) -> usize {
     let held = h.rp.as_ref().is_some_and(|r| rustpython_vm::AsObject::is(r, obj)) as usize;
     // SAFETY: as above.
     let c = unsafe { (*p).ob_refcnt }.max(0) as usize;
-    (n + c).saturating_sub(held)
+    (n + c).saturating_sub(held + h.lent())
 }
 
 /// A new reference to the `PyObject*` of `obj`, creating its mirror if needed.
@@ -910,6 +928,18 @@ pub fn borrow_from(vm: &VirtualMachine, owner: *mut PyObject, obj: &RpObject) ->
     p
 }
 
+/// Releases the reference a dict's entries slot held on `p`.
+///
+/// # Safety
+/// `p` must be a mortal facade mirror the slot held a reference to.
+unsafe fn release_entry(p: *mut PyObject) {
+    // SAFETY: guaranteed by the caller.
+    unsafe {
+        header(p).count_lent(-1);
+        decref(p);
+    }
+}
+
 /// Borrowed reference to `obj`, the key (`which` 0) or value (1) of entry
 /// `index` of dict mirror `owner` (`PyDict_Next`): the mirror lent for that
 /// entry before if it is still `obj`'s, found without a lookup, else
@@ -940,10 +970,12 @@ pub fn borrow_entry(vm: &VirtualMachine, owner: *mut PyObject, index: usize, whi
     if a.entries.len() <= i {
         a.entries.resize(i + 1, 0);
     }
+    // SAFETY: p is a live mortal mirror (to_c's reference, kept by the slot).
+    unsafe { header(p) }.count_lent(1);
     let old = std::mem::replace(&mut a.entries[i], p as usize);
     if old != 0 {
         // SAFETY: the reference the slot held; the owner is not it (above).
-        unsafe { decref(old as *mut PyObject) };
+        unsafe { release_entry(old as *mut PyObject) };
     }
     p
 }
