@@ -55,20 +55,14 @@ pub fn new_list(ty: *mut PyTypeObject, n: usize) -> *mut PyObject {
 pub fn list_builder_insert(p: *mut PyObject, at: Option<isize>, item: *mut PyObject) {
     let l = p.cast::<PyListObject>();
     // SAFETY: p is a list builder (list layout, C-owned item array).
-    unsafe {
-        let n = (*l).ob_base.ob_size;
-        let at = match at {
-            None => n,
-            Some(i) if i < 0 => (i + n).max(0),
-            Some(i) => i.min(n),
-        } as usize;
-        super::mirror::reserve(l, n as usize + 1);
-        let a = (*l).ob_item.add(at);
-        std::ptr::copy(a, a.add(1), n as usize - at);
-        super::incref(item);
-        *a = item;
-        (*l).ob_base.ob_size = n + 1;
-    }
+    let n = unsafe { (*l).ob_base.ob_size };
+    let at = match at {
+        None => n,
+        Some(i) if i < 0 => (i + n).max(0),
+        Some(i) => i.min(n),
+    };
+    // SAFETY: as above; 0 <= at <= n.
+    unsafe { super::mirror::insert_item(l, at as usize, item) };
 }
 
 /// Whether `p` is a list builder not yet realised.

@@ -496,7 +496,7 @@ pub fn sync(vm: &VirtualMachine, p: *mut PyObject, obj: &RpObject) {
 ///
 /// # Safety
 /// `l` must be a facade list object.
-pub(super) unsafe fn reserve(l: *mut PyListObject, n: usize) {
+unsafe fn reserve(l: *mut PyListObject, n: usize) {
     // SAFETY: per the contract.
     unsafe {
         if n as isize <= (*l).allocated && !(*l).ob_item.is_null() {
@@ -512,6 +512,25 @@ pub(super) unsafe fn reserve(l: *mut PyListObject, n: usize) {
         }
         (*l).ob_item = a;
         (*l).allocated = cap as isize;
+    }
+}
+
+/// Inserts a new reference to `item` at `at` in the item array of list
+/// mirror or builder `l`, moving the items after it up one slot (amortised
+/// O(1) at the end, as CPython).
+///
+/// # Safety
+/// `l` must be a facade list object with `ob_size` items and `at <= ob_size`.
+pub(super) unsafe fn insert_item(l: *mut PyListObject, at: usize, item: *mut PyObject) {
+    // SAFETY: per the contract; room is reserved before the items move.
+    unsafe {
+        let n = (*l).ob_base.ob_size as usize;
+        reserve(l, n + 1);
+        let a = (*l).ob_item.add(at);
+        std::ptr::copy(a, a.add(1), n - at);
+        incref(item);
+        *a = item;
+        (*l).ob_base.ob_size = n as isize + 1;
     }
 }
 
@@ -569,16 +588,8 @@ pub fn list_edit(vm: &VirtualMachine, p: *mut PyObject, list: &Py<PyList>, edit:
         };
         if in_sync {
             if let Some(at) = inserted_at {
-                // SAFETY: list layout; room is reserved before the items after
-                // `at` move up one slot (none for an append).
-                unsafe {
-                    reserve(l, v.len());
-                    let a = (*l).ob_item.add(at);
-                    std::ptr::copy(a, a.add(1), n as usize - at);
-                    incref(item);
-                    *a = item;
-                    (*l).ob_base.ob_size = n + 1;
-                }
+                // SAFETY: a list mirror in sync: n items, at <= n.
+                unsafe { insert_item(l, at, item) };
             }
             h.version = version.unwrap_or(0);
         }

@@ -467,13 +467,13 @@ pub fn alloc(size: usize, kind: Kind, ty: *mut PyTypeObject, rp: Option<PyObject
 /// [`free`]; a no-op for immortal types), so that C can take one inline from
 /// `Py_TYPE(o)` while a mortal type object holds its class. Native objects'
 /// references are their `tp_alloc`'s and `tp_dealloc`'s business.
+fn holds_its_type(kind: Kind) -> bool {
+    !matches!(kind, Kind::Native | Kind::NativeBuiltin | Kind::Type)
+}
+
 /// Bytes allocated in front of the pre-header of an object of `kind`.
 const fn extra_size(kind: Kind) -> usize {
     if matches!(kind, Kind::Native | Kind::NativeBuiltin) { native::EXTRA } else { 0 }
-}
-
-fn holds_its_type(kind: Kind) -> bool {
-    !matches!(kind, Kind::Native | Kind::NativeBuiltin | Kind::Type)
 }
 
 /// The aux block of `p`, created on first use.
@@ -709,7 +709,7 @@ pub fn cpython_refcount(obj: &RpObject) -> usize {
 /// A new reference to the `PyObject*` of `obj`, creating its mirror if needed.
 /// O(1) for an object that has a mirror (parked or not).
 pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
-    to_c_with(vm, obj, true)
+    to_c_with(vm, obj, true, false)
 }
 
 /// Like [`to_c`] for an object C made through the API (`PyLong_FromLong`,
@@ -717,29 +717,20 @@ pub fn to_c(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
 /// persistent, since C made the object for itself or for Python rather than
 /// received it from Python.
 pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
-    to_c_with(vm, obj, false)
+    to_c_with(vm, obj, false, false)
 }
 
 /// Like [`to_c_transient`] for an object handed over to C: if nothing else
 /// holds it and it is an exact int, float, str or bytes, its mirror is
 /// hidden (no identity entry until Python can see the object again).
 pub fn to_c_new(vm: &VirtualMachine, obj: PyObjectRef) -> *mut PyObject {
-    if obj.strong_count() != 1 || native::native_of(&obj).is_some() {
-        return to_c_transient(vm, &obj);
-    }
-    if is_hideable(vm, &obj) {
+    let sole = obj.strong_count() == 1;
+    if sole && is_hideable(vm, &obj) {
         return mirror::create(vm, &obj, mirror::Mode::Hidden);
-    }
-    if let Some(p) = fast_lookup(&obj) {
-        return p;
     }
     // Only the caller held it: it has no mirror (a mirror holds its object),
     // so there is nothing to look up.
-    let p = mirror::create(vm, &obj, mirror::Mode::Transient);
-    if obj.downcast_ref::<rustpython_vm::builtins::PyList>().is_some() {
-        recent::note(p);
-    }
-    p
+    to_c_with(vm, &obj, false, sole)
 }
 
 /// Exact builtin types whose instances hold nothing, cannot be weakly
@@ -752,7 +743,9 @@ fn is_hideable(vm: &VirtualMachine, obj: &RpObject) -> bool {
     t.is(ts.int_type) || t.is(ts.str_type) || t.is(ts.float_type) || t.is(ts.bytes_type)
 }
 
-fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObject {
+/// [`to_c`] (`persist`) or [`to_c_transient`]; `unmirrored` when the object
+/// is known to have no mirror, which skips the identity lookup.
+fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool, unmirrored: bool) -> *mut PyObject {
     if let Some(p) = fast_lookup(obj) {
         return p;
     }
@@ -763,7 +756,8 @@ fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool) -> *mut PyObjec
         hold_again(p, obj);
         return p;
     }
-    let p = if let Some(p) = lookup(obj) {
+    let found = if unmirrored { None } else { lookup(obj) };
+    let p = if let Some(p) = found {
         // SAFETY: p is registered, hence alive (an entry lives as long as its
         // mirror); a parked mirror (refcount 0) is revived by this reference.
         unsafe { incref(p) };

@@ -456,8 +456,6 @@ unsafe fn call_varargs(meth: *mut c_void, conv: std::ffi::c_int, slf: *mut PyObj
     }
 }
 
-/// RustPython call arguments as a C tuple (new reference) and a C keyword
-/// dict (new reference, or NULL when there are no keywords).
 /// New references to the C argument tuple and keyword dict (NULL when
 /// empty) of a vector call's arguments: `nargs` positional ones, then one
 /// per name in `kwnames`.
@@ -467,6 +465,8 @@ pub(crate) fn c_vector_args(vm: &VirtualMachine, args: &[PyObjectRef], nargs: us
     Ok((c_tuple(vm, &args[..nargs]), k))
 }
 
+/// RustPython call arguments as a C tuple (new reference) and a C keyword
+/// dict (new reference, or NULL when there are no keywords).
 pub(crate) fn c_args_kwargs(vm: &VirtualMachine, args: FuncArgs) -> PyResult<(*mut PyObject, *mut PyObject)> {
     let k = c_kwargs(vm, args.kwargs.iter().map(|(name, v)| (&**name, v)))?;
     Ok((c_tuple(vm, &args.args), k))

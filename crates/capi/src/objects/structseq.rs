@@ -294,13 +294,13 @@ pub unsafe extern "C" fn PyStructSequence_SetItem(p: *mut PyObject, i: Py_ssize_
     })
 }
 
-/// Makes the Python instance of struct-sequence builder `p` of type `tp`
-/// from its visible `items`, taking the hidden slots' references.
 /// Lets the bridge realise struct sequences built in place.
 pub(crate) fn install() {
     crate::bridge::builders::set_struct_seq_maker(realise);
 }
 
+/// Makes the Python instance of struct-sequence builder `p` of type `tp`
+/// from its visible `items`, taking the hidden slots' references.
 fn realise(vm: &VirtualMachine, p: *mut PyObject, tp: *mut PyTypeObject, items: Vec<PyObjectRef>) -> PyResult<PyObjectRef> {
     let cls = rp(vm, tp.cast())?;
     let ty = cls.clone().downcast::<PyType>().map_err(|_| system_error(vm, "tuple builder of a non-type"))?;
