@@ -618,3 +618,16 @@ def test_special_method_lookup_binds_descriptors():
     assert c.descr_set(s, "v", 5) and s.v == 5
     assert c.descr_set(s, "v", None) and s.v is None
     assert not c.descr_set(s, "__init__", 1)
+
+
+def test_str_equals_utf8():
+    # PyUnicode_EqualToUTF8AndSize compares ASCII strs inline, others by
+    # their characters; a str with a lone surrogate equals no UTF-8 string.
+    for s in ["key", "", "a" * 100, "héllo", "日本", "\U0001f600"]:
+        assert c.str_equals_utf8(s, s.encode()) == (True, True), s
+    assert c.str_equals_utf8("key", b"kex") == (False, True)
+    assert c.str_equals_utf8("key", b"ke") == (False, True)
+    assert c.str_equals_utf8("ke", b"key") == (False, True)
+    assert c.str_equals_utf8("abc", "abç".encode()) == (False, True)
+    assert c.str_equals_utf8("\ud800", b"\xed\xa0\x80") == (False, None)
+    assert c.str_equals_utf8(b"key", b"key")[0] is False

@@ -409,3 +409,11 @@ def test_dict_iteration_leaves_reference_counts_alone():
         assert f.dict_count(data) == 1
         assert f.dict_items(data) == [(key, "abc")]
         assert sys.getrefcount(key) == before, key
+
+
+def test_list_builder_inserts_and_reads():
+    # PyList_New + PyList_Insert/Append/Size/GetItem on a list C is still
+    # filling (edited in its C array), then returned.
+    l, n, items, past_end = f.list_builder_ops()
+    assert l == [-1, 0, 1, 2, 3, 4] and n == 6 and items == l and past_end
+    assert f.list_builder_ops()[0] == l

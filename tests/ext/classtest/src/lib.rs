@@ -128,6 +128,23 @@ mod classtest {
         Ok(true)
     }
 
+    /// `PyUnicode_EqualToUTF8AndSize(s, b)`, on `s` as given and on a str C
+    /// makes from `b` (a new object whose mirror C alone holds; None when
+    /// `b` is not UTF-8).
+    #[pyfunction]
+    fn str_equals_utf8(s: &Bound<'_, PyAny>, b: &[u8]) -> (bool, Option<bool>) {
+        let n = b.len() as pyo3::ffi::Py_ssize_t;
+        let c = b.as_ptr().cast::<std::ffi::c_char>();
+        // SAFETY: b outlives the calls; the new str is released by its Bound.
+        unsafe {
+            let given = pyo3::ffi::PyUnicode_EqualToUTF8AndSize(s.as_ptr(), c, n) == 1;
+            let own = Bound::from_owned_ptr_or_err(s.py(), pyo3::ffi::PyUnicode_FromStringAndSize(c, n))
+                .ok()
+                .map(|made| pyo3::ffi::PyUnicode_EqualToUTF8AndSize(made.as_ptr(), c, n) == 1);
+            (given, own)
+        }
+    }
+
     /// `obj` as a complex number (`PyComplex_AsCComplex`: `__complex__` looked
     /// up as a special method).
     #[pyfunction]

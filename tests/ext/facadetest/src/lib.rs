@@ -463,6 +463,37 @@ mod facadetest {
         Ok((l, PyTuple::new(py, strs)?, d))
     }
 
+    /// Fills a new list (`PyList_New(0)`) with `PyList_Insert` at the front,
+    /// past the end and at negative positions and with `PyList_Append`,
+    /// reading it back with `PyList_Size`/`PyList_GetItem` before it is
+    /// returned: (the list, its size, its items, whether reading past the
+    /// end failed with IndexError).
+    #[pyfunction]
+    fn list_builder_ops(py: Python<'_>) -> PyResult<(Bound<'_, PyList>, isize, Vec<i64>, bool)> {
+        use pyo3::ffi;
+        // SAFETY: a new list and new item references, each checked.
+        unsafe {
+            let l = Bound::from_owned_ptr_or_err(py, ffi::PyList_New(0))?;
+            for (at, v) in [(0, 1i64), (0, 0), (100, 3), (-1, 2), (-100, -1)] {
+                let x = v.into_pyobject(py)?;
+                if ffi::PyList_Insert(l.as_ptr(), at, x.as_ptr()) < 0 {
+                    return Err(PyErr::fetch(py));
+                }
+            }
+            if ffi::PyList_Append(l.as_ptr(), 4i64.into_pyobject(py)?.as_ptr()) < 0 {
+                return Err(PyErr::fetch(py));
+            }
+            let n = ffi::PyList_Size(l.as_ptr());
+            let mut items = Vec::new();
+            for i in 0..n {
+                items.push(Bound::from_borrowed_ptr_or_err(py, ffi::PyList_GetItem(l.as_ptr(), i))?.extract::<i64>()?);
+            }
+            let past_end = ffi::PyList_GetItem(l.as_ptr(), n).is_null()
+                && PyErr::take(py).is_some_and(|e| e.is_instance_of::<pyo3::exceptions::PyIndexError>(py));
+            Ok((l.cast_into::<PyList>()?, n, items, past_end))
+        }
+    }
+
     /// Whether `obj` is, as a C pointer, the object kept at `i`.
     #[pyfunction]
     fn is_kept(obj: &Bound<'_, PyAny>, i: usize) -> bool {
