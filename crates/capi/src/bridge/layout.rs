@@ -100,12 +100,20 @@ pub fn realise_str(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRe
     // SAFETY: str layout.
     let len = unsafe { (*p.cast::<PyASCIIObject>()).length } as usize;
     let data = inline_data(p);
+    if kind == PyUnicode_1BYTE_KIND {
+        // SAFETY: the builder holds len one-byte units.
+        let bytes = unsafe { std::slice::from_raw_parts(data, len) };
+        // Latin-1: ASCII text is its own UTF-8; other bytes are code points.
+        if let Some(ascii) = bytes.is_ascii().then(|| std::str::from_utf8(bytes).ok()).flatten() {
+            return Ok(vm.ctx.new_str(ascii).into());
+        }
+        return Ok(vm.ctx.new_str(bytes.iter().map(|&b| b as char).collect::<String>()).into());
+    }
     let mut buf = Wtf8Buf::with_capacity(len);
     for i in 0..len {
         // SAFETY: the builder holds len units of `kind` bytes each.
         let cp = unsafe {
             match kind {
-                PyUnicode_1BYTE_KIND => *data.add(i) as u32,
                 PyUnicode_2BYTE_KIND => *data.cast::<u16>().add(i) as u32,
                 _ => *data.cast::<u32>().add(i),
             }
