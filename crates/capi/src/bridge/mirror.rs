@@ -200,6 +200,14 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, mode: Mode) -> *mut Py
     } else {
         alloc(size_of::<PyObject>(), Kind::Plain, ty, owned)
     };
+    // SAFETY: p was just allocated by the facade.
+    if obj.is_immortal() && matches!(unsafe { header(p) }.kind, Kind::Str | Kind::Int | Kind::Float | Kind::Bytes) {
+        // RustPython keeps this object for good (a one-character or interned
+        // str, a cached int): so can its mirror, instead of being made and
+        // freed again each time C takes the object and lets it go.
+        // SAFETY: p is never freed from now on.
+        unsafe { super::make_immortal(p) };
+    }
     if persist {
         mark_persistent(vm, p, obj);
     }
