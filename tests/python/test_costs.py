@@ -346,6 +346,52 @@ def test_identity_of_new_objects_c_keeps():
         f.release_kept()
 
 
+def test_new_dicts_c_keeps_are_the_same_objects():
+    # A dict C made and holds alone needs no identity entry until Python can
+    # reach it: when C returns it (here more of them than the short list of
+    # escaped objects holds), or through the collector, which tracks dicts
+    # (gc.get_referrers, gc.get_objects). Each way, the dict Python gets
+    # crosses back as the very pointer C keeps.
+    import gc
+
+    f.release_kept()
+    try:
+        marker = []  # tracked by the collector, so the dicts holding it are too
+        l = f.keep_new_dicts(100, marker, True)
+        assert [d["i"] for d in l] == list(range(100))
+        assert all(f.is_kept(d, i) for i, d in enumerate(l))
+        del l
+        f.release_kept()
+
+        f.keep_new_dicts(50, marker, False)
+        found = [r for r in gc.get_referrers(marker) if type(r) is dict]
+        assert sorted(d["i"] for d in found) == list(range(50))
+        assert all(f.is_kept(d, d["i"]) for d in found)
+
+        f.keep_new_dicts(50, marker, False)
+        seen = {id(d) for d in found}
+        more = [o for o in gc.get_objects() if type(o) is dict and id(o) not in seen and o.get("marker") is marker]
+        assert sorted(d["i"] for d in more) == list(range(50))
+        assert all(f.is_kept(d, 50 + d["i"]) for d in more)
+    finally:
+        f.release_kept()
+
+
+def test_gc_debug_flags_round_trip():
+    import gc
+
+    old = gc.get_debug()
+    try:
+        gc.set_debug(gc.DEBUG_SAVEALL)
+        assert gc.get_debug() == gc.DEBUG_SAVEALL
+        d = f.make_dict()
+        assert type(d) is dict
+        gc.set_debug(0)
+        assert gc.get_debug() == 0
+    finally:
+        gc.set_debug(old)
+
+
 def test_new_objects_returned_to_python_are_the_same_objects():
     # A result C made and returned crosses back as one object with one identity.
     l = f.build_list(50)

@@ -20,11 +20,13 @@
 //! Identity only matters for an object Python can hand back to C while C
 //! holds its mirror. An object C makes through the API (`PyLong_FromLong`,
 //! `PyUnicode_FromStringAndSize`, a call's result) that nothing but its
-//! mirror holds cannot be handed back: when it is an exact int, float, str
-//! or bytes (no references, no weak references, not tracked by RustPython's
-//! collector), its mirror is *hidden* ([`to_c_new`]): it has no identity
-//! entry, which saves two operations on a large hash map per object. The
-//! object escapes when C hands it to Python ([`to_rp`]): the mirror is then
+//! mirror holds cannot be handed back: when it is an exact int, float, str,
+//! bytes or dict (no weak references, no finaliser), its mirror is *hidden*
+//! ([`to_c_new`]): it has no identity entry, which saves two operations on a
+//! large hash map per object. The object escapes when C hands it to Python
+//! ([`to_rp`]; the `PyDict_*` functions operate on their dict without
+//! handing it over, [`operand`]; a dict can also be reached through the
+//! collector, see [`hidden`]): the mirror is then
 //! listed as *escaped* (a short list that lookups search after the map, so
 //! identity stays exact) and registered for good only if it lives on while
 //! the list fills up; most such mirrors are freed first (C set the object
@@ -114,6 +116,7 @@
 
 mod addrmap;
 pub mod builders;
+pub mod hidden;
 pub mod layout;
 pub(crate) mod mirror;
 pub mod native;
@@ -216,7 +219,8 @@ pub struct PreHeader {
     epoch: u32,
     /// List mirrors: the list's mutation count when `ob_item` was last
     /// synced. Persistent int/float/str/bytes mirrors: the references dicts'
-    /// lent-entry caches hold on them ([`PreHeader::lent`]).
+    /// lent-entry caches hold on them ([`PreHeader::lent`]). Hidden dict
+    /// mirrors: their index in [`hidden`]'s list.
     version: u32,
     /// The RustPython object; `None` for a builder not yet realised.
     rp: Option<PyObjectRef>,
@@ -655,8 +659,10 @@ pub(crate) fn register_mirror_if_absent(rp: &RpObject, p: *mut PyObject) {
 /// a builder about to be freed), hidden: not registered (see the module docs).
 pub(crate) fn hide(p: *mut PyObject) {
     // SAFETY: p is a live facade mirror.
-    unsafe { header(p) }.flags |= HIDDEN;
+    let h = unsafe { header(p) };
+    h.flags |= HIDDEN;
     HIDDEN_LIVE.fetch_add(1, Ordering::Relaxed);
+    hidden::list(p, h);
 }
 
 /// Hidden mirror `p` hands its object to Python: from now on a lookup of
@@ -664,8 +670,23 @@ pub(crate) fn hide(p: *mut PyObject) {
 pub(super) fn escape(p: *mut PyObject, h: &mut PreHeader) {
     if h.flags & ESCAPED == 0 {
         if let Some(rp) = &h.rp {
+            hidden::unlist(p, h);
             h.flags |= ESCAPED;
             MAPS.lock().escape(rp_key(rp), p as usize);
+        }
+    }
+}
+
+/// Registers the hidden mirrors `ps` (taken from [`hidden`]'s list).
+fn settle_all(ps: Vec<usize>) {
+    if ps.is_empty() {
+        return;
+    }
+    let mut m = MAPS.lock();
+    for p in ps {
+        // SAFETY: listed hidden mirrors are alive and hold their object.
+        if let Some(rp) = &unsafe { header(p as *mut PyObject) }.rp {
+            m.settle(rp_key(rp), p);
         }
     }
 }
@@ -721,8 +742,8 @@ pub fn to_c_transient(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
 }
 
 /// Like [`to_c_transient`] for an object handed over to C: if nothing else
-/// holds it and it is an exact int, float, str or bytes, its mirror is
-/// hidden (no identity entry until Python can see the object again).
+/// holds it and it is an exact int, float, str, bytes or dict, its mirror
+/// is hidden (no identity entry until Python can see the object again).
 pub fn to_c_new(vm: &VirtualMachine, obj: PyObjectRef) -> *mut PyObject {
     let sole = obj.strong_count() == 1;
     if sole && is_hideable(vm, &obj) {
@@ -733,14 +754,16 @@ pub fn to_c_new(vm: &VirtualMachine, obj: PyObjectRef) -> *mut PyObject {
     to_c_with(vm, &obj, false, sole)
 }
 
-/// Exact builtin types whose instances hold nothing, cannot be weakly
-/// referenced and are not tracked by RustPython's collector: an instance
-/// only its mirror holds is unreachable from Python.
+/// Exact builtin types whose instances cannot be weakly referenced and
+/// have no finaliser: an instance only its mirror holds is unreachable from
+/// Python. Ints, floats, strs and bytes hold nothing and are not tracked by
+/// RustPython's collector; dicts are, and [`hidden`] covers the ways
+/// Python reaches what the collector tracks.
 fn is_hideable(vm: &VirtualMachine, obj: &RpObject) -> bool {
     let t = obj.class();
     let ts = &vm.ctx.types;
     use rustpython_vm::AsObject;
-    t.is(ts.int_type) || t.is(ts.str_type) || t.is(ts.float_type) || t.is(ts.bytes_type)
+    t.is(ts.int_type) || t.is(ts.str_type) || t.is(ts.float_type) || t.is(ts.bytes_type) || (t.is(ts.dict_type) && hidden::dicts_hideable())
 }
 
 /// [`to_c`] (`persist`) or [`to_c_transient`]; `unmirrored` when the object
@@ -820,6 +843,17 @@ pub fn to_c_result(vm: &VirtualMachine, r: PyResult) -> PyResult<*mut PyObject> 
 
 /// The RustPython object behind `p` (realising a builder if needed).
 pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    to_rp_with(vm, p, true)
+}
+
+/// Like [`to_rp`] for the object an API function operates on without
+/// handing it to Python code (the dict of `PyDict_SetItem`, `PyDict_Next`,
+/// ...): a hidden mirror stays hidden.
+pub fn operand(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
+    to_rp_with(vm, p, false)
+}
+
+fn to_rp_with(vm: &VirtualMachine, p: *mut PyObject, escapes: bool) -> PyResult<PyObjectRef> {
     if p.is_null() {
         return Err(system_error(vm, "NULL object passed to a C-API function"));
     }
@@ -837,7 +871,7 @@ pub fn to_rp(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRef> {
         Some(_) if h.flags & FROZEN_PENDING != 0 => builders::finish_frozenset(vm, p),
         Some(o) => {
             let o = o.clone();
-            if h.flags & HIDDEN != 0 {
+            if escapes && h.flags & HIDDEN != 0 {
                 escape(p, h);
             }
             Ok(o)
@@ -1095,6 +1129,7 @@ pub(crate) unsafe fn free(p: *mut PyObject) -> Option<PyObjectRef> {
     let h = unsafe { header(p) };
     if h.flags & HIDDEN != 0 {
         HIDDEN_LIVE.fetch_sub(1, Ordering::Relaxed);
+        hidden::unlist(p, h);
         if h.flags & ESCAPED != 0 {
             let mut m = MAPS.lock();
             if let Some(i) = m.escaped.iter().rposition(|&(_, q)| q == p as usize) {

@@ -165,13 +165,28 @@ def _gc_hook(phase, info, _f=_pyfacade):
         _f.collect_natives(info.get('generation', 2))
 _gc.callbacks.append(_gc_hook)
 
+# Dicts C made and still alone holds have no identity entry (bridge/hidden.rs):
+# calls that hand out what the collector tracks register them first.
+def _gc_view(f, _v=_pyfacade.gc_view):
+    def g(*args, **kwargs):
+        return _v(f, *args, **kwargs)
+    g.__name__, g.__qualname__, g.__doc__ = f.__name__, f.__qualname__, f.__doc__
+    return g
+for _n in ('get_objects', 'get_referrers', 'get_referents'):
+    setattr(_gc, _n, _gc_view(getattr(_gc, _n)))
+def set_debug(flags, _f=_gc.set_debug, _s=_pyfacade.set_saveall, _all=_gc.DEBUG_SAVEALL):
+    _f(flags)
+    _s(bool(flags & _all))
+set_debug.__doc__ = _gc.set_debug.__doc__
+_gc.set_debug = set_debug
+
 import sysconfig as _sc
 _vars = _sc.get_config_vars()
 _vars['EXT_SUFFIX'] = _SUFFIXES[0]
 _vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
 # CPython's default time-zone search path (zoneinfo reads it from here).
 _vars.setdefault('TZPATH', '/usr/share/zoneinfo:/usr/lib/zoneinfo:/usr/share/lib/zoneinfo:/etc/zoneinfo')
-del _sc, _vars, _loaders, _mod, _i, _h, _gc, _gc_hook
+del _sc, _vars, _loaders, _mod, _i, _h, _gc, _gc_hook, _gc_view, _n, set_debug
 "#;
 
 /// Collects garbage native/twin pairs after a collection of `generation`
@@ -194,6 +209,20 @@ fn collect_natives(generation: rustpython_vm::function::OptionalArg<usize>, vm: 
     total
 }
 
+/// `gc_view(f, *args, **kwargs)`: calls `f` (a `gc` function that hands
+/// out objects the collector tracks) with every hidden dict registered and
+/// none hidden until it returns (see `bridge::hidden`).
+fn gc_view(mut args: FuncArgs, vm: &VirtualMachine) -> PyResult {
+    let f = args.take_positional().ok_or_else(|| crate::runtime::type_error(vm, "gc_view() needs the function to call"))?;
+    let exposed = {
+        let _g = crate::runtime::gil::ensure(vm);
+        bridge::hidden::Exposed::new()
+    };
+    let r = f.call(args, vm);
+    drop(exposed);
+    r
+}
+
 /// Makes the `_pyfacade` module and routes extension imports through it.
 pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     let m = vm.new_module("_pyfacade", vm.ctx.new_dict(), None);
@@ -204,6 +233,15 @@ pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     mo.set_attr("live_mirrors", vm.new_function("live_mirrors", |_a: FuncArgs| bridge::live_mirrors()), vm)?;
     mo.set_attr("collect_natives", vm.new_function("collect_natives", collect_natives), vm)?;
     mo.set_attr("sweep_mirrors", vm.new_function("sweep_mirrors", |full: bool, vm: &VirtualMachine| bridge::sweep(vm, full)), vm)?;
+    mo.set_attr("gc_view", vm.new_function("gc_view", gc_view), vm)?;
+    mo.set_attr(
+        "set_saveall",
+        vm.new_function("set_saveall", |on: bool, vm: &VirtualMachine| {
+            let _g = crate::runtime::gil::ensure(vm);
+            bridge::hidden::set_saveall(on);
+        }),
+        vm,
+    )?;
     mo.set_attr("parked_mirrors", vm.new_function("parked_mirrors", |_a: FuncArgs| bridge::parked()), vm)?;
     mo.set_attr("linked_natives", vm.new_function("linked_natives", |_a: FuncArgs| bridge::native::linked()), vm)?;
     let suffixes = vm.ctx.new_tuple(EXTENSION_SUFFIXES.iter().map(|s| vm.ctx.new_str(*s).into()).collect());

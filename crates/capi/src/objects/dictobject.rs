@@ -25,8 +25,10 @@ fn borrow(vm: &VirtualMachine, o: *mut PyObject, d: &PyDict, v: &RpObject) -> *m
     p
 }
 
+/// The dict a `PyDict_*` function operates on (a hidden dict stays hidden:
+/// none of them hands it to Python code).
 fn dict(vm: &VirtualMachine, o: *mut PyObject, f: &str) -> PyResult<PyRef<PyDict>> {
-    rp(vm, o)?
+    bridge::operand(vm, o)?
         .downcast::<PyDict>()
         .map_err(|x| system_error(vm, format!("{f}: bad argument to internal function (expected dict, got {})", x.class().name())))
 }

@@ -82,6 +82,8 @@ type VisitFn = unsafe extern "C" fn(*mut PyObject, *mut c_void) -> c_int;
 #[unsafe(no_mangle)]
 pub extern "C" fn PyUnstable_GC_VisitObjects(callback: VisitFn, arg: *mut c_void) {
     api_noerr("PyUnstable_GC_VisitObjects", (), |vm| {
+        // The visitor sees every tracked object: hidden dicts included.
+        let _exposed = bridge::hidden::Exposed::new();
         for o in vm.state.gc.get_objects(None) {
             let p = bridge::to_c(vm, &o);
             // SAFETY: the extension's visitor with a live object.

@@ -463,6 +463,25 @@ mod facadetest {
         Ok((l, PyTuple::new(py, strs)?, d))
     }
 
+    /// Makes `n` new dicts `{"marker": marker, "i": i}` that only C holds
+    /// (kept at `start + i` in the kept list); returns them in a new list if
+    /// `give` is true, else nothing (Python can then reach them only through
+    /// the collector: `gc.get_referrers(marker)`, `gc.get_objects()`).
+    #[pyfunction]
+    fn keep_new_dicts<'py>(py: Python<'py>, n: usize, marker: &Bound<'py, PyAny>, give: bool) -> PyResult<Option<Bound<'py, PyList>>> {
+        let out = PyList::empty(py);
+        for i in 0..n {
+            let d = PyDict::new(py);
+            d.set_item("marker", marker)?;
+            d.set_item("i", i)?;
+            KEPT.lock().unwrap().push(d.clone().into_any().unbind());
+            if give {
+                out.append(d)?;
+            }
+        }
+        Ok(give.then_some(out))
+    }
+
     /// Fills a new list (`PyList_New(0)`) with `PyList_Insert` at the front,
     /// past the end and at negative positions and with `PyList_Append`,
     /// reading it back with `PyList_Size`/`PyList_GetItem` before it is
