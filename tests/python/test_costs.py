@@ -377,6 +377,34 @@ def test_new_dicts_c_keeps_are_the_same_objects():
         f.release_kept()
 
 
+def test_key_equality_run_by_a_c_dict_store_lets_other_threads_call_c():
+    # PyDict_SetItem on a dict C made with string keys stores a key whose
+    # hash collides with one of them: its __eq__ runs Python code, which
+    # waits for a thread that calls into C; the store releases the GIL for
+    # it (a store of another str key needs not, and runs no Python code).
+    import threading
+
+    calls = []
+
+    class Key:
+        def __hash__(self):
+            return hash("a")
+
+        def __eq__(self, other):
+            t = threading.Thread(target=lambda: calls.append(f.noargs()))
+            t.start()
+            t.join(timeout=30)
+            calls.append(("eq", other, t.is_alive()))
+            return False
+
+    k = Key()
+    d = f.str_keyed_dict_then(k, 3)
+    assert d == {"a": 1, "b": 2, k: 3}
+    assert calls[0] is None
+    assert calls[1] == ("eq", "a", False)
+    assert f.str_keyed_dict_then("c", 3) == {"a": 1, "b": 2, "c": 3}
+
+
 def test_gc_debug_flags_round_trip():
     import gc
 

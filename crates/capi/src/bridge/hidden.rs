@@ -14,7 +14,7 @@
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use super::{ESCAPED, HIDDEN, Kind, PreHeader, header};
+use super::{ESCAPED, HIDDEN, Kind, PreHeader, STR_KEYS, header};
 use crate::abi::PyObject;
 
 /// Hidden dict mirrors not yet escaped; each header's `version` is its index.
@@ -50,6 +50,32 @@ pub(super) fn unlist(p: *mut PyObject, h: &PreHeader) {
     if let Some(&moved) = v.get(i) {
         // SAFETY: listed mirrors are alive (freeing one unlists it first).
         unsafe { header(moved as *mut PyObject) }.version = i as u32;
+    }
+}
+
+/// Marks `p`, a new empty dict from `PyDict_New`, as holding exact-str keys
+/// only, if it is hidden.
+pub fn mark_str_keyed(p: *mut PyObject) {
+    // SAFETY: p is a live object (a new reference C is about to get).
+    if let Some(h) = unsafe { super::mortal_header(p) }.filter(|h| h.kind == Kind::Dict && h.flags & HIDDEN != 0) {
+        h.flags |= STR_KEYS;
+    }
+}
+
+/// Whether `p` is a dict only C has seen whose keys are all exact strs:
+/// storing one more exact-str key into it runs no Python code (hashing and
+/// comparing exact strs is native), so `PyDict_SetItem` need not release
+/// the GIL around it. Nothing but the `PyDict_*` functions can change it.
+pub fn is_str_keyed(p: *mut PyObject) -> bool {
+    // SAFETY: p is NULL or a live object (a C-API argument).
+    !p.is_null() && unsafe { super::mortal_header(p) }.is_some_and(|h| h.flags & (HIDDEN | ESCAPED | STR_KEYS) == HIDDEN | STR_KEYS)
+}
+
+/// Dict `p` may now hold keys other than exact strs.
+pub fn mixed_keys(p: *mut PyObject) {
+    // SAFETY: as in `is_str_keyed`.
+    if let Some(h) = (!p.is_null()).then(|| unsafe { super::mortal_header(p) }).flatten() {
+        h.flags &= !STR_KEYS;
     }
 }
 

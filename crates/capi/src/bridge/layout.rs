@@ -126,6 +126,23 @@ pub fn realise_str(vm: &VirtualMachine, p: *mut PyObject) -> PyResult<PyObjectRe
 
 // ---- int ---------------------------------------------------------------------------------
 
+/// [`to_digits`] of an `i64`, without allocating: the sign tag, the digit
+/// array and how many of its digits are used (at most 3: 64 bits / 30).
+pub fn small_digits(v: i64) -> (usize, [u32; 3], usize) {
+    let tag = match v {
+        0 => return (1, [0; 3], 0),
+        1.. => 0,
+        _ => 2,
+    };
+    let (mut m, mut d, mut n) = (v.unsigned_abs(), [0u32; 3], 0);
+    while m != 0 {
+        d[n] = (m & ((1 << PYLONG_SHIFT) - 1)) as u32;
+        m >>= PYLONG_SHIFT;
+        n += 1;
+    }
+    (tag, d, n)
+}
+
 /// Sign tag and 30-bit digits (least significant first) of `v`, as CPython
 /// 3.14 lays out `PyLongObject.long_value`.
 pub fn to_digits(v: &BigInt) -> (usize, Vec<u32>) {
@@ -153,4 +170,24 @@ pub fn to_digits(v: &BigInt) -> (usize, Vec<u32>) {
         digits.pop();
     }
     (tag, digits)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_digits_match_the_general_conversion() {
+        let mut values = vec![0, 1, -1, i64::MAX, i64::MIN, i64::MIN + 1];
+        for k in [29, 30, 31, 59, 60, 61, 62] {
+            let b = 1i64 << k;
+            values.extend([b - 1, b, b + 1, -(b - 1), -b, -(b + 1)]);
+        }
+        values.extend([12345, -987_654_321, 1_000_000_007 * 3]);
+        for v in values {
+            let (tag, d, n) = small_digits(v);
+            let (gtag, gd) = to_digits(&BigInt::from(v));
+            assert_eq!((tag, &d[..n]), (gtag, &gd[..]), "value {v}");
+        }
+    }
 }

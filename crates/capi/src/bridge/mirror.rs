@@ -154,11 +154,22 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, mode: Mode) -> *mut Py
         // RustPython caches a str's hash: computed at most once per string.
         super::layout::str_mirror(s, obj.hash(vm).unwrap_or(-1) as isize, ty, owned)
     } else if let Some(i) = obj.downcast_ref::<PyInt>() {
-        let (sign, digits) = super::layout::to_digits(i.as_bigint());
+        let small = i64::try_from(i.as_bigint()).ok();
+        let (big, inline);
+        let (sign, digits): (usize, &[u32]) = match small {
+            Some(v) => {
+                inline = super::layout::small_digits(v);
+                (inline.0, &inline.1[..inline.2])
+            }
+            None => {
+                big = super::layout::to_digits(i.as_bigint());
+                (big.0, &big.1)
+            }
+        };
         // RustPython keeps its cached small ints alive forever: their mirrors
         // can be immortal too (no allocation per crossing).
         let cached = obj.class().is(vm.ctx.types.int_type)
-            && i64::try_from(i.as_bigint()).is_ok_and(|v| (-5..=256).contains(&v) && vm.ctx.new_int(v).is(obj));
+            && small.is_some_and(|v| (-5..=256).contains(&v) && vm.ctx.new_int(v).is(obj));
         let p = alloc(LONG_DIGITS_OFFSET + 4 * digits.len().max(1), Kind::Int, ty, owned);
         // SAFETY: room for the digits.
         unsafe {
@@ -172,7 +183,7 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, mode: Mode) -> *mut Py
             }
         }
         if cached {
-            super::register_small_int(i64::try_from(i.as_bigint()).unwrap_or(0), obj, p);
+            super::register_small_int(small.unwrap_or(0), obj, p);
         }
         p
     } else if obj.downcast_ref::<PyDict>().is_some() {

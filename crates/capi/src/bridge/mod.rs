@@ -195,6 +195,9 @@ pub(crate) const ESCAPED: u16 = 256;
 /// `PreHeader::flags`: a native object tracked for cycle collection (a GC
 /// type's instance, see [`native`]).
 pub(crate) const TRACKED: u16 = 512;
+/// `PreHeader::flags`: a hidden dict made empty by `PyDict_New` whose keys
+/// are all exact strs so far (see [`hidden::is_str_keyed`]).
+pub(crate) const STR_KEYS: u16 = 1024;
 
 /// Marks native object `p` finalised; false if it already was.
 pub(crate) fn set_finalized(p: *mut PyObject) -> bool {

@@ -80,7 +80,7 @@ pub(crate) fn notify(vm: &VirtualMachine, o: *mut PyObject, d: &RpObject, event:
 
 /// The event a store of `key` into `d` is: ADDED, MODIFIED, or none (same value).
 fn notify_store(vm: &VirtualMachine, o: *mut PyObject, d: &rustpython_vm::Py<PyDict>, key: &RpObject, value: &RpObject) -> PyResult<()> {
-    if WATCHERS.callbacks(d.as_object() as *const RpObject as usize).is_empty() {
+    if !WATCHERS.active() || WATCHERS.callbacks(d.as_object() as *const RpObject as usize).is_empty() {
         return Ok(());
     }
     let event = match py(vm, || d.get_item_opt(key, vm))? {
@@ -147,14 +147,23 @@ pub extern "C" fn PyDict_Unwatch(id: c_int, o: *mut PyObject) -> c_int {
 /// New empty dict.
 #[unsafe(no_mangle)]
 pub extern "C" fn PyDict_New() -> *mut PyObject {
-    new_ref("PyDict_New", |vm| Ok(vm.ctx.new_dict().into()))
+    let p = new_ref("PyDict_New", |vm| Ok(vm.ctx.new_dict().into()));
+    bridge::hidden::mark_str_keyed(p);
+    p
 }
 
 fn set(vm: &VirtualMachine, o: *mut PyObject, key: PyObjectRef, v: *mut PyObject) -> PyResult<c_int> {
     let d = dict(vm, o, "PyDict_SetItem")?;
     let v = rp(vm, v)?;
     notify_store(vm, o, &d, &key, &v)?;
-    py(vm, || d.set_item(&*key, v, vm))?;
+    if key.class().is(vm.ctx.types.str_type) && bridge::hidden::is_str_keyed(o) {
+        // Runs no Python code (a replaced value's finaliser aside, as any
+        // release of a reference may run): no need to release the GIL.
+        d.set_item(&*key, v, vm)?;
+    } else {
+        bridge::hidden::mixed_keys(o);
+        py(vm, || d.set_item(&*key, v, vm))?;
+    }
     bridge::refresh_now(vm, o, d.as_object());
     Ok(0)
 }
@@ -352,6 +361,7 @@ pub extern "C" fn PyDict_ContainsString(o: *mut PyObject, key: *const c_char) ->
 pub extern "C" fn PyDict_MergeFromSeq2(o: *mut PyObject, seq2: *mut PyObject, override_: c_int) -> c_int {
     api("PyDict_MergeFromSeq2", |vm| {
         let d = dict(vm, o, "PyDict_MergeFromSeq2")?;
+        bridge::hidden::mixed_keys(o);
         let seq = rp(vm, seq2)?;
         let r = py(vm, || -> PyResult<()> {
             let it = seq.get_iter(vm)?;
@@ -454,6 +464,7 @@ pub extern "C" fn PyDict_Copy(o: *mut PyObject) -> *mut PyObject {
 pub extern "C" fn PyDict_Merge(a: *mut PyObject, b: *mut PyObject, override_: c_int) -> c_int {
     api("PyDict_Merge", |vm| {
         let d = dict(vm, a, "PyDict_Merge")?;
+        bridge::hidden::mixed_keys(a);
         let other = rp(vm, b)?;
         if d.__len__() == 0 && other.class().is(vm.ctx.types.dict_type) {
             notify(vm, a, d.as_object(), EVENT_CLONED, Some(&other), None);

@@ -482,6 +482,18 @@ mod facadetest {
         Ok(give.then_some(out))
     }
 
+    /// A new dict `{"a": 1, "b": 2}` made with `PyDict_New`/`PyDict_SetItem`,
+    /// then `key: value` stored into it the same way (the key's `__hash__`
+    /// and `__eq__` may run Python code).
+    #[pyfunction]
+    fn str_keyed_dict_then<'py>(py: Python<'py>, key: &Bound<'py, PyAny>, value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+        let d = PyDict::new(py);
+        d.set_item("a", 1)?;
+        d.set_item("b", 2)?;
+        d.set_item(key, value)?;
+        Ok(d)
+    }
+
     /// Fills a new list (`PyList_New(0)`) with `PyList_Insert` at the front,
     /// past the end and at negative positions and with `PyList_Append`,
     /// reading it back with `PyList_Size`/`PyList_GetItem` before it is
