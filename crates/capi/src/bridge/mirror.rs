@@ -218,6 +218,7 @@ pub(super) fn create(vm: &VirtualMachine, obj: &RpObject, mode: Mode) -> *mut Py
         // freed again each time C takes the object and lets it go.
         // SAFETY: p is never freed from now on.
         unsafe { super::make_immortal(p) };
+        super::remember_immortal(obj, p);
     }
     if persist {
         mark_persistent(vm, p, obj);

@@ -633,7 +633,37 @@ fn fast_lookup(obj: &RpObject) -> Option<*mut PyObject> {
     if obj.downcast_ref::<rustpython_vm::builtins::PyType>().is_some() {
         return common_type(obj);
     }
+    if obj.is_immortal() {
+        let (r, p) = immortal_slot(key);
+        if r.load(Ordering::Acquire) == key {
+            let p = p.load(Ordering::Acquire);
+            // Re-checked: a writer replacing the slot clears the key first.
+            if r.load(Ordering::Acquire) == key {
+                return Some(p as *mut PyObject);
+            }
+        }
+    }
     slot_get(&SINGLETONS, key)
+}
+
+/// Immortal mirrors of RustPython's immortal objects (one-character and
+/// interned strs, singletons, ...), direct-mapped by object address, so that
+/// crossing one (jiter hands over a one-character str per "a") takes no
+/// lock and no probe of the large identity map. A slot keeps the last such
+/// mirror seen for its index; the identity map keeps them all.
+static IMMORTALS: [(AtomicUsize, AtomicUsize); 1024] = [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 1024];
+
+fn immortal_slot(key: usize) -> &'static (AtomicUsize, AtomicUsize) {
+    &IMMORTALS[((key >> 4) ^ (key >> 14)) % IMMORTALS.len()]
+}
+
+/// Remembers `p`, the immortal mirror of immortal object `obj`, in [`IMMORTALS`].
+pub(crate) fn remember_immortal(obj: &RpObject, p: *mut PyObject) {
+    let (r, q) = immortal_slot(rp_key(obj));
+    // Cleared first, so that no reader pairs the new key with the old mirror.
+    r.store(0, Ordering::Release);
+    q.store(p as usize, Ordering::Release);
+    r.store(rp_key(obj), Ordering::Release);
 }
 
 /// Records the immortal mirror `p` of RustPython's cached small int `v`.
@@ -783,6 +813,11 @@ fn to_c_with(vm: &VirtualMachine, obj: &RpObject, persist: bool, unmirrored: boo
         return p;
     }
     let found = if unmirrored { None } else { lookup(obj) };
+    if let Some(p) = found.filter(|&p| is_immortal(p) && obj.is_immortal()) {
+        // Found in the map, not in the direct-mapped slot: next time there.
+        remember_immortal(obj, p);
+        return p;
+    }
     let p = if let Some(p) = found {
         // SAFETY: p is registered, hence alive (an entry lives as long as its
         // mirror); a parked mirror (refcount 0) is revived by this reference.
