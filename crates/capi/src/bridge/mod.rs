@@ -1141,9 +1141,6 @@ pub unsafe extern "C" fn dealloc(p: *mut PyObject) {
     // SAFETY: guaranteed by the caller.
     let h = unsafe { header(p) };
     if h.flags & PERSISTENT != 0 && h.rp.is_some() {
-        // A list C no longer holds needs no re-checks after API calls.
-        recent::forget(p, h.flags);
-        h.flags &= !RECENT;
         // SAFETY: p is a mirror at refcount 0.
         unsafe { parked::park(p) };
     } else if h.flags & MORTAL_TYPE != 0 {

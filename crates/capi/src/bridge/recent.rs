@@ -1,5 +1,4 @@
-//! The lists that most recently crossed into C and that C still holds (a
-//! list mirror leaves the ring when it is parked or freed), re-checked after each C-API
+//! The lists that most recently crossed into C, re-checked after each C-API
 //! call that ran Python code (`objects::py`): C often reads a list it got
 //! from a call (`warnings.catch_warnings().__enter__()`'s log) inline with
 //! `PyList_GET_SIZE`/`GET_ITEM` after another API call let Python change it.
@@ -47,7 +46,7 @@ pub(super) fn note(p: *mut PyObject) {
     }
 }
 
-/// Forgets list mirror `p` (being freed or parked; `flags` its header's flags).
+/// Forgets list mirror `p` (being freed; `flags` its header's flags).
 pub(super) fn forget(p: *mut PyObject, flags: u16) {
     if flags & RECENT == 0 {
         return;
