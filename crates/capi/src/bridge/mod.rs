@@ -70,7 +70,9 @@
 //!   `__del__` and weak references behave as on CPython.
 //!
 //! Costs:
-//! * crossing an object whose mirror exists: one map lookup, no allocation;
+//! * crossing an object whose mirror exists: one map lookup, no allocation
+//!   (none for small ints, singletons and other immortal objects, whose
+//!   mirrors are immortal and kept in direct-mapped slots);
 //! * first crossing: one allocation; tuples and lists convert their items,
 //!   bytes and str copy their data — once per object, not per crossing;
 //! * a list mirror records RustPython's mutation count of the list: crossing
