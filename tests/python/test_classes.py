@@ -168,6 +168,27 @@ def test_dict_and_weakref_classes():
     assert r() is o
 
 
+def test_dict_slot_holds_the_instance_dict_once_read():
+    # C reading the dict slot at tp_dictoffset after __dict__ was read or set
+    # finds that dict, as on CPython; the slot's reference goes with the
+    # object (its tp_dealloc releases it), and what the dict holds with it.
+    o = c.OpenTracked()
+    o.x = [1]
+    d = o.__dict__
+    assert c.dict_slot(o) is d
+    o.__dict__ = {"y": 2}
+    assert c.dict_slot(o) is o.__dict__
+    assert c.dict_slot(o) == {"y": 2}
+    inner = [3]
+    o.z = inner
+    r = weakref.ref(o)
+    before = c.drops()
+    del o
+    assert r() is None
+    assert c.drops() == before + 1
+    assert d == {"x": [1]}
+
+
 def test_object_with_dict_and_weakrefs_is_freed_when_python_drops_it():
     before = c.drops()
     o = c.OpenTracked()

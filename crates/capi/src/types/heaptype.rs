@@ -502,6 +502,9 @@ pub(super) fn make_twin(
     install_methods(vm, leaked, tp)?;
     install_getsets(vm, leaked, tp)?;
     install_members(vm, leaked, &members)?;
+    if dictoffset > 0 {
+        install_dict_slot(vm, leaked, dictoffset);
+    }
     publish_dict(vm, &twin, tp)?;
     // No `tp_init` of its own: instantiation skips `object.__init__`, whose
     // only work — rejecting arguments when `tp_new` is object's — cannot

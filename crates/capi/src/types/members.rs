@@ -111,6 +111,44 @@ pub(super) fn install_members(vm: &VirtualMachine, cls: &'static Py<PyType>, mem
     Ok(())
 }
 
+/// `__dict__` of an extension type whose instances keep their dict at
+/// `offset` (`tp_dictoffset` > 0): the twin holds the dict, and reading or
+/// setting `__dict__` also stores it in the object's dict slot (holding a
+/// reference, which the type's `tp_dealloc` releases, as on CPython), so
+/// that C reading the slot after `__dict__` was read sees that dict.
+pub(super) fn install_dict_slot(vm: &VirtualMachine, cls: &'static Py<PyType>, offset: isize) {
+    let descr = PyGetSet::new("__dict__", cls, &vm.ctx)
+        .with_get(move |obj: PyObjectRef, vm: &VirtualMachine| -> PyResult {
+            let d = rustpython_vm::builtins::object_get_dict(obj.clone(), vm)?;
+            store_dict_slot(vm, &obj, offset, d.as_object());
+            Ok(d.into())
+        })
+        .with_set(move |obj: PyObjectRef, value: PySetterValue, vm: &VirtualMachine| -> PyResult<()> {
+            let PySetterValue::Assign(v) = value else { return Err(type_error(vm, "cannot delete __dict__")) };
+            let d = v.downcast::<rustpython_vm::builtins::PyDict>().map_err(|v| {
+                type_error(vm, format!("__dict__ must be set to a dictionary, not a '{}'", v.class().name()))
+            })?;
+            obj.set_dict(Some(d.clone())).map_err(|_| type_error(vm, "This object has no __dict__"))?;
+            store_dict_slot(vm, &obj, offset, d.as_object());
+            Ok(())
+        });
+    cls.set_attr(vm.ctx.intern_str("__dict__"), PyRef::new_ref(descr, vm.ctx.types.getset_type.to_owned(), None).into());
+}
+
+/// Makes the dict slot at `offset` of `obj`'s native object hold `d`.
+fn store_dict_slot(vm: &VirtualMachine, obj: &PyObjectRef, offset: isize, d: &rustpython_vm::PyObject) {
+    let _g = gil::ensure(vm);
+    let Some(p) = bridge::native::native_of(obj) else { return };
+    let m = bridge::to_c(vm, d);
+    // SAFETY: p is a live native object of a type with this dict offset; the
+    // slot owns the reference it holds.
+    unsafe {
+        let slot = p.cast::<u8>().offset(offset).cast::<*mut PyObject>();
+        let old = std::mem::replace(&mut *slot, m);
+        bridge::xdecref(old);
+    }
+}
+
 /// A descriptor of `cls` for member definition `m` (also `PyDescr_NewMember`).
 pub(crate) fn member_descr(vm: &VirtualMachine, cls: &'static Py<PyType>, m: &'static PyMemberDef) -> PyObjectRef {
     let name = cstr_static(m.name).unwrap_or("?");

@@ -375,6 +375,20 @@ mod classtest {
         }
     }
 
+    /// What `obj`'s dict slot (at its type's `tp_dictoffset`, read inline as
+    /// C code does) holds: None while it is empty.
+    #[pyfunction]
+    fn dict_slot(obj: &Bound<'_, PyAny>) -> Option<Py<PyAny>> {
+        // SAFETY: obj's type has a positive tp_dictoffset (checked) inside
+        // its instances; the slot holds NULL or a live object.
+        unsafe {
+            let off = (*pyo3::ffi::Py_TYPE(obj.as_ptr())).tp_dictoffset;
+            assert!(off > 0, "no dict slot");
+            let p = *obj.as_ptr().cast::<u8>().offset(off).cast::<*mut pyo3::ffi::PyObject>();
+            (!p.is_null()).then(|| Bound::from_borrowed_ptr(obj.py(), p).unbind())
+        }
+    }
+
     #[pyclass(dict, weakref, subclass)]
     pub struct Open {}
 
