@@ -85,3 +85,6 @@ def test_extension_suffixes():
     suffixes = importlib.machinery.EXTENSION_SUFFIXES
     assert suffixes[0] == f".{soabi}.so"
     assert ".abi3.so" in suffixes and ".so" in suffixes
+    # The C-API is the default (GIL) build's: cp314 wheels, not cp314t.
+    assert sysconfig.get_config_var("Py_GIL_DISABLED") == 0
+    assert sys.abiflags == ""

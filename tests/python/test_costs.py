@@ -6,8 +6,11 @@ run with generous bounds: they fail on O(n^2) or O(n)-per-crossing, not on a
 slow machine. The same file runs on CPython 3.13 and on pyfacade.
 """
 import gc
+import sys
 import time
 import weakref
+
+import pytest
 
 import classtest as c
 import facadetest as f
@@ -491,3 +494,37 @@ def test_list_builder_inserts_and_reads():
     l, n, items, past_end = f.list_builder_ops()
     assert l == [-1, 0, 1, 2, 3, 4] and n == 6 and items == l and past_end
     assert f.list_builder_ops()[0] == l
+
+
+def test_tracemalloc_traces_what_c_allocates():
+    # tracemalloc (on pyfacade: the blocks C allocates through PyMem_* and
+    # PyObject_Malloc) sees a block an extension allocates, resizes and
+    # frees, with the Python line that made it.
+    import tracemalloc
+
+    f.pymem_release()
+    assert not tracemalloc.is_tracing()
+    with pytest.raises(RuntimeError):
+        tracemalloc.take_snapshot()
+    tracemalloc.start(5)
+    try:
+        assert tracemalloc.is_tracing() and tracemalloc.get_traceback_limit() == 5
+        base = tracemalloc.get_traced_memory()[0]
+        f.pymem_hold(1_000_000); line = sys._getframe().f_lineno
+        assert tracemalloc.get_traced_memory()[0] - base >= 1_000_000
+        stats = tracemalloc.take_snapshot().statistics("lineno")
+        big = [s for s in stats if s.size >= 1_000_000]
+        assert big and big[0].traceback[0].filename == __file__ and big[0].traceback[0].lineno == line
+        f.pymem_hold(3_000_000)
+        current, peak = tracemalloc.get_traced_memory()
+        assert current - base >= 3_000_000 and peak >= current
+        f.pymem_release()
+        assert tracemalloc.get_traced_memory()[0] - base < 1_000_000
+        assert tracemalloc.get_traced_memory()[1] >= 3_000_000
+        tracemalloc.reset_peak()
+        assert tracemalloc.get_traced_memory()[1] < 1_000_000
+    finally:
+        tracemalloc.stop()
+    assert tracemalloc.get_traced_memory() == (0, 0)
+    with pytest.raises(ValueError):
+        tracemalloc.start(0)

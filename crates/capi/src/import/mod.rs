@@ -184,6 +184,9 @@ import sysconfig as _sc
 _vars = _sc.get_config_vars()
 _vars['EXT_SUFFIX'] = _SUFFIXES[0]
 _vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
+# The C-API is CPython's default (GIL) build: extensions are cp314, not cp314t.
+_vars['Py_GIL_DISABLED'] = 0
+sys.abiflags = ''
 # CPython's default time-zone search path (zoneinfo reads it from here).
 _vars.setdefault('TZPATH', '/usr/share/zoneinfo:/usr/lib/zoneinfo:/usr/share/lib/zoneinfo:/etc/zoneinfo')
 del _sc, _vars, _loaders, _mod, _i, _h, _gc, _gc_hook, _gc_view, _n, set_debug
@@ -247,5 +250,7 @@ pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     let suffixes = vm.ctx.new_tuple(EXTENSION_SUFFIXES.iter().map(|s| vm.ctx.new_str(*s).into()).collect());
     mo.set_attr("EXTENSION_SUFFIXES", suffixes, vm)?;
     vm.sys_module.get_attr("modules", vm)?.set_item("_pyfacade", mo, vm)?;
+    // RustPython has no `_tracemalloc`: the facade's traces C allocations.
+    vm.sys_module.get_attr("modules", vm)?.set_item("_tracemalloc", crate::objects::tracemalloc::make_module(vm)?, vm)?;
     vm.run_simple_string(BOOTSTRAP).map(drop)
 }

@@ -11,6 +11,7 @@
 use std::cell::UnsafeCell;
 use std::ffi::{c_int, c_void};
 
+use super::tracemalloc;
 use crate::bridge;
 
 /// `PyMemAllocatorEx`.
@@ -124,7 +125,11 @@ unsafe fn malloc_in(d: usize, n: usize) -> *mut c_void {
     }
     let a = domain(d);
     // SAFETY: the domain's allocator contract.
-    unsafe { (a.malloc.unwrap_or(c_malloc))(a.ctx, n) }
+    let p = unsafe { (a.malloc.unwrap_or(c_malloc))(a.ctx, n) };
+    if tracemalloc::tracing() {
+        tracemalloc::allocated(p, n);
+    }
+    p
 }
 
 unsafe fn calloc_in(d: usize, n: usize, size: usize) -> *mut c_void {
@@ -133,7 +138,11 @@ unsafe fn calloc_in(d: usize, n: usize, size: usize) -> *mut c_void {
     }
     let a = domain(d);
     // SAFETY: as above.
-    unsafe { (a.calloc.unwrap_or(c_calloc))(a.ctx, n, size) }
+    let p = unsafe { (a.calloc.unwrap_or(c_calloc))(a.ctx, n, size) };
+    if tracemalloc::tracing() {
+        tracemalloc::allocated(p, n * size);
+    }
+    p
 }
 
 unsafe fn realloc_in(d: usize, p: *mut c_void, n: usize) -> *mut c_void {
@@ -142,10 +151,19 @@ unsafe fn realloc_in(d: usize, p: *mut c_void, n: usize) -> *mut c_void {
     }
     let a = domain(d);
     // SAFETY: as above.
-    unsafe { (a.realloc.unwrap_or(c_realloc))(a.ctx, p, n) }
+    let q = unsafe { (a.realloc.unwrap_or(c_realloc))(a.ctx, p, n) };
+    if tracemalloc::tracing() && !q.is_null() {
+        // A failed resize leaves the old block (and its trace) as it was.
+        tracemalloc::freed(p);
+        tracemalloc::allocated(q, n);
+    }
+    q
 }
 
 unsafe fn free_in(d: usize, p: *mut c_void) {
+    if tracemalloc::tracing() {
+        tracemalloc::freed(p);
+    }
     let a = domain(d);
     // SAFETY: as above.
     unsafe { (a.free.unwrap_or(c_free))(a.ctx, p) }

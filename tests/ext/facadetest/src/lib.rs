@@ -482,6 +482,31 @@ mod facadetest {
         Ok(give.then_some(out))
     }
 
+    /// A block C holds from `PyMem_Malloc` (`pymem_hold`), released by `pymem_release`.
+    static PYMEM_BLOCK: std::sync::Mutex<usize> = std::sync::Mutex::new(0);
+
+    /// Allocates `n` bytes with `PyMem_Malloc` and keeps them (the previous
+    /// block, if any, is resized to `n` with `PyMem_Realloc`).
+    #[pyfunction]
+    fn pymem_hold(n: usize) -> PyResult<()> {
+        let mut b = PYMEM_BLOCK.lock().unwrap();
+        // SAFETY: the block is NULL or one this function allocated.
+        let p = unsafe { pyo3::ffi::PyMem_Realloc(*b as *mut std::ffi::c_void, n) };
+        if p.is_null() {
+            return Err(pyo3::exceptions::PyMemoryError::new_err("PyMem_Realloc failed"));
+        }
+        *b = p as usize;
+        Ok(())
+    }
+
+    /// Frees the block `pymem_hold` keeps (`PyMem_Free`).
+    #[pyfunction]
+    fn pymem_release() {
+        let mut b = PYMEM_BLOCK.lock().unwrap();
+        // SAFETY: the block is NULL or one pymem_hold allocated.
+        unsafe { pyo3::ffi::PyMem_Free(std::mem::replace(&mut *b, 0) as *mut std::ffi::c_void) };
+    }
+
     /// A new dict `{"a": 1, "b": 2}` made with `PyDict_New`/`PyDict_SetItem`,
     /// then `key: value` stored into it the same way (the key's `__hash__`
     /// and `__eq__` may run Python code).
