@@ -528,3 +528,27 @@ def test_tracemalloc_traces_what_c_allocates():
     assert tracemalloc.get_traced_memory() == (0, 0)
     with pytest.raises(ValueError):
         tracemalloc.start(0)
+
+
+def test_containers_passed_to_c_and_dropped_release_their_items():
+    # An object only a list or dict passed to an extension holds goes when
+    # Python drops the container after the call (on pyfacade: by the next
+    # entry into extension code or sys.getrefcount, not the next sweep).
+    class K:
+        pass
+
+    k = K()
+    r = weakref.ref(k)
+    f.ignore([k])
+    del k
+    f.noargs()
+    assert r() is None
+    k = K()
+    old = sys.getrefcount(k)
+    f.dict_count({k: 1})
+    assert sys.getrefcount(k) == old
+    r = weakref.ref(k)
+    f.dict_count({"x": (k,)})
+    del k
+    f.noargs()
+    assert r() is None

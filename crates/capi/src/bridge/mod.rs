@@ -49,7 +49,9 @@
 //!   those) — are *parked*: they stay registered, keep
 //!   their inline data (item arrays, bytes, characters), and are reused by the
 //!   next crossing at no cost. If the mirror was the RustPython object's only
-//!   holder it is freed at once instead. A parked mirror is freed by a *sweep*
+//!   holder it is freed at once instead; the last few containers parked are
+//!   looked at again at the next entry into extension code, by which time
+//!   Python has usually dropped the call's arguments ([`parked::check_fresh`]). A parked mirror is freed by a *sweep*
 //!   once its RustPython object has no other holder. Sweeps run when the number
 //!   of parked mirrors has doubled since the last one (amortised O(1) per park)
 //!   and at the start of every RustPython garbage collection; a full collection
@@ -396,6 +398,7 @@ static EPOCH: AtomicU32 = AtomicU32::new(1);
 /// again. Also a safe point for a due sweep of parked mirrors.
 pub fn bump_epoch() {
     EPOCH.fetch_add(1, Ordering::Relaxed);
+    parked::check_fresh();
     parked::sweep_if_due();
 }
 
@@ -748,6 +751,11 @@ fn lookup(rp: &RpObject) -> Option<*mut PyObject> {
 /// references (`ob_refcnt`). Immortal objects and objects without a mortal
 /// mirror are unchanged.
 pub fn cpython_refcount(obj: &RpObject) -> usize {
+    // Containers C let go of and Python dropped since no longer hold `obj`.
+    rustpython_vm::vm::thread::try_with_current_vm(|vm| {
+        let _g = crate::runtime::gil::ensure(vm);
+        parked::check_fresh();
+    });
     let n = obj.strong_count();
     if obj.is_immortal() {
         return n;

@@ -10,10 +10,15 @@
 use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
-use super::{QUEUED, free, header};
+use super::{Kind, QUEUED, free, header};
 use crate::abi::PyObject;
 
 static QUEUE: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+/// Container mirrors parked since the last entry into extension code, not
+/// yet in the queue (see [`check_fresh`]); at most [`FRESH_MAX`], oldest first.
+static FRESH: Mutex<Vec<usize>> = Mutex::new(Vec::new());
+static FRESH_ANY: AtomicBool = AtomicBool::new(false);
+const FRESH_MAX: usize = 16;
 static THRESHOLD: AtomicUsize = AtomicUsize::new(MIN_THRESHOLD);
 static DUE: AtomicBool = AtomicBool::new(false);
 const MIN_THRESHOLD: usize = 4096;
@@ -40,13 +45,81 @@ pub(super) unsafe fn park(p: *mut PyObject) {
         return;
     }
     h.flags |= QUEUED;
+    if matches!(h.kind, Kind::Tuple | Kind::List | Kind::Dict | Kind::Set) {
+        let evicted = {
+            let mut f = FRESH.lock();
+            let evicted = (f.len() == FRESH_MAX).then(|| f.remove(0));
+            f.push(p as usize);
+            evicted
+        };
+        FRESH_ANY.store(true, Ordering::Relaxed);
+        if let Some(a) = evicted {
+            enqueue(a);
+        }
+        return;
+    }
+    enqueue(p as usize);
+}
+
+/// Adds parked mirror `a` (flagged `QUEUED`) to the queue.
+fn enqueue(a: usize) {
     let n = {
         let mut q = QUEUE.lock();
-        q.push(p as usize);
+        q.push(a);
         q.len()
     };
     if n >= THRESHOLD.load(Ordering::Relaxed) {
         DUE.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Looks again at the containers parked since the last entry into extension
+/// code: C let go of them while Python still held them (the call's
+/// arguments), and by the next entry Python has usually dropped them too.
+/// One that only its mirror holds now is freed at once — with what only it
+/// held, so that `{key: 1}` passed to an extension and dropped releases
+/// `key` before the next call, as on CPython; the others join the queue.
+/// One load when there are none. Called at safe points (entries into
+/// extension code, `sys.getrefcount`) with the GIL held.
+pub(crate) fn check_fresh() {
+    if !FRESH_ANY.load(Ordering::Relaxed) {
+        return;
+    }
+    let mut left = std::mem::take(&mut *FRESH.lock());
+    FRESH_ANY.store(false, Ordering::Relaxed);
+    // Freeing a container can leave one parked before it (a tuple a dict
+    // held) with no other holder: passes repeat while they free any.
+    loop {
+        let before = left.len();
+        let mut kept = Vec::with_capacity(before);
+        // Most recently parked first: containers tend to park before their container.
+        for a in left.into_iter().rev() {
+            let p = a as *mut PyObject;
+            // SAFETY: fresh mirrors are alive (only this function and sweeps
+            // free them, and neither sees the ones taken here).
+            let h = unsafe { header(p) };
+            // SAFETY: p is alive.
+            if unsafe { (*p).ob_refcnt } > 0 {
+                // Revived by a crossing: parked again when C lets go again.
+                h.flags &= !QUEUED;
+            } else if h.rp.as_ref().is_none_or(|o| o.strong_count() == 1) {
+                h.flags &= !QUEUED;
+                // SAFETY: refcount 0, no longer queued. Dropping the object
+                // can run Python code (finalisers), which cannot reach the
+                // mirrors taken here.
+                drop(unsafe { free(p) });
+            } else {
+                kept.push(a);
+            }
+        }
+        kept.reverse();
+        left = kept;
+        if left.is_empty() || left.len() == before {
+            break;
+        }
+    }
+    for a in left {
+        enqueue(a);
     }
 }
 
@@ -65,6 +138,9 @@ pub fn sweep(vm: &rustpython_vm::VirtualMachine, full: bool) -> usize {
     let _g = crate::runtime::gil::ensure(vm);
     super::typemirror::promote_referenced();
     let mut total = 0;
+    let fresh = std::mem::take(&mut *FRESH.lock());
+    FRESH_ANY.store(false, Ordering::Relaxed);
+    QUEUE.lock().extend(fresh);
     loop {
         let candidates = std::mem::take(&mut *QUEUE.lock());
         let mut kept = Vec::with_capacity(candidates.len());
@@ -100,5 +176,5 @@ pub fn sweep(vm: &rustpython_vm::VirtualMachine, full: bool) -> usize {
 
 /// Number of parked mirrors in the queue (for tests).
 pub fn parked() -> usize {
-    QUEUE.lock().len()
+    QUEUE.lock().len() + FRESH.lock().len()
 }
