@@ -56,7 +56,7 @@ pub(super) fn unlist(p: *mut PyObject, h: &PreHeader) {
 /// Marks `p`, a new empty dict from `PyDict_New`, as holding exact-str keys
 /// only, if it is hidden.
 pub fn mark_str_keyed(p: *mut PyObject) {
-    // SAFETY: p is a live object (a new reference C is about to get).
+    // SAFETY: p is NULL (PyDict_New failed) or a new object C is about to get.
     if let Some(h) = unsafe { super::mortal_header(p) }.filter(|h| h.kind == Kind::Dict && h.flags & HIDDEN != 0) {
         h.flags |= STR_KEYS;
     }
@@ -67,14 +67,15 @@ pub fn mark_str_keyed(p: *mut PyObject) {
 /// comparing exact strs is native), so `PyDict_SetItem` need not release
 /// the GIL around it. Nothing but the `PyDict_*` functions can change it.
 pub fn is_str_keyed(p: *mut PyObject) -> bool {
-    // SAFETY: p is NULL or a live object (a C-API argument).
-    !p.is_null() && unsafe { super::mortal_header(p) }.is_some_and(|h| h.flags & (HIDDEN | ESCAPED | STR_KEYS) == HIDDEN | STR_KEYS)
+    // SAFETY: p is NULL or a live object (a C-API argument); mortal_header
+    // answers None for NULL.
+    unsafe { super::mortal_header(p) }.is_some_and(|h| h.flags & (HIDDEN | ESCAPED | STR_KEYS) == HIDDEN | STR_KEYS)
 }
 
 /// Dict `p` may now hold keys other than exact strs.
 pub fn mixed_keys(p: *mut PyObject) {
     // SAFETY: as in `is_str_keyed`.
-    if let Some(h) = (!p.is_null()).then(|| unsafe { super::mortal_header(p) }).flatten() {
+    if let Some(h) = unsafe { super::mortal_header(p) } {
         h.flags &= !STR_KEYS;
     }
 }
