@@ -283,7 +283,9 @@ pub fn run_main(vm: &VirtualMachine, mode: RunMode) -> PyResult<()> {
     let scope = vm.new_scope_with_main()?;
     let _ = vm.import("warnings", 0);
     crate::install(vm)?;
-    let _ = vm.import("site", 0);
+    if vm.state.config.settings.import_site {
+        let _ = vm.import("site", 0);
+    }
     let safe_path = vm.state.config.settings.safe_path;
     let cwd = || std::env::current_dir().ok().and_then(|p| p.to_str().map(str::to_owned));
     let result = match mode {
