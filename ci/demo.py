@@ -16,10 +16,13 @@ except f.FacadeError as e:
 obj = object()
 print("identity preserved:", f.echo(obj) is obj)
 
-# Real wheels from PyPI, unmodified (cp314 manylinux builds).
+# Real wheels from PyPI, unmodified (cp314 manylinux builds), installed by
+# `pip install` into the virtual environment ci/demo.sh made with `-m venv`.
 import blake3
 import jiter
 import rpds
+
+print("pip installed them in:", rpds.__file__.rsplit("/rpds/", 1)[0], f"(sys.prefix {sys.prefix})")
 
 print("jiter.from_json:", jiter.from_json(b'{"a": [1, 2.5, "\\u00e9"], "b": null}'))
 print("rpds:", rpds.HashTrieMap({"x": 1}).insert("y", 2))

@@ -15,6 +15,8 @@ use crate::bridge;
 use crate::objects::{methodobject, moduleobject};
 use crate::runtime::{errors, gil};
 
+pub mod pathconfig;
+
 pub const EXTENSION_SUFFIXES: [&str; 3] = [".cpython-314-x86_64-linux-gnu.so", ".abi3.so", ".so"];
 
 /// Modules created from a `PyModuleDef` whose exec slots have not run yet.
@@ -180,16 +182,7 @@ def set_debug(flags, _f=_gc.set_debug, _s=_pyfacade.set_saveall, _all=_gc.DEBUG_
 set_debug.__doc__ = _gc.set_debug.__doc__
 _gc.set_debug = set_debug
 
-import sysconfig as _sc
-_vars = _sc.get_config_vars()
-_vars['EXT_SUFFIX'] = _SUFFIXES[0]
-_vars['SOABI'] = 'cpython-314-x86_64-linux-gnu'
-# The C-API is CPython's default (GIL) build: extensions are cp314, not cp314t.
-_vars['Py_GIL_DISABLED'] = 0
-sys.abiflags = ''
-# CPython's default time-zone search path (zoneinfo reads it from here).
-_vars.setdefault('TZPATH', '/usr/share/zoneinfo:/usr/lib/zoneinfo:/usr/share/lib/zoneinfo:/etc/zoneinfo')
-del _sc, _vars, _loaders, _mod, _i, _h, _gc, _gc_hook, _gc_view, _n, set_debug
+del _loaders, _mod, _i, _h, _gc, _gc_hook, _gc_view, _n, set_debug
 "#;
 
 /// Collects garbage native/twin pairs after a collection of `generation`
@@ -247,10 +240,27 @@ pub fn install_hooks(vm: &VirtualMachine) -> PyResult<()> {
     )?;
     mo.set_attr("parked_mirrors", vm.new_function("parked_mirrors", |_a: FuncArgs| bridge::parked()), vm)?;
     mo.set_attr("linked_natives", vm.new_function("linked_natives", |_a: FuncArgs| bridge::native::linked()), vm)?;
+    mo.set_attr("install_root", vm.new_function("install_root", |_a: FuncArgs| pathconfig::facade_file().as_deref().and_then(pathconfig::install_root_of).map(|p| p.to_string_lossy().into_owned())), vm)?;
+    mo.set_attr("facade_file", vm.new_function("facade_file", |_a: FuncArgs| pathconfig::facade_file().map(|p| p.to_string_lossy().into_owned())), vm)?;
+    mo.set_attr("bundled_pip", vm.new_function("bundled_pip", |vm: &VirtualMachine| (PIP_WHEEL_NAME, vm.ctx.new_bytes(PIP_WHEEL.to_vec()))), vm)?;
     let suffixes = vm.ctx.new_tuple(EXTENSION_SUFFIXES.iter().map(|s| vm.ctx.new_str(*s).into()).collect());
     mo.set_attr("EXTENSION_SUFFIXES", suffixes, vm)?;
     vm.sys_module.get_attr("modules", vm)?.set_item("_pyfacade", mo, vm)?;
     // RustPython has no `_tracemalloc`: the facade's traces C allocations.
     vm.sys_module.get_attr("modules", vm)?.set_item("_tracemalloc", crate::objects::tracemalloc::make_module(vm)?, vm)?;
-    vm.run_simple_string(BOOTSTRAP).map(drop)
+    vm.run_simple_string(BOOTSTRAP)?;
+    // How pyfacade presents itself to installers: its own module, so that
+    // what it defines is named and can be looked at.
+    let m = vm.new_module("_pyfacade_installation", vm.ctx.new_dict(), None);
+    vm.sys_module.get_attr("modules", vm)?.set_item("_pyfacade_installation", m.clone().into(), vm)?;
+    let scope = rustpython_vm::scope::Scope::with_builtins(None, m.dict(), vm);
+    vm.run_string(scope, INSTALLATION, "<pyfacade installation.py>").map(drop)
 }
+
+/// `import/installation.py`: `sys.prefix`, sysconfig, and the adaptations of
+/// `packaging.tags` and `ensurepip` (see that file).
+const INSTALLATION: &str = include_str!("installation.py");
+
+/// The pip wheel RustPython's `ensurepip` bundles (build.rs finds it).
+static PIP_WHEEL: &[u8] = include_bytes!(env!("PYFACADE_PIP_WHEEL"));
+const PIP_WHEEL_NAME: &str = env!("PYFACADE_PIP_WHEEL_NAME");
