@@ -22,6 +22,13 @@ def test_command_and_argv():
     assert r.stdout.strip() == "['-c', 'a', 'b']"
 
 
+def test_no_site_flag():
+    r = run("-S", "-c", "import sys; print('site' in sys.modules, sys.flags.no_site)")
+    assert r.stdout.split() == ["False", "1"], r.stderr
+    r = run("-c", "import sys; print('site' in sys.modules, sys.flags.no_site)")
+    assert r.stdout.split() == ["True", "0"], r.stderr
+
+
 def test_exit_codes():
     assert run("-c", "raise SystemExit(3)").returncode == 3
     assert run("-c", "import sys; sys.exit(0)").returncode == 0
