@@ -161,6 +161,12 @@ def test_venv_layout(venv):
     assert (pathlib.Path(purelib) / "pip").is_dir(), "ensurepip installed pip into the venv"
 
 
+def test_activated_venv_python_is_this_interpreter(venv):
+    script = f". {venv}/bin/activate && python -c 'import sys; print(sys.prefix, sys.implementation.name)' && command -v python"
+    out = run(["bash", "-c", script], cwd=venv.parent).stdout.split()
+    assert out == [str(venv), sys.implementation.name, str(venv / "bin" / "python")]
+
+
 def test_base_prefix_has_site_packages_layout():
     import site
     import sysconfig
