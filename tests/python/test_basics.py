@@ -22,6 +22,15 @@ def test_module_attributes():
 
 def test_ints():
     assert f.add(2, 3) == 5
+    # Across the 30-bit digit boundaries (one, two and three digits), both signs.
+    for v in (0, 1, 2**30 - 1, 2**30, 2**31, 2**60 - 1, 2**60, 2**63 - 1, 123456789012345):
+        for x in (v, -v):
+            assert f.add(x, 0) == x
+            assert f.add(0, x) == x
+    assert f.add(-(2**63), 0) == -(2**63)
+    assert f.add(True, True) == 2
+    with pytest.raises(OverflowError):
+        f.add(2**63, 0)
     assert f.add(-(2**62), -(2**62)) == -(2**63)
     with pytest.raises(OverflowError):
         f.add(2**62, 2**62)

@@ -143,6 +143,35 @@ pub fn small_digits(v: i64) -> (usize, [u32; 3], usize) {
     (tag, d, n)
 }
 
+/// The value of int mirror `p` when it has at most two digits (|v| < 2^60),
+/// read from its inline `lv_tag` and digits as CPython's compact-value
+/// macros do: no VM, no lock. `None` for anything else (not a facade int
+/// mirror, or larger).
+///
+/// # Safety
+/// `p` must point to a live `PyLongObject` (an exact int: its type checked
+/// by the caller).
+pub unsafe fn compact_int(p: *mut PyObject) -> Option<i64> {
+    // SAFETY: per the contract, a live object; the pre-header check rejects
+    // memory the facade did not lay out as an int mirror.
+    let h = unsafe { super::try_header(p) }?;
+    if h.kind != Kind::Int {
+        return None;
+    }
+    // SAFETY: an int mirror: lv_tag, then ndigits 30-bit digits (at least one slot).
+    unsafe {
+        let tag = (*p.cast::<PyLongObject>()).lv_tag;
+        let d = p.cast::<u8>().add(LONG_DIGITS_OFFSET).cast::<u32>();
+        let magnitude = match tag >> 3 {
+            0 => 0,
+            1 => *d as i64,
+            2 => *d as i64 | (*d.add(1) as i64) << PYLONG_SHIFT,
+            _ => return None,
+        };
+        Some(if tag & 3 == 2 { -magnitude } else { magnitude })
+    }
+}
+
 /// Sign tag and 30-bit digits (least significant first) of `v`, as CPython
 /// 3.14 lays out `PyLongObject.long_value`.
 pub fn to_digits(v: &BigInt) -> (usize, Vec<u32>) {

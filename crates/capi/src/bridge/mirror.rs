@@ -19,8 +19,13 @@ pub fn type_ptr(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObject {
     if let Some(p) = super::common_type(ty.as_object()) {
         return p.cast();
     }
+    let key = ty.as_object() as *const rustpython_vm::PyObject as usize;
+    if let Some(p) = TYPE_OBJECTS.get(key) {
+        return p as *mut PyTypeObject;
+    }
     if let Some(d) = ty.get_type_data::<TypeObjectOf>() {
-        return d.0 as *mut PyTypeObject;
+        TYPE_OBJECTS.set(key, d.tp);
+        return d.tp as *mut PyTypeObject;
     }
     let p = match lookup(ty.as_object()) {
         Some(p) => p.cast(),
@@ -32,13 +37,28 @@ pub fn type_ptr(vm: &VirtualMachine, ty: &Py<PyType>) -> *mut PyTypeObject {
     if ty.heaptype_ext.is_some() && !p.is_null() {
         // Fails only if the type's data slot is taken (by another user): the
         // lookup above then stays the way.
-        let _ = ty.init_type_data(TypeObjectOf(p as usize));
+        let _ = ty.init_type_data(TypeObjectOf { tp: p as usize, class: key });
     }
     p
 }
 
 /// The type data the facade gives a heap type: its type object's address.
-struct TypeObjectOf(usize);
+/// Dropped with the class, when it leaves [`TYPE_OBJECTS`].
+struct TypeObjectOf {
+    tp: usize,
+    class: usize,
+}
+
+impl Drop for TypeObjectOf {
+    fn drop(&mut self) {
+        TYPE_OBJECTS.forget(self.class);
+    }
+}
+
+/// Heap types' type objects, found without the type-data lock (taken on
+/// every instance creation): a class is cached only from its
+/// [`TypeObjectOf`], whose drop forgets it.
+static TYPE_OBJECTS: super::directmap::DirectMap<256> = super::directmap::DirectMap::new();
 
 /// Makes the type object of a RustPython type that has no static one; set
 /// by the types layer when the facade is installed (the bridge does not

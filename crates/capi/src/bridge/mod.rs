@@ -119,6 +119,7 @@
 //! on the next crossing, not before.
 
 mod addrmap;
+pub mod directmap;
 pub mod builders;
 pub mod hidden;
 pub mod layout;
@@ -587,11 +588,12 @@ pub fn register_singleton(p: *mut PyObject, rp: PyObjectRef) {
 
 /// Makes the mirror of RustPython singleton `obj` (the empty tuple)
 /// immortal, as CPython's is, and found without the map.
-pub fn pin_singleton(vm: &VirtualMachine, obj: &RpObject) {
+pub fn pin_singleton(vm: &VirtualMachine, obj: &RpObject) -> *mut PyObject {
     let p = to_c(vm, obj);
     // SAFETY: p is a live mirror; immortal from now on, it is never freed.
     unsafe { make_immortal(p) };
     fill_slot(&SINGLETONS, p, obj);
+    p
 }
 
 /// Type objects found without the map: the builtin types whose instances
@@ -639,13 +641,8 @@ fn fast_lookup(obj: &RpObject) -> Option<*mut PyObject> {
         return common_type(obj);
     }
     if obj.is_immortal() {
-        let (r, p) = immortal_slot(key);
-        if r.load(Ordering::Acquire) == key {
-            let p = p.load(Ordering::Acquire);
-            // Re-checked: a writer replacing the slot clears the key first.
-            if r.load(Ordering::Acquire) == key {
-                return Some(p as *mut PyObject);
-            }
+        if let Some(p) = IMMORTALS.get(key) {
+            return Some(p as *mut PyObject);
         }
     }
     slot_get(&SINGLETONS, key)
@@ -656,19 +653,11 @@ fn fast_lookup(obj: &RpObject) -> Option<*mut PyObject> {
 /// crossing one (jiter hands over a one-character str per "a") takes no
 /// lock and no probe of the large identity map. A slot keeps the last such
 /// mirror seen for its index; the identity map keeps them all.
-static IMMORTALS: [(AtomicUsize, AtomicUsize); 1024] = [const { (AtomicUsize::new(0), AtomicUsize::new(0)) }; 1024];
-
-fn immortal_slot(key: usize) -> &'static (AtomicUsize, AtomicUsize) {
-    &IMMORTALS[((key >> 4) ^ (key >> 14)) % IMMORTALS.len()]
-}
+static IMMORTALS: directmap::DirectMap<1024> = directmap::DirectMap::new();
 
 /// Remembers `p`, the immortal mirror of immortal object `obj`, in [`IMMORTALS`].
 pub(crate) fn remember_immortal(obj: &RpObject, p: *mut PyObject) {
-    let (r, q) = immortal_slot(rp_key(obj));
-    // Cleared first, so that no reader pairs the new key with the old mirror.
-    r.store(0, Ordering::Release);
-    q.store(p as usize, Ordering::Release);
-    r.store(rp_key(obj), Ordering::Release);
+    IMMORTALS.set(rp_key(obj), p as usize);
 }
 
 /// Records the immortal mirror `p` of RustPython's cached small int `v`.

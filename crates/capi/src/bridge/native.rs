@@ -53,8 +53,10 @@ use crate::runtime::{gil, system_error};
 pub(super) struct NativeExtra {
     /// The twin's address while the object is in the weak state, else 0.
     weak: usize,
-    /// 1 + the object's index in [`CANDIDATES`], or 0.
-    slot: usize,
+    /// 1 + the object's index in [`CANDIDATES`], or 0. Written under that
+    /// lock; whether it is 0 changes only by operations on this object, so
+    /// they may read that without the lock.
+    slot: AtomicUsize,
 }
 
 /// Size of [`NativeExtra`]; keeps objects 16-byte aligned.
@@ -117,24 +119,34 @@ fn update(p: *mut PyObject) -> usize {
     // SAFETY: p is a live native object.
     let (h, e) = unsafe { (header(p), extra(p)) };
     let wanted = h.rp.is_some() || h.flags & TRACKED != 0;
+    // Nothing to change (the common case: linking a tracked object, or
+    // weakening a twin that stays a candidate): no lock.
+    if wanted == (e.slot.load(Ordering::Relaxed) != 0) {
+        return CANDIDATE_COUNT.load(Ordering::Relaxed);
+    }
     let mut c = CANDIDATES.lock();
-    if wanted && e.slot == 0 {
+    if wanted && e.slot.load(Ordering::Relaxed) == 0 {
         c.push(p as usize);
-        e.slot = c.len();
-    } else if !wanted && e.slot != 0 {
+        e.slot.store(c.len(), Ordering::Relaxed);
+    } else if !wanted && e.slot.load(Ordering::Relaxed) != 0 {
         remove_candidate(&mut c, e);
     }
+    CANDIDATE_COUNT.store(c.len(), Ordering::Relaxed);
     c.len()
 }
 
+/// `CANDIDATES.len()`, readable without the lock.
+static CANDIDATE_COUNT: AtomicUsize = AtomicUsize::new(0);
+
 fn remove_candidate(c: &mut Vec<usize>, e: &mut NativeExtra) {
-    let i = e.slot - 1;
+    let i = e.slot.load(Ordering::Relaxed) - 1;
     c.swap_remove(i);
     if let Some(&moved) = c.get(i) {
         // SAFETY: candidates are live native objects.
-        unsafe { extra(moved as *mut PyObject) }.slot = i + 1;
+        unsafe { extra(moved as *mut PyObject) }.slot.store(i + 1, Ordering::Relaxed);
     }
-    e.slot = 0;
+    e.slot.store(0, Ordering::Relaxed);
+    CANDIDATE_COUNT.store(c.len(), Ordering::Relaxed);
 }
 
 /// The twin of native object `p` in the weak state, if it is still alive.
@@ -475,7 +487,7 @@ pub fn is_tracked(p: *mut PyObject) -> bool {
 pub(super) fn forget(p: *mut PyObject) {
     // SAFETY: p is a native object being freed.
     let e = unsafe { extra(p) };
-    if e.slot != 0 {
+    if e.slot.load(Ordering::Relaxed) != 0 {
         remove_candidate(&mut CANDIDATES.lock(), e);
     }
 }

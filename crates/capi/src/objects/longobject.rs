@@ -8,6 +8,7 @@ use std::ffi::{c_char, c_int, c_long, c_longlong, c_ulong, c_ulonglong, c_void};
 
 use super::{cstr, new_ref, rp};
 use crate::abi::*;
+use crate::bridge;
 use crate::runtime::{api, new_error, system_error, type_error};
 
 
@@ -43,6 +44,13 @@ fn int_value(vm: &VirtualMachine, o: *mut PyObject, use_index: bool) -> PyResult
     Ok(r.as_bigint().clone())
 }
 
+/// The value of `o` read inline when it is an exact int mirror of at most
+/// two digits (no VM, no GIL: its memory is immutable while C holds it).
+fn compact_value(o: *mut PyObject) -> Option<i64> {
+    // SAFETY: C passes NULL or a live object; an exact int is a PyLongObject.
+    unsafe { (!o.is_null() && (*o).ob_type == crate::types::PyLong_Type.get()).then(|| bridge::layout::compact_int(o)).flatten() }
+}
+
 fn overflow(vm: &VirtualMachine, msg: &str) -> rustpython_vm::builtins::PyBaseExceptionRef {
     new_error(vm, vm.ctx.exceptions.overflow_error, msg)
 }
@@ -64,6 +72,9 @@ macro_rules! as_c {
         /// -1 (or the all-ones value) with OverflowError when out of range.
         #[unsafe(no_mangle)]
         pub extern "C" fn $name(o: *mut PyObject) -> $t {
+            if let Some(v) = compact_value(o).and_then(|v| <$t>::try_from(v).ok()) {
+                return v;
+            }
             api(stringify!($name), |vm| convert::<$t>(vm, int_value(vm, o, $index)?, $ctype, $unsigned))
         }
     )*};
@@ -83,6 +94,11 @@ macro_rules! as_fixed {
         /// Stores the value in `*out`: 0 on success, -1 with an exception.
         #[unsafe(no_mangle)]
         pub extern "C" fn $name(o: *mut PyObject, out: *mut $t) -> c_int {
+            if let Some(v) = compact_value(o).and_then(|v| <$t>::try_from(v).ok()) {
+                // SAFETY: out is a valid pointer from C.
+                unsafe { *out = v };
+                return 0;
+            }
             api(stringify!($name), |vm| {
                 let v = convert::<$t>(vm, int_value(vm, o, true)?, $ctype, $unsigned)?;
                 // SAFETY: out is a valid pointer from C.

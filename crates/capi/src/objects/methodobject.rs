@@ -460,8 +460,10 @@ unsafe fn call_varargs(meth: *mut c_void, conv: std::ffi::c_int, slf: *mut PyObj
 /// empty) of a vector call's arguments: `nargs` positional ones, then one
 /// per name in `kwnames`.
 pub(crate) fn c_vector_args(vm: &VirtualMachine, args: &[PyObjectRef], nargs: usize, kwnames: Option<&[PyObjectRef]>) -> PyResult<(*mut PyObject, *mut PyObject)> {
-    let names = kwnames.map_or(Names::None, Names::Objs);
-    let k = c_kwargs(vm, names.iter().zip(&args[nargs..]))?;
+    let k = match kwnames {
+        Some(names) if !names.is_empty() => c_kwargs(vm, Names::Objs(names).iter().zip(&args[nargs..]))?,
+        _ => std::ptr::null_mut(),
+    };
     Ok((c_tuple(vm, &args[..nargs]), k))
 }
 

@@ -7,10 +7,26 @@ use super::{new_ref, rp};
 use crate::abi::*;
 use crate::bridge::{self, builders};
 use crate::runtime::{api, system_error};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
-/// A new tuple of `n` NULL items for C to fill with `PyTuple_SET_ITEM`.
+static EMPTY: AtomicPtr<PyObject> = AtomicPtr::new(std::ptr::null_mut());
+
+/// Records the immortal mirror of the empty tuple (when the facade is installed).
+pub(crate) fn set_empty(p: *mut PyObject) {
+    EMPTY.store(p, Ordering::Release);
+}
+
+/// A new tuple of `n` NULL items for C to fill with `PyTuple_SET_ITEM`
+/// (new reference; for 0, the immortal empty tuple).
 #[unsafe(no_mangle)]
 pub extern "C" fn PyTuple_New(n: Py_ssize_t) -> *mut PyObject {
+    if n == 0 {
+        // The immortal empty tuple (PyO3 asks for it on every instance creation).
+        let p = EMPTY.load(Ordering::Acquire);
+        if !p.is_null() {
+            return p;
+        }
+    }
     api("PyTuple_New", |vm| {
         if n < 0 {
             return Err(system_error(vm, "Negative size passed to PyTuple_New"));

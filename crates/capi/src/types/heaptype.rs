@@ -61,13 +61,29 @@ pub(super) const Py_READONLY: c_int = 1;
 /// `PyType_FromSpec*`, or Python classes deriving from one).
 pub(super) static NATIVE_TYPES: LazyLock<Mutex<bridge::AddrSet>> = LazyLock::new(Default::default);
 
+/// Native types asked about recently, so that the question asked on every
+/// instance creation (`object.__new__`) takes no lock. Set and forgotten only
+/// under [`NATIVE_TYPES`]' lock, with a type that set holds: it never names
+/// a freed type.
+static NATIVE_SEEN: bridge::directmap::DirectMap<64> = bridge::directmap::DirectMap::new();
+
 pub fn is_native_type(tp: *mut PyTypeObject) -> bool {
-    NATIVE_TYPES.lock().contains(&(tp as usize))
+    if NATIVE_SEEN.get(tp as usize).is_some() {
+        return true;
+    }
+    let set = NATIVE_TYPES.lock();
+    let native = set.contains(&(tp as usize));
+    if native {
+        NATIVE_SEEN.set(tp as usize, 1);
+    }
+    native
 }
 
 /// Drops a freed type object from [`NATIVE_TYPES`].
 pub(super) fn forget_native_type(tp: *mut PyTypeObject) {
-    NATIVE_TYPES.lock().remove(&(tp as usize));
+    let mut set = NATIVE_TYPES.lock();
+    set.remove(&(tp as usize));
+    NATIVE_SEEN.forget(tp as usize);
 }
 
 // ---- slot ids (CPython 3.14 numbering) -> offsets in PyHeapTypeObject ----------------

@@ -364,7 +364,7 @@ pub fn install(vm: &VirtualMachine) {
         (*_Py_TrueStruct.get()).lv_tag = 1 << 3;
         (*_Py_TrueStruct.get()).ob_digit[0] = 1;
     }
-    bridge::pin_singleton(vm, vm.ctx.empty_tuple.as_object());
+    crate::objects::tupleobject::set_empty(bridge::pin_singleton(vm, vm.ctx.empty_tuple.as_object()));
     install_exceptions(vm);
     crate::objects::pyerrors::install_interpreter_errors(vm);
     install_module_types(vm);
